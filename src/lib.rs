@@ -1,0 +1,13 @@
+//! git-cinnabar: a git remote helper for Mercurial repositories.
+//!
+//! The modules follow the data flow:
+//! - [`hg`]: Mercurial's data formats (node ids, revision texts, deltas,
+//!   changegroups, bundles), with no network or git code.
+//! - [`store`]: the git side (objects, packs, metadata).
+//! - [`helper`]: git's remote-helper protocol.
+//! - [`cli`]: the `git cinnabar` subcommands.
+
+pub mod cli;
+pub mod helper;
+pub mod hg;
+pub mod util;
