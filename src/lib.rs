@@ -8,6 +8,7 @@
 //! - [`cli`]: the `git cinnabar` subcommands.
 
 pub mod cli;
+pub mod convert;
 pub mod helper;
 pub mod hg;
 pub mod util;

@@ -2,7 +2,10 @@
 //! revision texts (changesets, manifests, file metadata), deltas, and the
 //! changegroup and bundle containers.
 
+pub mod changeset;
 pub mod error;
+pub mod filemeta;
+pub mod manifest;
 pub mod node;
 
 pub use error::FormatError;
