@@ -11,4 +11,5 @@ pub mod cli;
 pub mod convert;
 pub mod helper;
 pub mod hg;
+pub mod import;
 pub mod util;
