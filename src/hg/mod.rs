@@ -6,6 +6,7 @@ pub mod changeset;
 pub mod error;
 pub mod filemeta;
 pub mod manifest;
+pub mod mdiff;
 pub mod node;
 
 pub use error::FormatError;
