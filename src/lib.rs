@@ -13,3 +13,4 @@ pub mod helper;
 pub mod hg;
 pub mod import;
 pub mod util;
+pub mod wire;

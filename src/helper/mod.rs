@@ -1,7 +1,208 @@
-//! git's remote-helper protocol (`capabilities`, `option`, `list`, `import`).
+//! git's remote-helper protocol for `hg::` URLs: `capabilities`, `option`,
+//! `list` and `import` (spec 10.2). Objects and metadata are written by the
+//! import session; the helper only talks to git.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use miette::{miette, Context, IntoDiagnostic};
+
+use crate::cli::Outcome;
+use crate::hg::HgNode;
+use crate::import::session::Session;
+use crate::wire::url::HgUrl;
+
+pub mod refs;
+
+use refs::{list_refs, valid_ref_name, Branch, RefList, RefStyle};
+
+/// Options git set with `option`.
+#[derive(Debug, Default)]
+struct Options {
+    progress: bool,
+    dry_run: bool,
+}
 
 /// Runs the remote helper for `remote` at `url`, talking to git on
 /// stdin/stdout.
-pub fn run(_remote: &str, _url: Option<&str>) -> crate::cli::Outcome {
-    crate::cli::not_implemented("remote-hg")
+pub fn run(remote: &str, url: Option<&str>) -> Outcome {
+    let url = url.unwrap_or(remote);
+    let url = url.strip_prefix("hg::").unwrap_or(url);
+    let url = HgUrl::parse(url).wrap_err_with(|| format!("invalid Mercurial URL {url:?}"))?;
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut helper = Helper {
+        remote: remote.to_string(),
+        url,
+        options: Options::default(),
+        session: None,
+        listed: RefList::default(),
+    };
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if input.read_line(&mut line).into_diagnostic()? == 0 {
+            break;
+        }
+        let cmd = line.trim_end_matches('\n');
+        let (name, arg) = cmd.split_once(' ').unwrap_or((cmd, ""));
+        match name {
+            "" => break,
+            "capabilities" => {
+                writeln!(out, "option\nimport").into_diagnostic()?;
+                writeln!(out, "refspec refs/heads/*:refs/cinnabar/refs/heads/*").into_diagnostic()?;
+                writeln!(out, "refspec hg/*:refs/cinnabar/hg/*").into_diagnostic()?;
+                writeln!(out, "refspec HEAD:refs/cinnabar/HEAD\n").into_diagnostic()?;
+            }
+            "option" => {
+                let reply = helper.option(arg);
+                writeln!(out, "{reply}").into_diagnostic()?;
+            }
+            "list" => {
+                let listing = helper.list()?;
+                out.write_all(listing.as_bytes()).into_diagnostic()?;
+            }
+            "import" => {
+                let mut wanted = vec![arg.to_string()];
+                loop {
+                    line.clear();
+                    if input.read_line(&mut line).into_diagnostic()? == 0 {
+                        break;
+                    }
+                    let l = line.trim_end_matches('\n');
+                    match l.strip_prefix("import ") {
+                        Some(r) => wanted.push(r.to_string()),
+                        None => break,
+                    }
+                }
+                if let Err(e) = helper.import(&wanted) {
+                    // An unknown command makes git report the failure.
+                    let _ = writeln!(out, "error");
+                    let _ = out.flush();
+                    return Err(e);
+                }
+                writeln!(out, "done").into_diagnostic()?;
+            }
+            _ => return Err(miette!("unknown remote-helper command {cmd:?}")),
+        }
+        out.flush().into_diagnostic()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Helper {
+    remote: String,
+    url: HgUrl,
+    options: Options,
+    session: Option<Session>,
+    listed: RefList,
+}
+
+impl Helper {
+    fn option(&mut self, arg: &str) -> &'static str {
+        let (name, value) = arg.split_once(' ').unwrap_or((arg, ""));
+        match name {
+            "progress" => {
+                self.options.progress = value == "true";
+                "ok"
+            }
+            "dry-run" => {
+                self.options.dry_run = value == "true";
+                "ok"
+            }
+            _ => "unsupported",
+        }
+    }
+
+    fn session(&mut self) -> miette::Result<&mut Session> {
+        if self.session.is_none() {
+            let remote = (!self.remote.starts_with("hg::") && !self.remote.starts_with("hg://"))
+                .then(|| self.remote.clone());
+            let session = Session::open(&self.url, remote.as_deref(), self.options.progress)?;
+            self.session = Some(session);
+        }
+        self.session
+            .as_mut()
+            .ok_or_else(|| miette!("no import session"))
+    }
+
+    fn list(&mut self) -> miette::Result<String> {
+        let style = match self.session()?.config("refs") {
+            Some(v) => RefStyle::parse(&v).map_err(|e| miette!("{e}"))?,
+            None => RefStyle::default(),
+        };
+        let session = self.session()?;
+        let remote = session.remote_state()?;
+        let branches: Vec<Branch> = remote
+            .branches
+            .iter()
+            .map(|b| Branch {
+                name: b.name.clone(),
+                heads: b.heads.iter().map(|n| (*n, session.is_closed(n))).collect(),
+            })
+            .collect();
+        let listing = list_refs(style, &branches, &remote.bookmarks);
+        let mut text = String::new();
+        let mut head_listed = false;
+        let mut lines = Vec::new();
+        for (name, node) in &listing.refs {
+            if !valid_ref_name(name) {
+                eprintln!("warning: Ignoring ref {name}: git cannot use it as a ref name");
+                continue;
+            }
+            let oid = session
+                .hg2git_commit(node)
+                .map(|o| o.to_string())
+                .unwrap_or_else(|| "?".into());
+            if listing.head.as_deref() == Some(name.as_str()) {
+                head_listed = true;
+            }
+            lines.push(format!("{oid} {name}\n"));
+        }
+        if head_listed {
+            if let Some(h) = &listing.head {
+                text.push_str(&format!("@{h} HEAD\n"));
+            }
+        }
+        for l in lines {
+            text.push_str(&l);
+        }
+        text.push('\n');
+        self.listed = listing;
+        Ok(text)
+    }
+
+    fn import(&mut self, wanted: &[String]) -> miette::Result<()> {
+        let targets: Vec<(String, HgNode)> = wanted
+            .iter()
+            .filter_map(|r| {
+                let name = if r == "HEAD" {
+                    self.listed.head.clone()?
+                } else {
+                    r.clone()
+                };
+                let node = self.listed.refs.iter().find(|(n, _)| *n == name)?.1;
+                Some((r.clone(), node))
+            })
+            .collect();
+        let session = self.session()?;
+        let heads: Vec<HgNode> = targets.iter().map(|(_, n)| *n).collect();
+        session.fetch(&heads)?;
+        let mut refs = Vec::new();
+        for (name, node) in &targets {
+            let oid = session
+                .hg2git_commit(node)
+                .ok_or_else(|| miette!("changeset {node} for {name} was not imported"))?;
+            let private = if name == "HEAD" {
+                "refs/cinnabar/HEAD".to_string()
+            } else {
+                format!("refs/cinnabar/{name}")
+            };
+            refs.push((private, oid));
+        }
+        session.commit(&refs)?;
+        Ok(())
+    }
 }

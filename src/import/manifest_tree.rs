@@ -63,6 +63,24 @@ impl Dir {
         }
     }
 
+    /// Builds a directory from entries already in order, as read from a
+    /// metadata tree written as `written`.
+    pub fn from_entries(prefix_len: usize, entries: Vec<Entry>, written: gix_hash::ObjectId) -> Dir {
+        let size = entries
+            .iter()
+            .map(|e| match &e.node {
+                Node::File { flag, .. } => line_len(prefix_len + e.name.len(), *flag) as u64,
+                Node::Dir(d) => d.size,
+            })
+            .sum();
+        Dir {
+            entries,
+            prefix_len,
+            size,
+            written: Some(written),
+        }
+    }
+
     /// Entries in order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
@@ -285,6 +303,13 @@ impl ManifestTree {
     /// The empty manifest.
     pub fn new() -> ManifestTree {
         ManifestTree::default()
+    }
+
+    /// A manifest with this root directory.
+    pub fn from_root(root: Dir) -> ManifestTree {
+        ManifestTree {
+            root: Arc::new(root),
+        }
     }
 
     /// The root directory.

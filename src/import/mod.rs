@@ -1,3 +1,12 @@
 //! Import: Mercurial changegroups into git objects and cinnabar metadata.
 
+pub mod changegroup;
+pub mod changesets;
+pub mod files;
+pub mod git_tree;
+pub mod idmap;
 pub mod manifest_tree;
+pub mod manifests;
+pub mod metadata;
+pub mod session;
+pub mod state;

@@ -1,0 +1,206 @@
+//! Changesets into git commits and git2hg notes (spec 3), after their
+//! manifests and files were imported.
+
+use gix::object::Kind;
+use gix_hash::ObjectId;
+use miette::{miette, Context};
+
+use super::git_tree::GitTreeConverter;
+use super::state::{oid, State};
+use crate::convert::changeset::{signatures, ChangesetNote, CommitSignatures};
+use crate::hg::changeset::Changeset;
+use crate::hg::mdiff::apply;
+use crate::hg::{FormatError, HgNode};
+use crate::store::commit::{parse_commit, raw_commit};
+use crate::store::{hash_object, Store};
+
+/// The git empty tree.
+pub const EMPTY_TREE: ObjectId = ObjectId::Sha1([
+    0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0xa0, 0x60, 0xe5, 0x4b, 0xfb, 0x8d, 0x69, 0x28,
+    0x8f, 0xbe, 0xe4, 0x90,
+]);
+
+/// One changeset as read from a changegroup.
+pub struct ChangesetRevision<'a> {
+    pub node: HgNode,
+    pub p1: HgNode,
+    pub p2: HgNode,
+    pub delta_base: HgNode,
+    pub delta: &'a [u8],
+}
+
+/// What the import learned of a changeset, for bundle branch maps.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    pub node: HgNode,
+    /// The non-null parents.
+    pub parents: Vec<HgNode>,
+    pub branch: Vec<u8>,
+    pub closes: bool,
+}
+
+/// Creates commits one changeset after another.
+pub struct ChangesetImporter {
+    prev_node: HgNode,
+    prev_text: Vec<u8>,
+    text: Vec<u8>,
+    base_buf: Vec<u8>,
+    scratch: Vec<u8>,
+    trees: GitTreeConverter,
+    /// The byte appended to a commit that would collide with another
+    /// changeset's.
+    collision_byte: u8,
+}
+
+impl ChangesetImporter {
+    /// A new importer; `compat_06` selects the collision byte of
+    /// git-cinnabar 0.6 (`\0` instead of `\n`).
+    pub fn new(compat_06: bool) -> ChangesetImporter {
+        ChangesetImporter {
+            prev_node: HgNode::NULL,
+            prev_text: Vec::new(),
+            text: Vec::new(),
+            base_buf: Vec::new(),
+            scratch: Vec::new(),
+            trees: GitTreeConverter::default(),
+            collision_byte: if compat_06 { 0 } else { b'\n' },
+        }
+    }
+
+    /// Imports one changeset.
+    pub fn import(
+        &mut self,
+        store: &mut Store,
+        state: &mut State,
+        rev: &ChangesetRevision<'_>,
+    ) -> miette::Result<Imported> {
+        let node = rev.node;
+        let base: &[u8] = if rev.delta_base.is_null() {
+            &[]
+        } else if rev.delta_base == self.prev_node {
+            &self.prev_text
+        } else {
+            rebuild_changeset(store, state, rev.delta_base, &mut self.base_buf, &mut self.scratch)?;
+            &self.base_buf
+        };
+        apply(base, rev.delta, &mut self.text).map_err(|e| e.for_node(node))?;
+        let actual = HgNode::hash(&rev.p1, &rev.p2, &self.text);
+        if actual != node {
+            return Err(FormatError::NodeMismatch {
+                kind: "changeset",
+                node,
+                actual,
+            }
+            .into());
+        }
+        let cs = Changeset::parse(node, &self.text)?;
+        let imported = Imported {
+            node,
+            parents: [rev.p1, rev.p2].into_iter().filter(|p| !p.is_null()).collect(),
+            branch: cs.branch(),
+            closes: cs.closes_branch(),
+        };
+        if state.hg2git(&node).is_none() {
+            self.create_commit(store, state, rev, &cs)?;
+        }
+        std::mem::swap(&mut self.prev_text, &mut self.text);
+        self.prev_node = node;
+        Ok(imported)
+    }
+
+    fn create_commit(
+        &mut self,
+        store: &mut Store,
+        state: &mut State,
+        rev: &ChangesetRevision<'_>,
+        cs: &Changeset,
+    ) -> miette::Result<()> {
+        let node = rev.node;
+        let tree = if cs.manifest.is_null() {
+            store.write(Kind::Tree, b"")?
+        } else {
+            let mc = state.hg2git(&cs.manifest).ok_or_else(|| {
+                miette!("changeset {node}: manifest {} is unknown", cs.manifest)
+            })?;
+            store.read(&mc, &mut self.scratch)?;
+            let meta_tree = parse_commit(&self.scratch)
+                .ok_or_else(|| miette!("manifest commit {mc} is invalid"))?
+                .tree;
+            self.trees.convert(store, state, meta_tree, node)?
+        };
+        let mut parents = Vec::with_capacity(2);
+        let mut hg_parents = Vec::with_capacity(2);
+        for p in [rev.p1, rev.p2] {
+            if p.is_null() {
+                continue;
+            }
+            let c = state
+                .hg2git(&p)
+                .ok_or_else(|| miette!("changeset {node}: parent {p} is unknown"))?;
+            parents.push(c);
+            hg_parents.push(p);
+        }
+        let sigs = signatures(node, cs)?;
+        let mut message = cs.description.clone();
+        let mut raw = raw_commit(&tree, &parents, &sigs.author, &sigs.committer, &message);
+        let commit = loop {
+            let id = hash_object(Kind::Commit, &raw);
+            if !self.collides(store, state, &id, node)? {
+                break id;
+            }
+            raw.push(self.collision_byte);
+            message.push(self.collision_byte);
+        };
+        let written = store.write(Kind::Commit, &raw)?;
+        debug_assert_eq!(written, commit);
+        let note = ChangesetNote::new(node, cs, &self.text, &sigs, &message);
+        let note_blob = store.write(Kind::Blob, &note.serialize())?;
+        state.set_hg2git(node, commit);
+        state.set_git2hg(commit, note_blob);
+        state.add_branch_head(node, &hg_parents, &cs.branch(), commit);
+        Ok(())
+    }
+
+    /// Whether `commit` already stands for another changeset.
+    fn collides(
+        &mut self,
+        store: &mut Store,
+        state: &State,
+        commit: &ObjectId,
+        node: HgNode,
+    ) -> miette::Result<bool> {
+        let Some(note) = state.git2hg.get(&super::state::oid_bytes(commit)) else {
+            return Ok(false);
+        };
+        store.read(&oid(note), &mut self.scratch)?;
+        let note = ChangesetNote::parse(&self.scratch)?;
+        Ok(note.changeset != node)
+    }
+}
+
+/// Rebuilds the exact text of a known changeset from its commit and note.
+pub fn rebuild_changeset(
+    store: &mut Store,
+    state: &State,
+    node: HgNode,
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+) -> miette::Result<()> {
+    let commit = state
+        .hg2git(&node)
+        .ok_or_else(|| miette!("changeset {node} is unknown"))?;
+    let note = state
+        .git2hg
+        .get(&super::state::oid_bytes(&commit))
+        .ok_or_else(|| miette!("changeset {node}: commit {commit} has no metadata"))?;
+    store.read(&oid(note), scratch)?;
+    let note = ChangesetNote::parse(scratch).wrap_err_with(|| format!("changeset {node}"))?;
+    store.read(&commit, scratch)?;
+    let parsed = parse_commit(scratch).ok_or_else(|| miette!("commit {commit} is invalid"))?;
+    let sigs = CommitSignatures {
+        author: parsed.author.to_vec(),
+        committer: parsed.committer.to_vec(),
+    };
+    *out = note.rebuild(&sigs, parsed.message)?;
+    Ok(())
+}

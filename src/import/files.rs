@@ -1,0 +1,121 @@
+//! File revisions into git blobs, with their copy metadata in files-meta
+//! notes (spec 5.1). A revision stored as a delta against the previous one
+//! in its group becomes a git delta against that blob.
+
+use gix::object::Kind;
+use miette::{miette, Context};
+
+use super::state::{oid, State};
+use crate::hg::filemeta;
+use crate::hg::mdiff::{apply, git_delta};
+use crate::hg::{FormatError, HgNode};
+use crate::store::Store;
+
+/// Imports the revisions of one file after another, reusing buffers.
+#[derive(Default)]
+pub struct FileImporter {
+    prev_node: HgNode,
+    prev_text: Vec<u8>,
+    text: Vec<u8>,
+    base_buf: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+/// One file revision as read from a changegroup.
+pub struct FileRevision<'a> {
+    pub node: HgNode,
+    pub p1: HgNode,
+    pub p2: HgNode,
+    pub delta_base: HgNode,
+    pub delta: &'a [u8],
+}
+
+impl FileImporter {
+    /// Starts a new file group.
+    pub fn start_file(&mut self) {
+        self.prev_node = HgNode::NULL;
+        self.prev_text.clear();
+    }
+
+    /// Imports one revision of the current file.
+    pub fn import(
+        &mut self,
+        store: &mut Store,
+        state: &mut State,
+        path: &[u8],
+        rev: &FileRevision<'_>,
+    ) -> miette::Result<()> {
+        let node = rev.node;
+        let context = || format!("file {} revision {node}", String::from_utf8_lossy(path));
+        let base: &[u8] = if rev.delta_base.is_null() {
+            &[]
+        } else if rev.delta_base == self.prev_node {
+            &self.prev_text
+        } else {
+            read_file_text(store, state, rev.delta_base, &mut self.base_buf, &mut self.scratch)
+                .wrap_err_with(context)?;
+            &self.base_buf
+        };
+        apply(base, rev.delta, &mut self.text).map_err(|e| e.for_node(node))?;
+        let actual = HgNode::hash(&rev.p1, &rev.p2, &self.text);
+        if actual != node {
+            return Err(FormatError::NodeMismatch {
+                kind: "file revision",
+                node,
+                actual,
+            })
+            .wrap_err_with(context);
+        }
+        if node != HgNode::EMPTY_FILE && state.hg2git(&node).is_none() {
+            let (meta, content) = filemeta::split(&self.text);
+            let base_blob = (!rev.delta_base.is_null())
+                .then(|| state.hg2git(&rev.delta_base))
+                .flatten();
+            let blob = match base_blob {
+                Some(base_blob) => {
+                    let header_len = |t: &[u8]| t.len() - filemeta::split(t).1.len();
+                    match git_delta(base.len(), header_len(base), header_len(&self.text), rev.delta, self.text.len()) {
+                        Some(d) => store.write_delta(Kind::Blob, content, &base_blob, &d)?,
+                        None => store.write(Kind::Blob, content)?,
+                    }
+                }
+                None => store.write(Kind::Blob, content)?,
+            };
+            state.set_hg2git(node, blob);
+            if let Some(meta) = meta {
+                let meta_blob = store.write(Kind::Blob, meta)?;
+                state.set_files_meta(node, meta_blob);
+            }
+        }
+        std::mem::swap(&mut self.prev_text, &mut self.text);
+        self.prev_node = node;
+        Ok(())
+    }
+}
+
+/// Rebuilds the hg text of a file revision from git: its blob, preceded by
+/// its metadata block when it has one.
+pub fn read_file_text(
+    store: &mut Store,
+    state: &State,
+    node: HgNode,
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+) -> miette::Result<()> {
+    out.clear();
+    if node == HgNode::EMPTY_FILE {
+        return Ok(());
+    }
+    let blob = state
+        .hg2git(&node)
+        .ok_or_else(|| miette!("file revision {node} is unknown"))?;
+    if let Some(meta) = state.files_meta.get(&node.0) {
+        store.read(&oid(meta), scratch)?;
+        out.extend_from_slice(filemeta::MARKER);
+        out.extend_from_slice(scratch);
+        out.extend_from_slice(filemeta::MARKER);
+    }
+    store.read(&blob, scratch)?;
+    out.extend_from_slice(scratch);
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! The metadata state an import works on: the id maps, the branch and
+//! manifest heads, and what this run added. Loaded from
+//! `refs/cinnabar/metadata` and written back as a new metadata commit.
+
+use gix_hash::ObjectId;
+
+use super::idmap::IdMap;
+use crate::hg::HgNode;
+
+/// A branch head: a changeset with no child in its branch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BranchHead {
+    pub node: HgNode,
+    pub branch: Vec<u8>,
+    pub commit: ObjectId,
+}
+
+/// The parents of a metadata commit, by role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetadataParents {
+    pub changesets: ObjectId,
+    pub manifests: ObjectId,
+    pub hg2git: ObjectId,
+    pub git2hg: ObjectId,
+    pub files_meta: ObjectId,
+}
+
+/// The current metadata commit and what it holds.
+#[derive(Clone, Debug)]
+pub struct PreviousMetadata {
+    pub commit: ObjectId,
+    pub tree: ObjectId,
+    pub parents: MetadataParents,
+    /// The notes trees of the hg2git, git2hg and files-meta commits.
+    pub hg2git_tree: ObjectId,
+    pub git2hg_tree: ObjectId,
+    pub files_meta_tree: ObjectId,
+}
+
+/// The state of an import run.
+#[derive(Debug, Default)]
+pub struct State {
+    /// hg node (changeset, manifest or file) → git object.
+    pub hg2git: IdMap,
+    /// changeset commit → note blob.
+    pub git2hg: IdMap,
+    /// file node → metadata blob.
+    pub files_meta: IdMap,
+    /// Entries added by this run, in order, for the notes trees.
+    pub added_hg2git: Vec<([u8; 20], [u8; 20])>,
+    pub added_git2hg: Vec<([u8; 20], [u8; 20])>,
+    pub added_files_meta: Vec<([u8; 20], [u8; 20])>,
+    /// Branch heads in the order they were first added.
+    pub branch_heads: Vec<BranchHead>,
+    /// Manifest commits that are no other manifest commit's parent.
+    pub manifest_heads: Vec<ObjectId>,
+    /// The metadata this run started from.
+    pub previous: Option<PreviousMetadata>,
+}
+
+impl State {
+    /// The git object of an hg node.
+    pub fn hg2git(&self, node: &HgNode) -> Option<ObjectId> {
+        self.hg2git.get(&node.0).map(oid)
+    }
+
+    /// Records hg node → git object.
+    pub fn set_hg2git(&mut self, node: HgNode, oid: ObjectId) {
+        let v: [u8; 20] = oid_bytes(&oid);
+        self.hg2git.insert(node.0, v);
+        self.added_hg2git.push((node.0, v));
+    }
+
+    /// Records commit → note blob.
+    pub fn set_git2hg(&mut self, commit: ObjectId, note: ObjectId) {
+        let (k, v) = (oid_bytes(&commit), oid_bytes(&note));
+        self.git2hg.insert(k, v);
+        self.added_git2hg.push((k, v));
+    }
+
+    /// Records file node → metadata blob.
+    pub fn set_files_meta(&mut self, node: HgNode, blob: ObjectId) {
+        let v = oid_bytes(&blob);
+        self.files_meta.insert(node.0, v);
+        self.added_files_meta.push((node.0, v));
+    }
+
+    /// Whether anything was added since the state was loaded.
+    pub fn is_modified(&self) -> bool {
+        !self.added_hg2git.is_empty() || !self.added_git2hg.is_empty()
+    }
+
+    /// Adds a changeset to the branch heads: its parents in the same branch
+    /// stop being heads.
+    pub fn add_branch_head(&mut self, node: HgNode, parents: &[HgNode], branch: &[u8], commit: ObjectId) {
+        self.branch_heads
+            .retain(|h| !(h.branch == branch && parents.contains(&h.node)));
+        self.branch_heads.push(BranchHead {
+            node,
+            branch: branch.to_vec(),
+            commit,
+        });
+    }
+
+    /// Adds a manifest commit to the manifest heads.
+    pub fn add_manifest_head(&mut self, commit: ObjectId, parents: &[ObjectId]) {
+        self.manifest_heads.retain(|h| !parents.contains(h));
+        self.manifest_heads.push(commit);
+    }
+}
+
+/// The 20 bytes of an object id.
+pub fn oid_bytes(oid: &ObjectId) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    out.copy_from_slice(oid.as_bytes());
+    out
+}
+
+/// An object id from 20 bytes.
+pub fn oid(bytes: &[u8; 20]) -> ObjectId {
+    ObjectId::Sha1(*bytes)
+}

@@ -1,0 +1,132 @@
+//! Talking to Mercurial repositories: the commands git-cinnabar uses, over
+//! the stdio transport (local repositories, and ssh later) or from a bundle
+//! file.
+
+use std::io::Read;
+
+use crate::hg::HgNode;
+
+pub mod stdio;
+pub mod url;
+
+/// Errors from a Mercurial peer.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum WireError {
+    #[error("{context}")]
+    #[diagnostic(code(cinnabar::wire::io))]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("unexpected reply to `{command}` from {url}: {detail}")]
+    #[diagnostic(code(cinnabar::wire::protocol))]
+    Protocol {
+        command: String,
+        url: String,
+        detail: String,
+    },
+    #[error("{url} does not support `{capability}`")]
+    #[diagnostic(code(cinnabar::wire::capability))]
+    MissingCapability { url: String, capability: String },
+    #[error("remote error from {url}: {message}")]
+    #[diagnostic(code(cinnabar::wire::remote))]
+    Remote { url: String, message: String },
+}
+
+/// A branch of the remote's branchmap: the name as the server sent it
+/// (URL-quoted) and its heads in revision order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BranchHeads {
+    pub name: Vec<u8>,
+    pub heads: Vec<HgNode>,
+}
+
+/// The commands git-cinnabar sends to a Mercurial peer.
+pub trait HgPeer {
+    /// The URL, for messages.
+    fn url(&self) -> &str;
+    /// The capability string items (`name` or `name=value`).
+    fn capabilities(&self) -> &[String];
+    /// `branchmap`.
+    fn branchmap(&mut self) -> Result<Vec<BranchHeads>, WireError>;
+    /// `heads`: the topological heads.
+    fn heads(&mut self) -> Result<Vec<HgNode>, WireError>;
+    /// `listkeys` of a namespace.
+    fn listkeys(&mut self, namespace: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, WireError>;
+    /// `known`: which of these nodes the peer has.
+    fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError>;
+    /// `getbundle`: a stream holding a bundle of the ancestors of `heads`
+    /// that are not ancestors of `common`.
+    fn getbundle(
+        &mut self,
+        heads: &[HgNode],
+        common: &[HgNode],
+        bundlecaps: Option<&str>,
+    ) -> Result<Box<dyn Read + '_>, WireError>;
+
+    /// The value of a capability (`name=value`), or `Some("")` for a bare
+    /// name.
+    fn capability(&self, name: &str) -> Option<&str> {
+        self.capabilities().iter().find_map(|c| match c.split_once('=') {
+            Some((k, v)) if k == name => Some(v),
+            None if c == name => Some(""),
+            _ => None,
+        })
+    }
+}
+
+/// Parses a space-separated list of hex nodes.
+pub fn parse_nodes(data: &[u8]) -> Result<Vec<HgNode>, String> {
+    data.split(|b| b.is_ascii_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| HgNode::from_hex(s).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// Parses a `branchmap` reply.
+pub fn parse_branchmap(data: &[u8]) -> Result<Vec<BranchHeads>, String> {
+    data.split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut parts = line.splitn(2, |&b| b == b' ');
+            let name = parts.next().unwrap_or_default().to_vec();
+            let heads = parse_nodes(parts.next().unwrap_or_default())?;
+            Ok(BranchHeads { name, heads })
+        })
+        .collect()
+}
+
+/// Parses a `listkeys` reply: `key\tvalue` lines.
+pub fn parse_listkeys(data: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    data.split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter_map(|line| {
+            let tab = memchr::memchr(b'\t', line)?;
+            Some((line[..tab].to_vec(), line[tab + 1..].to_vec()))
+        })
+        .collect()
+}
+
+/// The bundle2 capabilities we ask `getbundle` for.
+pub const BUNDLECAPS: &str = "HG20,bundle2=HG20%0Achangegroup%3D01%2C02";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branchmap() {
+        let n = "f92470d7f6966a39dfbced6a525fe81ebf5c37b9";
+        let data = format!("default {n} {n}\nfoo%20bar {n}\n");
+        let b = parse_branchmap(data.as_bytes()).unwrap();
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].heads.len(), 2);
+        assert_eq!(b[1].name, b"foo%20bar");
+        assert!(parse_branchmap(b"default zz\n").is_err());
+        assert_eq!(
+            parse_listkeys(b"@\tabc\nx\ty\n"),
+            vec![(b"@".to_vec(), b"abc".to_vec()), (b"x".to_vec(), b"y".to_vec())]
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! Mercurial URLs as git-cinnabar accepts them after `hg::` (spec 10.1).
+
+use std::path::PathBuf;
+
+/// A parsed Mercurial URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HgUrl {
+    /// A local path: a bundle file or a repository.
+    Local(PathBuf),
+    /// `http://` or `https://`.
+    Http(String),
+    /// `ssh://[user@]host[:port]/path`.
+    Ssh {
+        user: Option<String>,
+        host: String,
+        port: Option<u16>,
+        path: String,
+    },
+    /// The `tags:` pseudo-remote.
+    Tags,
+}
+
+impl HgUrl {
+    /// Parses a URL; anything without a scheme is a path, made absolute
+    /// from the current directory.
+    pub fn parse(url: &str) -> miette::Result<HgUrl> {
+        if url == "tags:" {
+            return Ok(HgUrl::Tags);
+        }
+        if let Some(rest) = url.strip_prefix("file://") {
+            let path = percent_decode(rest);
+            return Ok(HgUrl::Local(PathBuf::from(path)));
+        }
+        if url.starts_with("http://") || url.starts_with("https://") {
+            return Ok(HgUrl::Http(url.to_string()));
+        }
+        if let Some(rest) = url.strip_prefix("ssh://") {
+            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+            let (user, hostport) = match authority.rsplit_once('@') {
+                Some((u, h)) => (Some(u.to_string()), h),
+                None => (None, authority),
+            };
+            let (host, port) = match hostport.rsplit_once(':') {
+                Some((h, p)) if !p.is_empty() => (
+                    h,
+                    Some(p.parse().map_err(|_| miette::miette!("invalid port in {url}"))?),
+                ),
+                _ => (hostport, None),
+            };
+            if host.starts_with('-') || user.as_deref().is_some_and(|u| u.starts_with('-')) {
+                return Err(miette::miette!("refusing ssh host {host:?}: it looks like an option"));
+            }
+            return Ok(HgUrl::Ssh {
+                user,
+                host: host.to_string(),
+                port,
+                path: percent_decode(path),
+            });
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            return Err(miette::miette!("protocol '{scheme}' is not supported"));
+        }
+        let path = PathBuf::from(url);
+        let path = if path.is_absolute() {
+            path
+        } else {
+            std::env::current_dir()
+                .map_err(|e| miette::miette!("cannot read the current directory: {e}"))?
+                .join(path)
+        };
+        Ok(HgUrl::Local(path))
+    }
+
+    /// The URL as shown in messages.
+    pub fn display(&self) -> String {
+        match self {
+            HgUrl::Local(p) => p.display().to_string(),
+            HgUrl::Http(u) => u.clone(),
+            HgUrl::Ssh { user, host, port, path } => format!(
+                "ssh://{}{host}{}/{path}",
+                user.as_ref().map(|u| format!("{u}@")).unwrap_or_default(),
+                port.map(|p| format!(":{p}")).unwrap_or_default()
+            ),
+            HgUrl::Tags => "tags:".into(),
+        }
+    }
+}
+
+/// Decodes `%XX` escapes (invalid ones are kept as they are).
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let mut b = [0u8];
+            if crate::hg::node::decode_hex(&bytes[i + 1..i + 3], &mut b) {
+                out.push(b[0]);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse() {
+        assert_eq!(HgUrl::parse("/a/b").unwrap(), HgUrl::Local("/a/b".into()));
+        assert_eq!(HgUrl::parse("file:///a%20b").unwrap(), HgUrl::Local("/a b".into()));
+        assert_eq!(HgUrl::parse("tags:").unwrap(), HgUrl::Tags);
+        assert!(matches!(HgUrl::parse("https://h/r").unwrap(), HgUrl::Http(_)));
+        assert_eq!(
+            HgUrl::parse("ssh://u@h:22//abs").unwrap(),
+            HgUrl::Ssh {
+                user: Some("u".into()),
+                host: "h".into(),
+                port: Some(22),
+                path: "/abs".into()
+            }
+        );
+        assert!(HgUrl::parse("ssh://-oProxyCommand=x/p").is_err());
+        assert!(HgUrl::parse("ftp://x").is_err());
+        assert_eq!(percent_decode("a%2"), "a%2");
+    }
+}
