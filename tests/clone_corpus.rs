@@ -1,0 +1,116 @@
+//! `git clone --mirror hg::<bundle>` gives git-cinnabar's exact commits,
+//! metadata and branch refs for every shared corpus bundle.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn read_map(path: &Path) -> Vec<String> {
+    let data = std::fs::read(path).unwrap();
+    let text = if path.extension().is_some_and(|e| e == "gz") {
+        let mut out = String::new();
+        use std::io::Read;
+        flate2::read::GzDecoder::new(&data[..]).read_to_string(&mut out).unwrap();
+        out
+    } else {
+        String::from_utf8(data).unwrap()
+    };
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+fn mirror_clone(bundle: &Path, dest: &Path) {
+    let mut cmd = command("git", dest.parent().unwrap());
+    cmd.args(["clone", "-q", "--mirror"])
+        .arg(format!("hg::{}", bundle.display()))
+        .arg(dest);
+    run(cmd);
+}
+
+/// Clones `NAME.hg` and checks the map, and the refs when a `.refs` file
+/// exists.
+fn check_corpus(dir: &Path, name: &str) {
+    let bundle = dir.join(format!("{name}.hg"));
+    let tmp = tempdir();
+    let dest = tmp.path().join("clone.git");
+    mirror_clone(&bundle, &dest);
+    let map_path = ["map.gz", "map"]
+        .iter()
+        .map(|ext| dir.join(format!("{name}.{ext}")))
+        .find(|p| p.exists())
+        .unwrap();
+    let expected = read_map(&map_path);
+    let actual = notes_map(&dest);
+    assert_eq!(actual.len(), expected.len(), "{name}: number of changesets");
+    let diff: Vec<_> = expected.iter().zip(&actual).filter(|(a, b)| a != b).take(5).collect();
+    assert!(diff.is_empty(), "{name}: first differences (expected, actual): {diff:?}");
+    let refs_path = dir.join(format!("{name}.refs"));
+    if refs_path.exists() {
+        let mut expected: Vec<String> = std::fs::read_to_string(&refs_path)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        expected.sort();
+        let mut actual = refs(&dest);
+        actual.sort();
+        assert_eq!(actual, expected, "{name}: refs");
+    }
+    let fsck = output({
+        let mut c = command("git", &dest);
+        c.args(["fsck", "--no-progress"]);
+        c
+    });
+    let stderr = String::from_utf8_lossy(&fsck.stderr);
+    let problems: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.contains("badFilemode") && !l.trim().is_empty())
+        .collect();
+    assert!(fsck.status.success() && problems.is_empty(), "{name}: git fsck: {stderr}");
+}
+
+macro_rules! corpus_test {
+    ($($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            check_corpus(&shared().join("corpus"), stringify!($name));
+        }
+    )*};
+}
+
+corpus_test!(ripgrep, dillo, coveragepy, flask, nginx, churn);
+
+#[test]
+fn edge_bundles() {
+    let dir = shared().join("corpus/edge");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".hg").map(str::to_string)
+        })
+        .filter(|n| n != "tampered")
+        .collect();
+    names.sort();
+    assert!(names.len() >= 20, "{names:?}");
+    for name in names {
+        check_corpus(&dir, &name);
+    }
+}
+
+#[test]
+fn tampered_bundle_is_refused() {
+    let tmp = tempdir();
+    let dest = tmp.path().join("clone.git");
+    let mut cmd = command("git", tmp.path());
+    cmd.args(["clone", "-q", "--mirror"])
+        .arg(format!("hg::{}", shared().join("corpus/edge/tampered.hg").display()))
+        .arg(&dest);
+    let out = output(cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("../test") || stderr.contains("\"..\""), "{stderr}");
+}
