@@ -3,6 +3,7 @@
 //! changegroup and bundle containers.
 
 pub mod error;
+pub mod mdiff;
 pub mod node;
 
 pub use error::FormatError;
