@@ -71,6 +71,35 @@ pub enum FormatError {
         reason: String,
     },
 
+    /// A delta whose base is neither the null node nor a revision known
+    /// at that point.
+    #[error("{kind} {node} has delta base {base}, which is not available")]
+    #[diagnostic(code(cinnabar::hg::unknown_delta_base))]
+    UnknownDeltaBase {
+        kind: &'static str,
+        node: HgNode,
+        base: HgNode,
+    },
+
+    /// A changegroup version that is not supported.
+    #[error("unsupported changegroup version {0:?}")]
+    #[diagnostic(code(cinnabar::hg::changegroup_version))]
+    UnknownChangegroupVersion(String),
+
+    /// Valid data that this implementation does not handle.
+    #[error("{0}")]
+    #[diagnostic(code(cinnabar::hg::unsupported))]
+    Unsupported(String),
+
+    /// The sender reported an error (a bundle2 `error:*` part).
+    #[error("remote error ({kind}): {message}{}", hint.as_deref().map(|h| format!(" (hint: {h})")).unwrap_or_default())]
+    #[diagnostic(code(cinnabar::hg::remote_error))]
+    Remote {
+        kind: String,
+        message: String,
+        hint: Option<String>,
+    },
+
     /// Any other malformed structure.
     #[error("{0}")]
     #[diagnostic(code(cinnabar::hg::invalid))]
@@ -84,4 +113,37 @@ pub enum FormatError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl FormatError {
+    /// Turns an I/O error met at byte `offset` while reading `what` into a
+    /// format error: an early end of stream becomes [`FormatError::Truncated`],
+    /// a [`FormatError`] carried inside the I/O error (as raised by nested
+    /// readers, e.g. bundle2 payload framing) is returned as is, anything
+    /// else becomes [`FormatError::Io`].
+    pub fn from_io(e: std::io::Error, what: &'static str, offset: u64) -> FormatError {
+        let kind = e.kind();
+        if e.get_ref().is_some_and(|inner| inner.is::<FormatError>()) {
+            if let Some(inner) = e.into_inner() {
+                return match inner.downcast::<FormatError>() {
+                    Ok(fe) => *fe,
+                    Err(other) => FormatError::Io {
+                        offset,
+                        source: std::io::Error::new(kind, other),
+                    },
+                };
+            }
+            return FormatError::Truncated { what, offset };
+        }
+        if kind == std::io::ErrorKind::UnexpectedEof {
+            return FormatError::Truncated { what, offset };
+        }
+        FormatError::Io { offset, source: e }
+    }
+
+    /// Wraps this error into an [`std::io::Error`], for `Read`
+    /// implementations; [`FormatError::from_io`] gets it back.
+    pub fn into_io(self) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, self)
+    }
 }

@@ -2,9 +2,13 @@
 //! revision texts (changesets, manifests, file metadata), deltas, and the
 //! changegroup and bundle containers.
 
+pub mod bundle;
+pub mod changegroup;
 pub mod error;
 pub mod mdiff;
 pub mod node;
+pub mod verify;
 
+pub use changegroup::{CgVersion, ChangegroupReader, RevisionChunk};
 pub use error::FormatError;
-pub use node::HgNode;
+pub use node::{HgNode, NodeHasher};
