@@ -13,11 +13,15 @@
 //! make it allocate more than the input holds. Errors name the byte offset
 //! in the changegroup stream (the data handed to the reader).
 //!
-//! Limitations: version 04 (sidedata) is not supported. Tree manifests
-//! (version 03 with the bundle2 `treemanifest` part parameter, see
-//! [`ChangegroupReader::with_tree_manifests`]) are read, but their
-//! directory groups come out of [`ChangegroupReader::next_file`] like
-//! files, with names ending in `/`.
+//! Version 03 always has a tree manifests segment between the manifest
+//! group and the files (as Mercurial's cg3 packer and unpacker do, whether
+//! or not the bundle2 `treemanifest` parameter is set): a list of
+//! directory groups ended by an empty chunk; for flat manifests the list
+//! is empty. Tree manifest directory groups come out of
+//! [`ChangegroupReader::next_file`] like files, with names ending in `/`,
+//! and [`ChangegroupReader::group`] tells them apart.
+//!
+//! Limitations: version 04 (sidedata) is not supported.
 
 use std::fmt;
 use std::io::Read;
@@ -137,7 +141,6 @@ enum State {
 pub struct ChangegroupReader<R> {
     reader: R,
     version: CgVersion,
-    tree_manifests: bool,
     state: State,
     offset: u64,
     buf: Vec<u8>,
@@ -152,20 +155,12 @@ impl<R: Read> ChangegroupReader<R> {
         ChangegroupReader {
             reader,
             version,
-            tree_manifests: false,
             state: State::Group(Group::Changesets),
             offset: 0,
             buf: Vec::new(),
             prev: None,
             file: Vec::new(),
         }
-    }
-
-    /// Whether a tree manifests segment follows the manifest group (bundle2
-    /// `treemanifest` part parameter; versions 03 and later only).
-    pub fn with_tree_manifests(mut self, tree_manifests: bool) -> Self {
-        self.tree_manifests = tree_manifests;
-        self
     }
 
     /// Counts byte offsets from `offset` rather than 0, for a changegroup
@@ -227,7 +222,7 @@ impl<R: Read> ChangegroupReader<R> {
             self.prev = None;
             self.state = match group {
                 Group::Changesets => State::Group(Group::Manifests),
-                Group::Manifests if self.tree_manifests => State::BetweenTrees,
+                Group::Manifests if self.version == CgVersion::V3 => State::BetweenTrees,
                 Group::TreeManifest => State::BetweenTrees,
                 _ => State::Group(Group::BetweenFiles),
             };
@@ -386,6 +381,10 @@ mod tests {
         cg.extend_from_slice(&[0; 4]);
         rev(&mut cg, version, &n(&[3, 0, 0, 1], &[3, 0, 0, 0, 1]), b"m");
         cg.extend_from_slice(&[0; 4]);
+        if version == CgVersion::V3 {
+            // No tree manifests.
+            cg.extend_from_slice(&[0; 4]);
+        }
         chunk(&mut cg, b"foo");
         rev(&mut cg, version, &n(&[4, 9, 0, 1], &[4, 9, 0, 9, 1]), b"f");
         rev(&mut cg, version, &n(&[5, 4, 0, 2], &[5, 4, 0, 4, 2]), b"");
@@ -459,7 +458,7 @@ mod tests {
         chunk(&mut cg, b"dir/file");
         cg.extend_from_slice(&[0; 4]);
         cg.extend_from_slice(&[0; 4]);
-        let mut r = ChangegroupReader::new(&cg[..], v).with_tree_manifests(true);
+        let mut r = ChangegroupReader::new(&cg[..], v);
         assert_eq!(r.next_file().unwrap(), Some(&b"dir/"[..]));
         assert_eq!(r.group(), Group::TreeManifest);
         assert_eq!(r.next_revision().unwrap().unwrap().node, HgNode([7; 20]));

@@ -30,7 +30,7 @@ use crate::hg::mdiff;
 use crate::hg::{FormatError, HgNode, NodeHasher};
 
 /// Which kind of revision a group holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RevisionKind {
     /// Changeset.
     Changeset,

@@ -151,7 +151,12 @@ mod tests {
                 })
                 .unwrap();
                 assert_eq!(
-                    (stats.changegroups, stats.changesets, stats.manifests, stats.files),
+                    (
+                        stats.changegroups,
+                        stats.changesets,
+                        stats.manifests,
+                        stats.files
+                    ),
                     (1, 5, 5, 2),
                     "{spec} {v}"
                 );
@@ -203,7 +208,10 @@ mod tests {
         assert!(r.next_part().unwrap().is_none());
     }
 
-    fn bundle2_with(parts: &[(&str, bool, &[(&str, &str)], &[u8])]) -> Vec<u8> {
+    /// (type, mandatory, parameters, payload)
+    type TestPart<'a> = (&'a str, bool, &'a [(&'a str, &'a str)], &'a [u8]);
+
+    fn bundle2_with(parts: &[TestPart<'_>]) -> Vec<u8> {
         let mut w = Bundle2Writer::new(Vec::new(), Compression::None).unwrap();
         for &(t, m, params, payload) in parts {
             w.add_part(t, m, params, payload).unwrap();
@@ -227,7 +235,10 @@ mod tests {
     #[test]
     fn part_policies() {
         let e = first_changegroup_error(&bundle2_with(&[("frobnicate", true, &[], b"")]));
-        assert!(matches!(&e, FormatError::UnknownMandatoryPart(p) if p == "FROBNICATE"), "{e}");
+        assert!(
+            matches!(&e, FormatError::UnknownMandatoryPart(p) if p == "FROBNICATE"),
+            "{e}"
+        );
         let e = first_changegroup_error(&bundle2_with(&[("stream2", true, &[], b"")]));
         assert_eq!(e.to_string(), "Stream bundles are not supported.");
         let e = first_changegroup_error(&bundle2_with(&[(
@@ -236,14 +247,20 @@ mod tests {
             &[("message", "no way"), ("hint", "try later")],
             b"",
         )]));
-        assert_eq!(e.to_string(), "remote error (error:abort): no way (hint: try later)");
+        assert_eq!(
+            e.to_string(),
+            "remote error (error:abort): no way (hint: try later)"
+        );
         let e = first_changegroup_error(&bundle2_with(&[(
             "changegroup",
             true,
             &[("version", "04")],
             b"",
         )]));
-        assert!(matches!(e, FormatError::UnknownChangegroupVersion(_)), "{e}");
+        assert!(
+            matches!(e, FormatError::UnknownChangegroupVersion(_)),
+            "{e}"
+        );
         // Tolerated mandatory parts and unknown advisory parts are skipped.
         let cg = sample_changegroup(CgVersion::V2);
         let data = bundle2_with(&[
@@ -275,13 +292,19 @@ mod tests {
             assert!(matches!(e, FormatError::BadMagic { .. }), "{e}");
         }
         let e = first_changegroup_error(b"HG10XXsomething");
-        assert!(matches!(&e, FormatError::UnknownCompression(c) if c == "XX"), "{e}");
+        assert!(
+            matches!(&e, FormatError::UnknownCompression(c) if c == "XX"),
+            "{e}"
+        );
         let e = first_changegroup_error(b"HGS1UN");
         assert!(matches!(e, FormatError::Unsupported(_)), "{e}");
         let mut data = b"HG20\0\0\0\x0eCompression=XX".to_vec();
         data.extend_from_slice(&[0; 4]);
         let e = first_changegroup_error(&data);
-        assert!(matches!(&e, FormatError::UnknownCompression(c) if c == "XX"), "{e}");
+        assert!(
+            matches!(&e, FormatError::UnknownCompression(c) if c == "XX"),
+            "{e}"
+        );
         let e = first_changegroup_error(b"HG20\0\0\0\x05Mine=");
         assert!(matches!(e, FormatError::UnknownMandatoryParam(_)), "{e}");
         // Advisory stream parameters are ignored.
@@ -318,7 +341,10 @@ mod tests {
         let header = PartHeader {
             part_type: interrupt_type.into(),
             id: 1,
-            mandatory_params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            mandatory_params: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             advisory_params: vec![],
             offset: 0,
         }
@@ -345,10 +371,16 @@ mod tests {
         assert_eq!(e.to_string(), "remote error (error:abort): server exploded");
         // Negative chunk sizes other than -1.
         let mut data = interrupted("output", &[]);
-        let pos = data.windows(4).position(|w| w == (-1i32).to_be_bytes()).unwrap();
+        let pos = data
+            .windows(4)
+            .position(|w| w == (-1i32).to_be_bytes())
+            .unwrap();
         data[pos + 3] = 0xfe;
         let e = verify_bundle(&data[..], None).unwrap_err();
-        assert!(e.to_string().contains(&format!("at byte offset {pos}")), "{e}");
+        assert!(
+            e.to_string().contains(&format!("at byte offset {pos}")),
+            "{e}"
+        );
     }
 
     #[test]
@@ -367,7 +399,9 @@ mod tests {
         };
         assert!(w.write_revision(&rev).is_err());
         let mut w = ChangegroupWriter::new(Vec::new(), CgVersion::V2);
-        assert!(w.write_revision(&RevisionChunk { flags: 1, ..rev }).is_err());
+        assert!(w
+            .write_revision(&RevisionChunk { flags: 1, ..rev })
+            .is_err());
         let mut w = Bundle2Writer::new(Vec::new(), Compression::None).unwrap();
         let p = w.start_part("x", false, &[]).unwrap();
         drop(p);

@@ -307,8 +307,7 @@ impl<'a> BundleReader<'a> {
 
     /// The next changegroup, skipping other parts as [`part_action`] says.
     /// A bundle1 has one changegroup, version 01. The `version` part
-    /// parameter defaults to `01`; the `treemanifest` parameter turns on
-    /// tree manifest reading.
+    /// parameter defaults to `01`.
     pub fn next_changegroup(&mut self) -> Result<Option<BundleChangegroup<'_>>, FormatError> {
         loop {
             let Some(header) = self.next_part_header()? else {
@@ -318,12 +317,10 @@ impl<'a> BundleReader<'a> {
             match part_action(&name) {
                 PartAction::Changegroup => {
                     let version: CgVersion = header.param("version").unwrap_or("01").parse()?;
-                    let trees = header.param("treemanifest").is_some();
                     let bundle1 = !matches!(self.kind, BundleKind::Bundle2(_));
                     let start = self.src.offset;
                     let payload: Box<dyn Read + '_> = Box::new(self.payload());
-                    let mut cg =
-                        ChangegroupReader::new(payload, version).with_tree_manifests(trees);
+                    let mut cg = ChangegroupReader::new(payload, version);
                     if bundle1 {
                         cg = cg.with_offset(start);
                     }

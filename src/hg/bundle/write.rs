@@ -248,7 +248,9 @@ enum Stage {
 }
 
 /// Writes a changegroup (version 01, 02 or 03): the changeset group, the
-/// manifest group, then each file's name and group.
+/// manifest group, then each file's name and group. For version 03 an
+/// empty tree manifests segment is written after the manifest group (tree
+/// manifests cannot be written).
 ///
 /// Call [`ChangegroupWriter::write_revision`] for each revision,
 /// [`ChangegroupWriter::end_group`] after each group,
@@ -328,13 +330,19 @@ impl<W: Write> ChangegroupWriter<W> {
 
     /// Ends the current group (changesets, manifests or the current file).
     pub fn end_group(&mut self) -> io::Result<()> {
+        let manifests = self.stage == Stage::Manifests;
         self.stage = match self.stage {
             Stage::Changesets => Stage::Manifests,
             Stage::Manifests | Stage::File => Stage::BetweenFiles,
             Stage::BetweenFiles | Stage::Done => return Err(invalid("no group to end")),
         };
         self.prev = None;
-        self.out.write_all(&[0; 4])
+        self.out.write_all(&[0; 4])?;
+        if manifests && self.version == CgVersion::V3 {
+            // End of the (empty) tree manifests segment.
+            self.out.write_all(&[0; 4])?;
+        }
+        Ok(())
     }
 
     /// Starts a file's group (after the manifest group has ended).

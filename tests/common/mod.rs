@@ -1,0 +1,149 @@
+//! Helpers shared by the format integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cinnabar::hg::verify::{verify_bundle_with, RevisionKind, VerifyStats};
+use cinnabar::hg::{FormatError, HgNode};
+
+/// The shared directory holding the corpus: `$CINNABAR_SHARED`, else
+/// `$CARGO_MANIFEST_DIR/../shared`.
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("CINNABAR_SHARED") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+    }
+}
+
+/// The `.hg` files of a directory, sorted.
+pub fn bundles_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "hg"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Mercurial: `$HG`, else `hg` on `PATH`. `None` (and a note on stderr)
+/// when neither works; tests needing it then skip.
+pub fn find_hg() -> Option<PathBuf> {
+    let candidate = std::env::var_os("HG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("hg"));
+    let ok = Command::new(&candidate)
+        .arg("--version")
+        .env("HGRCPATH", "")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Some(candidate)
+    } else {
+        eprintln!(
+            "SKIPPED: Mercurial not found (tried {}); set HG=/path/to/hg to run this test",
+            candidate.display()
+        );
+        None
+    }
+}
+
+/// Runs hg in `cwd` with a neutral configuration.
+pub fn hg(hg: &Path, cwd: &Path, args: &[&str]) {
+    let out = Command::new(hg)
+        .args(args)
+        .current_dir(cwd)
+        .env("HGRCPATH", "")
+        .env("HGPLAIN", "1")
+        .env("HGUSER", "Test <test@example.com>")
+        .env("HGENCODING", "utf-8")
+        .output()
+        .expect("cannot run hg");
+    assert!(
+        out.status.success(),
+        "hg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Creates a small repository in `dir/repo`: a few commits, a rename, an
+/// executable file, a symlink, a named branch and a merge.
+pub fn make_repo(hgbin: &Path, dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let run = |args: &[&str]| hg(hgbin, &repo, args);
+    let write = |name: &str, content: &str| {
+        let p = repo.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    };
+    let mut date = 0;
+    let mut commit = |msg: &str| {
+        date += 1000;
+        hg(
+            hgbin,
+            &repo,
+            &["commit", "-q", "-A", "-m", msg, "-d", &format!("{date} 0")],
+        );
+    };
+    run(&["init"]);
+    write("a", "line 1\nline 2\nline 3\n");
+    write("dir/b", "b content\n");
+    commit("first");
+    let big: String = (0..2000).map(|i| format!("big line {i}\n")).collect();
+    write("a", "line 1\nline 2 changed\nline 3\nline 4\n");
+    write("big", &big);
+    commit("second");
+    run(&["mv", "a", "renamed"]);
+    commit("rename a");
+    let p = repo.join("dir/b");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    commit("make b executable");
+    std::os::unix::fs::symlink("renamed", repo.join("link")).unwrap();
+    write("big", &big.replace("big line 1000\n", "middle\n"));
+    commit("add a symlink");
+    run(&["branch", "-q", "stable"]);
+    write("stable-only", "on the branch\n");
+    write(
+        "renamed",
+        "line 1\nline 2 changed\nline 3\nline 4\nbranch line\n",
+    );
+    commit("on a branch");
+    run(&["update", "-q", "default"]);
+    write("dir/c", "c\n");
+    commit("back on default");
+    run(&["merge", "-q", "stable"]);
+    commit("merge");
+    repo
+}
+
+/// A revision seen in a bundle.
+pub type Seen = (RevisionKind, Vec<u8>, HgNode);
+
+/// Verifies a bundle, returning its stats and its revisions, sorted.
+pub fn verify(data: &[u8]) -> Result<(VerifyStats, Vec<Seen>), FormatError> {
+    let mut seen = Vec::new();
+    let stats = verify_bundle_with(data, None, &mut |r| {
+        seen.push((r.kind, r.file.to_vec(), r.chunk.node));
+    })?;
+    seen.sort();
+    Ok((stats, seen))
+}
+
+/// xorshift64*: a small deterministic PRNG.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
