@@ -34,24 +34,26 @@ pub enum FormatError {
     BadDelta { node: HgNode, reason: String },
 
     /// The container's magic bytes are not a known bundle.
-    #[error("bad bundle magic {magic:?}")]
+    #[error("bad bundle magic {magic:?} at byte offset 0")]
     #[diagnostic(code(cinnabar::hg::bad_magic))]
     BadMagic { magic: String },
 
-    /// A compression scheme that is not supported.
-    #[error("unknown compression {0:?}")]
+    /// A compression scheme that is not supported, named at `offset`.
+    #[error("unknown compression {name:?} at byte offset {offset}")]
     #[diagnostic(code(cinnabar::hg::unknown_compression))]
-    UnknownCompression(String),
+    UnknownCompression { name: String, offset: u64 },
 
-    /// A bundle2 part that must be understood but is not.
-    #[error("unsupported mandatory bundle2 part {0:?}")]
+    /// A bundle2 part that must be understood but is not; `offset` is that
+    /// of its header.
+    #[error("unsupported mandatory bundle2 part {part:?} at byte offset {offset}")]
     #[diagnostic(code(cinnabar::hg::mandatory_part))]
-    UnknownMandatoryPart(String),
+    UnknownMandatoryPart { part: String, offset: u64 },
 
-    /// A stream parameter that must be understood but is not.
-    #[error("unsupported mandatory bundle2 stream parameter {0:?}")]
+    /// A stream parameter that must be understood but is not; `offset` is
+    /// that of the stream parameters.
+    #[error("unsupported mandatory bundle2 stream parameter {name:?} at byte offset {offset}")]
     #[diagnostic(code(cinnabar::hg::mandatory_param))]
-    UnknownMandatoryParam(String),
+    UnknownMandatoryParam { name: String, offset: u64 },
 
     /// A revision whose text does not hash to its node.
     #[error("{kind} {node} does not match its content (it hashes to {actual})")]

@@ -147,3 +147,48 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// Rewrites every changegroup of a bundle (chunks copied as they are) into
+/// a bundle of the given specification. Raw and v1 specifications take the
+/// first changegroup only, which must be version 01.
+pub fn reencode(data: &[u8], spec: cinnabar::hg::bundle::BundleSpec) -> Vec<u8> {
+    use cinnabar::hg::bundle::ChangegroupWriter;
+    use cinnabar::hg::bundle::{Bundle1Writer, Bundle2Writer, BundleReader, BundleSpec};
+    use std::io::Write;
+
+    let mut bundle = BundleReader::open(data).unwrap();
+    let mut cgs = Vec::new();
+    while let Some(mut cg) = bundle.next_changegroup().unwrap() {
+        let mut w = ChangegroupWriter::new(Vec::new(), cg.version());
+        for _ in 0..2 {
+            while let Some(c) = cg.next_revision().unwrap() {
+                w.write_revision(&c).unwrap();
+            }
+            w.end_group().unwrap();
+        }
+        while let Some(name) = cg.next_file().unwrap().map(<[u8]>::to_vec) {
+            w.start_file(&name).unwrap();
+            while let Some(c) = cg.next_revision().unwrap() {
+                w.write_revision(&c).unwrap();
+            }
+            w.end_group().unwrap();
+        }
+        cgs.push((cg.version(), w.finish().unwrap()));
+    }
+    match spec {
+        BundleSpec::Raw => cgs.swap_remove(0).1,
+        BundleSpec::V1(c) => {
+            let mut w = Bundle1Writer::new(Vec::new(), c).unwrap();
+            w.write_all(&cgs[0].1).unwrap();
+            w.finish().unwrap()
+        }
+        BundleSpec::V2(c) => {
+            let mut w = Bundle2Writer::new(Vec::new(), c).unwrap();
+            for (version, cg) in &cgs {
+                w.add_part("changegroup", true, &[("version", version.as_str())], cg)
+                    .unwrap();
+            }
+            w.finish().unwrap()
+        }
+    }
+}

@@ -55,10 +55,10 @@ pub fn parse_stream_params(block: &[u8], offset: u64) -> Result<StreamParams, Fo
             let v = value.clone().unwrap_or_default();
             match Compression::from_bundle_type(&v) {
                 Some(c) => result.compression = Some(c),
-                None => return Err(FormatError::UnknownCompression(v)),
+                None => return Err(FormatError::UnknownCompression { name: v, offset }),
             }
         } else if first.is_ascii_uppercase() {
-            return Err(FormatError::UnknownMandatoryParam(name));
+            return Err(FormatError::UnknownMandatoryParam { name, offset });
         }
         result.params.push((name, value));
     }
@@ -500,15 +500,15 @@ mod tests {
         );
         assert!(matches!(
             parse_stream_params(b"Compression=XX", 8),
-            Err(FormatError::UnknownCompression(c)) if c == "XX"
+            Err(FormatError::UnknownCompression { name, offset: 8 }) if name == "XX"
         ));
         assert!(matches!(
             parse_stream_params(b"Compression", 8),
-            Err(FormatError::UnknownCompression(_))
+            Err(FormatError::UnknownCompression { .. })
         ));
         assert!(matches!(
             parse_stream_params(b"Unknown=1", 8),
-            Err(FormatError::UnknownMandatoryParam(p)) if p == "Unknown"
+            Err(FormatError::UnknownMandatoryParam { name, .. }) if name == "Unknown"
         ));
         assert!(parse_stream_params(b"a  b", 8).is_err());
         assert!(parse_stream_params(b"1abc", 8).is_err());

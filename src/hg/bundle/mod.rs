@@ -236,7 +236,7 @@ mod tests {
     fn part_policies() {
         let e = first_changegroup_error(&bundle2_with(&[("frobnicate", true, &[], b"")]));
         assert!(
-            matches!(&e, FormatError::UnknownMandatoryPart(p) if p == "FROBNICATE"),
+            matches!(&e, FormatError::UnknownMandatoryPart { part, offset: 8 } if part == "FROBNICATE"),
             "{e}"
         );
         let e = first_changegroup_error(&bundle2_with(&[("stream2", true, &[], b"")]));
@@ -293,7 +293,7 @@ mod tests {
         }
         let e = first_changegroup_error(b"HG10XXsomething");
         assert!(
-            matches!(&e, FormatError::UnknownCompression(c) if c == "XX"),
+            matches!(&e, FormatError::UnknownCompression { name, offset: 4 } if name == "XX"),
             "{e}"
         );
         let e = first_changegroup_error(b"HGS1UN");
@@ -301,12 +301,12 @@ mod tests {
         let mut data = b"HG20\0\0\0\x0eCompression=XX".to_vec();
         data.extend_from_slice(&[0; 4]);
         let e = first_changegroup_error(&data);
+        assert_eq!(e.to_string(), "unknown compression \"XX\" at byte offset 8");
+        let e = first_changegroup_error(b"HG20\0\0\0\x05Mine=");
         assert!(
-            matches!(&e, FormatError::UnknownCompression(c) if c == "XX"),
+            matches!(e, FormatError::UnknownMandatoryParam { .. }),
             "{e}"
         );
-        let e = first_changegroup_error(b"HG20\0\0\0\x05Mine=");
-        assert!(matches!(e, FormatError::UnknownMandatoryParam(_)), "{e}");
         // Advisory stream parameters are ignored.
         let mut data = b"HG20\0\0\0\x0amine=x%20y".to_vec();
         data.extend_from_slice(&[0; 4]);

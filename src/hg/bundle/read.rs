@@ -104,8 +104,10 @@ impl Source for Counting<'_> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
-    /// bundle1: the changegroup is still to be handed out.
-    Bundle1,
+    /// bundle1: whether the changegroup was handed out.
+    Bundle1 {
+        done: bool,
+    },
     /// bundle2: between parts, or in a part whose payload may not be fully
     /// read.
     Bundle2 {
@@ -171,9 +173,10 @@ impl<'a> BundleReader<'a> {
                         6,
                     ),
                     _ => {
-                        return Err(FormatError::UnknownCompression(
-                            String::from_utf8_lossy(&comp).into_owned(),
-                        ))
+                        return Err(FormatError::UnknownCompression {
+                            name: String::from_utf8_lossy(&comp).into_owned(),
+                            offset: 4,
+                        })
                     }
                 }
             }
@@ -222,7 +225,7 @@ impl<'a> BundleReader<'a> {
         };
         let state = match kind {
             BundleKind::Bundle2(_) => State::Bundle2 { in_part: false },
-            _ => State::Bundle1,
+            _ => State::Bundle1 { done: false },
         };
         Ok(BundleReader {
             kind,
@@ -254,8 +257,9 @@ impl<'a> BundleReader<'a> {
     pub fn next_part_header(&mut self) -> Result<Option<PartHeader>, FormatError> {
         match self.state {
             State::End => Ok(None),
-            State::Bundle1 => {
-                self.state = State::End;
+            State::Bundle1 { done: true } => self.end(),
+            State::Bundle1 { done: false } => {
+                self.state = State::Bundle1 { done: true };
                 self.payload = PayloadState::default();
                 Ok(Some(PartHeader {
                     part_type: "CHANGEGROUP".into(),
@@ -271,10 +275,7 @@ impl<'a> BundleReader<'a> {
                     self.state = State::Bundle2 { in_part: false };
                 }
                 match read_part_header(&mut self.src, "bundle2 part header")? {
-                    None => {
-                        self.state = State::End;
-                        Ok(None)
-                    }
+                    None => self.end(),
                     Some(header) => {
                         self.state = State::Bundle2 { in_part: true };
                         self.payload = PayloadState::default();
@@ -283,6 +284,23 @@ impl<'a> BundleReader<'a> {
                 }
             }
         }
+    }
+
+    /// Past the last part: reads what is left of a compressed stream, so
+    /// that a damaged or truncated end of it (checksums, end markers) is
+    /// an error. Whatever data comes after the bundle is ignored.
+    fn end(&mut self) -> Result<Option<PartHeader>, FormatError> {
+        self.state = State::End;
+        let compressed = match self.kind {
+            BundleKind::RawChangegroup => false,
+            BundleKind::Bundle1(c) | BundleKind::Bundle2(c) => c != Compression::None,
+        };
+        if compressed {
+            let offset = self.src.offset;
+            io::copy(&mut self.src, &mut io::sink())
+                .map_err(|e| FormatError::from_io(e, "compressed stream", offset))?;
+        }
+        Ok(None)
     }
 
     /// The payload of the part whose header was just read.
@@ -334,7 +352,10 @@ impl<'a> BundleReader<'a> {
                     ))
                 }
                 PartAction::Unknown if header.is_mandatory() => {
-                    return Err(FormatError::UnknownMandatoryPart(header.part_type))
+                    return Err(FormatError::UnknownMandatoryPart {
+                        part: header.part_type,
+                        offset: header.offset,
+                    })
                 }
                 PartAction::Unknown => {}
             }
