@@ -76,7 +76,7 @@ macro_rules! corpus_test {
     ($($name:ident),*) => {$(
         #[test]
         fn $name() {
-            check_corpus(&shared().join("corpus"), stringify!($name));
+            check_corpus(&shared_dir().join("corpus"), stringify!($name));
         }
     )*};
 }
@@ -85,7 +85,7 @@ corpus_test!(ripgrep, dillo, coveragepy, flask, nginx, churn);
 
 #[test]
 fn edge_bundles() {
-    let dir = shared().join("corpus/edge");
+    let dir = shared_dir().join("corpus/edge");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| {
@@ -107,7 +107,7 @@ fn tampered_bundle_is_refused() {
     let dest = tmp.path().join("clone.git");
     let mut cmd = command("git", tmp.path());
     cmd.args(["clone", "-q", "--mirror"])
-        .arg(format!("hg::{}", shared().join("corpus/edge/tampered.hg").display()))
+        .arg(format!("hg::{}", shared_dir().join("corpus/edge/tampered.hg").display()))
         .arg(&dest);
     let out = output(cmd);
     let stderr = String::from_utf8_lossy(&out.stderr);

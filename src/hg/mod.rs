@@ -2,12 +2,16 @@
 //! revision texts (changesets, manifests, file metadata), deltas, and the
 //! changegroup and bundle containers.
 
+pub mod bundle;
+pub mod changegroup;
 pub mod changeset;
 pub mod error;
 pub mod filemeta;
 pub mod manifest;
 pub mod mdiff;
 pub mod node;
+pub mod verify;
 
+pub use changegroup::{CgVersion, ChangegroupReader, RevisionChunk};
 pub use error::FormatError;
-pub use node::HgNode;
+pub use node::{HgNode, NodeHasher};
