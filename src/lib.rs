@@ -10,4 +10,5 @@
 pub mod cli;
 pub mod helper;
 pub mod hg;
+pub mod store;
 pub mod util;
