@@ -33,11 +33,18 @@ impl Repo {
     /// overrides come from `GIT_CONFIG_PARAMETERS` (and `GIT_CONFIG_COUNT`).
     pub fn open() -> Result<Repo> {
         let overrides = ConfigOverrides::from_env()?;
-        let repo =
-            gix::discover_with_environment_overrides(".").map_err(|e| StoreError::OpenRepo {
-                path: std::env::var_os("GIT_DIR").map(PathBuf::from),
+        let git_dir = std::env::var_os("GIT_DIR").map(PathBuf::from);
+        let repo = gix::discover_with_environment_overrides(".").map_err(|e| {
+            let candidate = git_dir.clone().or_else(|| {
+                gix::discover::upwards(Path::new("."))
+                    .ok()
+                    .map(|(p, _)| p.into_repository_and_work_tree_directories().0)
+            });
+            unsupported_format(candidate.as_deref()).unwrap_or(StoreError::OpenRepo {
+                path: git_dir.clone(),
                 source: Box::new(e),
-            })?;
+            })
+        })?;
         Self::from_gix(repo, overrides)
     }
 
@@ -46,9 +53,11 @@ impl Repo {
     /// configuration overrides.
     pub fn open_at(path: impl AsRef<Path>, overrides: ConfigOverrides) -> Result<Repo> {
         let path = path.as_ref();
-        let repo = gix::open(path).map_err(|e| StoreError::OpenRepo {
-            path: Some(path.to_path_buf()),
-            source: Box::new(e),
+        let repo = gix::open(path).map_err(|e| {
+            unsupported_format(Some(path)).unwrap_or(StoreError::OpenRepo {
+                path: Some(path.to_path_buf()),
+                source: Box::new(e),
+            })
         })?;
         Self::from_gix(repo, overrides)
     }
@@ -195,6 +204,24 @@ impl Repo {
         use gix::objs::Exists;
         self.repo.objects.exists(oid)
     }
+}
+
+/// When a repository could not be opened, tells whether that is because it
+/// uses another object format than SHA-1 (which gix, built for SHA-1 only,
+/// refuses before we can look): reads `extensions.objectformat` from the
+/// configuration file of `git_dir` (or of `git_dir/.git`).
+fn unsupported_format(git_dir: Option<&Path>) -> Option<StoreError> {
+    let git_dir = git_dir?;
+    [git_dir.to_path_buf(), git_dir.join(".git")]
+        .into_iter()
+        .filter_map(|dir| {
+            gix::config::File::from_path_no_includes(dir.join("config"), gix::config::Source::Local)
+                .ok()
+        })
+        .find_map(|config| config.string("extensions.objectformat"))
+        .map(|v| String::from_utf8_lossy(v.as_slice()).into_owned())
+        .filter(|v| !v.eq_ignore_ascii_case("sha1"))
+        .map(StoreError::ObjectFormat)
 }
 
 impl ObjectReader for Repo {
