@@ -402,6 +402,11 @@ fn store_round_trip_with_git() -> TestResult {
             assert_eq!(&buf, data);
         }
         check_with_git(&repo_path, &objects)?;
+        // Objects of the finished pack are not written again.
+        for (oid, (kind, data)) in objects.iter().take(20) {
+            assert_eq!(store.write(*kind, data)?, *oid);
+        }
+        assert!(!store.has_pack());
         assert_eq!(store.finish_pack()?, None, "nothing more to write");
     }
     Ok(())

@@ -13,6 +13,8 @@
 //! - [`notes`]: notes trees (cinnabar's metadata mappings).
 //! - [`refs`]: compare-and-swap ref transactions.
 
+#![warn(missing_docs)]
+
 pub mod commit;
 pub mod config;
 pub mod error;

@@ -129,6 +129,13 @@ impl Store {
         self.in_pack(oid) || self.repo.contains(oid)
     }
 
+    /// Whether a write of `oid` can be skipped: the object is in the pack
+    /// being written, or in the repository as of its last refresh (packs
+    /// this store finished included).
+    fn has(&self, oid: &ObjectId) -> bool {
+        self.in_pack(oid) || self.repo.contains_without_refresh(oid)
+    }
+
     /// Reads an object, from the pack being written first, then the
     /// repository; `Ok(None)` if neither has it.
     pub fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
@@ -152,7 +159,7 @@ impl Store {
     /// returns its id.
     pub fn write(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
         let oid = hash_object(kind, data);
-        if self.in_pack(&oid) || self.repo.contains(&oid) {
+        if self.has(&oid) {
             return Ok(oid);
         }
         match self.writer()? {
@@ -173,7 +180,7 @@ impl Store {
         delta: &[u8],
     ) -> Result<ObjectId> {
         let oid = hash_object(kind, data);
-        if self.in_pack(&oid) || self.repo.contains(&oid) {
+        if self.has(&oid) {
             return Ok(oid);
         }
         match self.writer()? {
@@ -188,11 +195,15 @@ impl Store {
     /// new pack. Returns the pack's path, `None` when there was nothing to
     /// write.
     pub fn finish_pack(&mut self) -> Result<Option<PathBuf>> {
-        match self.writer.take() {
-            None => Ok(None),
-            Some(Writer::Direct(p)) => p.finish(),
-            Some(Writer::Pipelined(s)) => s.finish(),
+        let pack = match self.writer.take() {
+            None => return Ok(None),
+            Some(Writer::Direct(p)) => p.finish()?,
+            Some(Writer::Pipelined(s)) => s.finish()?,
+        };
+        if pack.is_some() {
+            self.repo.refresh();
         }
+        Ok(pack)
     }
 
     /// Abandons the pack being written, removing it.

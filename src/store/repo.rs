@@ -11,7 +11,7 @@ use gix::ObjectId;
 
 use super::config::ConfigOverrides;
 use super::error::{Result, StoreError};
-use super::object::{empty_tree, ObjectReader};
+use super::object::{empty_tree, null_oid, ObjectReader};
 
 /// An open git repository (SHA-1 only).
 pub struct Repo {
@@ -199,10 +199,28 @@ impl Repo {
     }
 
     /// Whether the repository's object database has `oid` (packed or
-    /// loose). Unlike git, the empty tree is only there if written.
+    /// loose). Unlike git, the empty tree is only there if written. On a
+    /// miss, the pack directory is rescanned for new packs.
     pub fn contains(&self, oid: &ObjectId) -> bool {
         use gix::objs::Exists;
         self.repo.objects.exists(oid)
+    }
+
+    /// Like [`contains`](Self::contains), without rescanning the pack
+    /// directory on a miss: cheap enough to ask for every object written
+    /// (a miss is the common case there). Packs added since the last
+    /// [`refresh`](Self::refresh) or rescan are not seen.
+    pub fn contains_without_refresh(&self, oid: &ObjectId) -> bool {
+        self.repo.objects.exists_without_refresh(oid)
+    }
+
+    /// Makes packs added to the repository since it was opened visible
+    /// (to [`contains_without_refresh`](Self::contains_without_refresh)
+    /// in particular), by rescanning the pack directory.
+    pub fn refresh(&self) {
+        use gix::objs::Exists;
+        // A lookup that misses rescans the directory and loads new indexes.
+        let _ = self.repo.objects.exists(&null_oid());
     }
 }
 

@@ -231,11 +231,18 @@ impl ObjectSink {
                     drop(pending);
                     return Err(self.take_error());
                 }
+                // Time out now and then to notice a writer thread that
+                // died without saying so (a panic).
                 pending = self
                     .shared
                     .drained
-                    .wait(pending)
-                    .unwrap_or_else(|p| p.into_inner());
+                    .wait_timeout(pending, std::time::Duration::from_millis(100))
+                    .map(|(guard, _)| guard)
+                    .unwrap_or_else(|p| p.into_inner().0);
+                if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                    drop(pending);
+                    return Err(self.take_error());
+                }
             }
             pending.bytes += data.len();
             pending.objects.insert(oid, (kind, Arc::clone(&data)));
