@@ -12,5 +12,6 @@ pub mod convert;
 pub mod helper;
 pub mod hg;
 pub mod import;
+pub mod store;
 pub mod util;
 pub mod wire;

@@ -1,11 +1,11 @@
 //! `git clone --mirror hg::<bundle>` gives git-cinnabar's exact commits,
 //! metadata and branch refs for every shared corpus bundle.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
-use common::*;
+use support::*;
 
 fn read_map(path: &Path) -> Vec<String> {
     let data = std::fs::read(path).unwrap();

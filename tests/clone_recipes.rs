@@ -1,11 +1,11 @@
 //! Clones of small hg repositories built with real `hg` commands, against
 //! the hashes git-cinnabar gives for the same recipes (spec 2.9, 13.4).
 
-mod common;
+mod support;
 
 use std::path::Path;
 
-use common::*;
+use support::*;
 
 /// `echo X > X; hg add X; hg commit -m X -u nobody -d "<date> 0"`.
 fn commit_file(repo: &Path, name: &str, date: u32) {

@@ -1,0 +1,233 @@
+//! [`Store`]: the repository plus the pack being written, as one object
+//! database. Reads look in the pack being written first, then in the
+//! repository; writes skip objects the repository already has (as
+//! fast-import skips objects already packed) and go to the pack, written
+//! either on the caller's thread or on a background thread.
+
+use std::path::PathBuf;
+
+use gix::object::Kind;
+use gix::ObjectId;
+
+use super::error::{Result, StoreError};
+use super::object::{hash_object, ObjectReader, ObjectWriter};
+use super::pack::{ObjectSink, PackWriter, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS};
+use super::refs::{update_refs, RefUpdate};
+use super::repo::Repo;
+
+/// How a [`Store`] writes its pack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Compress and write on the caller's thread ([`PackWriter`]).
+    Direct,
+    /// Hash on the caller's thread, compress and write on a background
+    /// thread ([`ObjectSink`]), with at most `max_objects` objects and
+    /// `max_bytes` bytes queued.
+    Pipelined {
+        /// Queue bound in objects.
+        max_objects: usize,
+        /// Queue bound in bytes.
+        max_bytes: usize,
+    },
+}
+
+impl WriteMode {
+    /// Pipelined with the default queue bounds.
+    pub fn pipelined() -> Self {
+        WriteMode::Pipelined {
+            max_objects: DEFAULT_QUEUE_OBJECTS,
+            max_bytes: DEFAULT_QUEUE_BYTES,
+        }
+    }
+}
+
+enum Writer {
+    Direct(PackWriter),
+    Pipelined(ObjectSink),
+}
+
+/// The repository and the pack being written. The pack is started by the
+/// first write and ended by [`finish_pack`](Store::finish_pack); dropping
+/// the store with a pack unfinished removes the pack.
+pub struct Store {
+    repo: Repo,
+    mode: WriteMode,
+    level: u32,
+    writer: Option<Writer>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("repo", &self.repo)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// A store over `repo`. The zlib level comes from `pack.compression`,
+    /// else `core.compression`, else git's default.
+    pub fn new(repo: Repo, mode: WriteMode) -> Self {
+        let level = ["pack.compression", "core.compression"]
+            .iter()
+            .find_map(|k| repo.config_string(k))
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .map(|l| if (0..=9).contains(&l) { l as u32 } else { 6 })
+            .unwrap_or(6);
+        Store {
+            repo,
+            mode,
+            level,
+            writer: None,
+        }
+    }
+
+    /// Opens the repository from the environment (see [`Repo::open`]).
+    pub fn open(mode: WriteMode) -> Result<Self> {
+        Ok(Self::new(Repo::open()?, mode))
+    }
+
+    /// The repository.
+    pub fn repo(&self) -> &Repo {
+        &self.repo
+    }
+
+    /// Whether a pack is being written.
+    pub fn has_pack(&self) -> bool {
+        self.writer.is_some()
+    }
+
+    fn writer(&mut self) -> Result<&mut Writer> {
+        if self.writer.is_none() {
+            let pack = PackWriter::with_compression(&self.repo.objects_dir(), self.level)?;
+            self.writer = Some(match self.mode {
+                WriteMode::Direct => Writer::Direct(pack),
+                WriteMode::Pipelined {
+                    max_objects,
+                    max_bytes,
+                } => Writer::Pipelined(ObjectSink::with_writer(pack, max_objects, max_bytes)?),
+            });
+        }
+        match self.writer.as_mut() {
+            Some(w) => Ok(w),
+            None => Err(StoreError::WriterThread("no pack writer".into())),
+        }
+    }
+
+    /// Whether `oid` is in the pack being written.
+    pub fn in_pack(&self, oid: &ObjectId) -> bool {
+        match &self.writer {
+            Some(Writer::Direct(p)) => p.contains(oid),
+            Some(Writer::Pipelined(s)) => s.contains(oid),
+            None => false,
+        }
+    }
+
+    /// Whether `oid` is in the pack being written or in the repository.
+    pub fn contains(&self, oid: &ObjectId) -> bool {
+        self.in_pack(oid) || self.repo.contains(oid)
+    }
+
+    /// Whether a write of `oid` can be skipped: the object is in the pack
+    /// being written, or in the repository as of its last refresh (packs
+    /// this store finished included).
+    fn has(&self, oid: &ObjectId) -> bool {
+        self.in_pack(oid) || self.repo.contains_without_refresh(oid)
+    }
+
+    /// Reads an object, from the pack being written first, then the
+    /// repository; `Ok(None)` if neither has it.
+    pub fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        let from_pack = match &mut self.writer {
+            Some(Writer::Direct(p)) => p.read(oid, out)?,
+            Some(Writer::Pipelined(s)) => s.read(oid, out)?,
+            None => None,
+        };
+        match from_pack {
+            Some(kind) => Ok(Some(kind)),
+            None => self.repo.try_read_object(oid, out),
+        }
+    }
+
+    /// Reads an object; [`StoreError::NotFound`] if it is nowhere.
+    pub fn read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
+        self.try_read(oid, out)?.ok_or(StoreError::NotFound(*oid))
+    }
+
+    /// Writes a full object (unless the pack or the repository has it) and
+    /// returns its id.
+    pub fn write(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
+        let oid = hash_object(kind, data);
+        if self.has(&oid) {
+            return Ok(oid);
+        }
+        match self.writer()? {
+            Writer::Direct(p) => p.write_hashed(oid, kind, data)?,
+            Writer::Pipelined(s) => s.write_hashed(oid, kind, data)?,
+        }
+        Ok(oid)
+    }
+
+    /// Writes an object as a delta against `base` when `base` is in the
+    /// pack being written (see [`PackWriter::write_delta`]), else in full;
+    /// skipped when the pack or the repository has it.
+    pub fn write_delta(
+        &mut self,
+        kind: Kind,
+        data: &[u8],
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<ObjectId> {
+        let oid = hash_object(kind, data);
+        if self.has(&oid) {
+            return Ok(oid);
+        }
+        match self.writer()? {
+            Writer::Direct(p) => p.write_delta_hashed(oid, kind, data, base, delta)?,
+            Writer::Pipelined(s) => s.write_delta_hashed(oid, kind, data, base, delta)?,
+        }
+        Ok(oid)
+    }
+
+    /// Finishes the pack being written, if any (see [`PackWriter::finish`]),
+    /// making its objects part of the repository. The next write starts a
+    /// new pack. Returns the pack's path, `None` when there was nothing to
+    /// write.
+    pub fn finish_pack(&mut self) -> Result<Option<PathBuf>> {
+        let pack = match self.writer.take() {
+            None => return Ok(None),
+            Some(Writer::Direct(p)) => p.finish()?,
+            Some(Writer::Pipelined(s)) => s.finish()?,
+        };
+        if pack.is_some() {
+            self.repo.refresh();
+        }
+        Ok(pack)
+    }
+
+    /// Abandons the pack being written, removing it.
+    pub fn abort_pack(&mut self) {
+        self.writer = None;
+    }
+
+    /// Finishes the pack being written, then applies `updates` in one
+    /// transaction (see [`update_refs`]): objects are durable before any
+    /// ref points at them.
+    pub fn update_refs(&mut self, updates: &[RefUpdate], message: &str) -> Result<()> {
+        self.finish_pack()?;
+        update_refs(&self.repo, updates, message)
+    }
+}
+
+impl ObjectReader for Store {
+    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
+        self.read(oid, out)
+    }
+}
+
+impl ObjectWriter for Store {
+    fn write_object(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
+        self.write(kind, data)
+    }
+}

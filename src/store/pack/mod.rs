@@ -1,0 +1,28 @@
+//! Our own pack writer, working like git fast-import.
+//!
+//! One pack per import: objects are deflated and appended to
+//! `objects/pack/tmp_pack_XXXXXX` as they arrive, each either whole or as
+//! an `OFS_DELTA` against an earlier object of the same pack. The header's
+//! object count is a placeholder until [`PackWriter::finish`] patches it,
+//! reads the file back once to compute the trailing SHA-1, writes the
+//! version 2 `.idx` (sorted ids, CRC-32s, offsets, 64-bit offsets past
+//! 2 GiB) and renames both to `pack-<checksum>.{pack,idx}`. Objects can be
+//! read back while the pack is still being written, delta chains included.
+//! Dropping an unfinished writer removes its temporary file.
+//!
+//! [`ObjectSink`] runs a [`PackWriter`] on a background thread so that the
+//! importer can hash objects and go on while compression and I/O happen
+//! elsewhere.
+//!
+//! What a writer keeps per object is 36 bytes (id, offset, CRC-32, type,
+//! delta depth) in a hash map.
+
+mod delta;
+mod format;
+mod index;
+mod sink;
+mod writer;
+
+pub use delta::{apply_delta, delta_sizes, DeltaBuilder};
+pub use sink::{ObjectSink, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS};
+pub use writer::{PackWriter, MAX_DELTA_DEPTH};

@@ -1,0 +1,408 @@
+//! Pipelined object writing: the caller's thread hashes objects and gets
+//! their ids at once, while a writer thread compresses and appends them to
+//! a [`PackWriter`].
+//!
+//! Objects travel over a bounded channel (bounded in count, and in bytes by
+//! a condition variable). Until the writer thread has written an object, a
+//! copy of its data sits in a shared "pending" map, so reading an object
+//! just written is served from there; an object already written is read by
+//! asking the writer thread over the same channel, which, being in order,
+//! answers only after everything sent before the request is in the pack.
+//!
+//! Errors of the writer thread reach the caller on its next call (or at
+//! [`finish`](ObjectSink::finish)): a `write` that returned an id only
+//! promises the object is queued.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use ahash::{AHashMap, AHashSet};
+use gix::object::Kind;
+use gix::ObjectId;
+
+use super::writer::PackWriter;
+use crate::store::error::{Result, StoreError};
+use crate::store::object::{hash_object, ObjectReader, ObjectWriter};
+
+/// Default bound on queued objects.
+pub const DEFAULT_QUEUE_OBJECTS: usize = 256;
+/// Default bound on queued bytes.
+pub const DEFAULT_QUEUE_BYTES: usize = 64 << 20;
+
+type ReadReply = Result<Option<(Kind, Vec<u8>)>>;
+
+enum Msg {
+    Write {
+        oid: ObjectId,
+        kind: Kind,
+        data: Arc<Vec<u8>>,
+        delta: Option<(ObjectId, Vec<u8>)>,
+    },
+    Read {
+        oid: ObjectId,
+        reply: SyncSender<ReadReply>,
+    },
+    Finish,
+}
+
+#[derive(Default)]
+struct Pending {
+    objects: AHashMap<ObjectId, (Kind, Arc<Vec<u8>>)>,
+    bytes: usize,
+}
+
+struct Shared {
+    pending: Mutex<Pending>,
+    drained: Condvar,
+    failed: AtomicBool,
+    error: Mutex<Option<StoreError>>,
+}
+
+impl Shared {
+    fn pending(&self) -> MutexGuard<'_, Pending> {
+        // A poisoned lock only means the other thread panicked while
+        // holding it; the map itself is still consistent.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fail(&self, e: StoreError) {
+        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(e);
+        }
+        self.failed.store(true, Ordering::SeqCst);
+        self.drained.notify_all();
+    }
+}
+
+/// Writes objects to a pack on a background thread. See the
+/// [module](self) docs.
+pub struct ObjectSink {
+    tx: Option<SyncSender<Msg>>,
+    thread: Option<JoinHandle<Result<Option<PathBuf>>>>,
+    shared: Arc<Shared>,
+    /// Every object sent, for deduplication and `contains`.
+    sent: AHashSet<ObjectId>,
+    max_bytes: usize,
+    tmp_path: PathBuf,
+}
+
+impl std::fmt::Debug for ObjectSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectSink")
+            .field("tmp_path", &self.tmp_path)
+            .field("objects", &self.sent.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ObjectSink {
+    /// Starts a pack in `objects_dir/pack` written by a background thread,
+    /// with the default queue bounds.
+    pub fn new(objects_dir: &Path) -> Result<Self> {
+        Self::with_writer(
+            PackWriter::new(objects_dir)?,
+            DEFAULT_QUEUE_OBJECTS,
+            DEFAULT_QUEUE_BYTES,
+        )
+    }
+
+    /// Runs `pack` on a background thread, queueing at most `max_objects`
+    /// objects and (unless a single object is larger) `max_bytes` bytes.
+    pub fn with_writer(pack: PackWriter, max_objects: usize, max_bytes: usize) -> Result<Self> {
+        let (tx, rx) = sync_channel(max_objects.max(1));
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            drained: Condvar::new(),
+            failed: AtomicBool::new(false),
+            error: Mutex::new(None),
+        });
+        let tmp_path = pack.tmp_path().to_path_buf();
+        let thread_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("pack-writer".into())
+            .spawn(move || run(pack, rx, thread_shared))
+            .map_err(|e| StoreError::io("starting the pack writer thread", e))?;
+        Ok(ObjectSink {
+            tx: Some(tx),
+            thread: Some(thread),
+            shared,
+            sent: AHashSet::new(),
+            max_bytes,
+            tmp_path,
+        })
+    }
+
+    /// The temporary pack file being written.
+    pub fn tmp_path(&self) -> &Path {
+        &self.tmp_path
+    }
+
+    /// How many objects were queued.
+    pub fn len(&self) -> usize {
+        self.sent.len()
+    }
+
+    /// Whether no object was queued.
+    pub fn is_empty(&self) -> bool {
+        self.sent.is_empty()
+    }
+
+    /// Whether `oid` was queued for this pack.
+    pub fn contains(&self, oid: &ObjectId) -> bool {
+        self.sent.contains(oid)
+    }
+
+    /// Hashes `data` as an object of `kind`, queues it and returns its id.
+    pub fn write(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
+        let oid = hash_object(kind, data);
+        if !self.sent.contains(&oid) {
+            self.send_write(oid, kind, Arc::new(data.to_vec()), None)?;
+        }
+        Ok(oid)
+    }
+
+    /// Like [`write`](Self::write), taking the data without copying it.
+    pub fn write_owned(&mut self, kind: Kind, data: Vec<u8>) -> Result<ObjectId> {
+        let oid = hash_object(kind, &data);
+        if !self.sent.contains(&oid) {
+            self.send_write(oid, kind, Arc::new(data), None)?;
+        }
+        Ok(oid)
+    }
+
+    /// Queues an object to be written as a delta against `base`; see
+    /// [`PackWriter::write_delta`] for when the delta is used.
+    pub fn write_delta(
+        &mut self,
+        kind: Kind,
+        data: &[u8],
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<ObjectId> {
+        let oid = hash_object(kind, data);
+        self.write_delta_hashed(oid, kind, data, base, delta)?;
+        Ok(oid)
+    }
+
+    pub(crate) fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: &[u8]) -> Result<()> {
+        if self.sent.contains(&oid) {
+            return Ok(());
+        }
+        self.send_write(oid, kind, Arc::new(data.to_vec()), None)
+    }
+
+    pub(crate) fn write_delta_hashed(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: &[u8],
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<()> {
+        if self.sent.contains(&oid) {
+            return Ok(());
+        }
+        let delta = if self.sent.contains(base) {
+            Some((*base, delta.to_vec()))
+        } else {
+            None
+        };
+        self.send_write(oid, kind, Arc::new(data.to_vec()), delta)
+    }
+
+    fn send_write(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: Arc<Vec<u8>>,
+        delta: Option<(ObjectId, Vec<u8>)>,
+    ) -> Result<()> {
+        if self.shared.failed.load(Ordering::SeqCst) {
+            return Err(self.take_error());
+        }
+        {
+            let mut pending = self.shared.pending();
+            while pending.bytes > 0 && pending.bytes + data.len() > self.max_bytes {
+                if self.shared.failed.load(Ordering::SeqCst) {
+                    drop(pending);
+                    return Err(self.take_error());
+                }
+                // Time out now and then to notice a writer thread that
+                // died without saying so (a panic).
+                pending = self
+                    .shared
+                    .drained
+                    .wait_timeout(pending, std::time::Duration::from_millis(100))
+                    .map(|(guard, _)| guard)
+                    .unwrap_or_else(|p| p.into_inner().0);
+                if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                    drop(pending);
+                    return Err(self.take_error());
+                }
+            }
+            pending.bytes += data.len();
+            pending.objects.insert(oid, (kind, Arc::clone(&data)));
+        }
+        let msg = Msg::Write {
+            oid,
+            kind,
+            data,
+            delta,
+        };
+        match self.tx.as_ref().map(|tx| tx.send(msg)) {
+            Some(Ok(())) => {
+                self.sent.insert(oid);
+                Ok(())
+            }
+            _ => Err(self.take_error()),
+        }
+    }
+
+    /// Reads an object queued or written earlier; `Ok(None)` if it was not
+    /// sent to this sink. An object still queued is served from the queued
+    /// data; one already written is read back from the pack by the writer
+    /// thread once everything queued before this call is written.
+    pub fn read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        if !self.sent.contains(oid) {
+            return Ok(None);
+        }
+        if let Some((kind, data)) = self.shared.pending().objects.get(oid) {
+            out.clear();
+            out.extend_from_slice(data);
+            return Ok(Some(*kind));
+        }
+        let (reply_tx, reply_rx) = sync_channel(1);
+        let msg = Msg::Read {
+            oid: *oid,
+            reply: reply_tx,
+        };
+        if !matches!(self.tx.as_ref().map(|tx| tx.send(msg)), Some(Ok(()))) {
+            return Err(self.take_error());
+        }
+        match reply_rx.recv() {
+            Ok(Ok(Some((kind, data)))) => {
+                *out = data;
+                Ok(Some(kind))
+            }
+            Ok(Ok(None)) => Ok(None),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(self.take_error()),
+        }
+    }
+
+    /// Stops the writer thread and returns its error (or a generic one).
+    fn take_error(&mut self) -> StoreError {
+        self.tx = None;
+        let joined = self.thread.take().map(|t| t.join());
+        let stored = self
+            .shared
+            .error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match (stored, joined) {
+            (Some(e), _) => e,
+            (None, Some(Ok(Err(e)))) => e,
+            (None, Some(Err(_))) => StoreError::WriterThread("it panicked".into()),
+            (None, _) => StoreError::WriterThread("it is no longer running".into()),
+        }
+    }
+
+    /// Waits for every queued object to be written, then finishes the pack
+    /// like [`PackWriter::finish`].
+    pub fn finish(mut self) -> Result<Option<PathBuf>> {
+        let sent = match self.tx.as_ref() {
+            Some(tx) => tx.send(Msg::Finish).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(self.take_error());
+        }
+        self.tx = None;
+        let result = match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(StoreError::WriterThread("it panicked".into())),
+            None => Err(StoreError::WriterThread("it is no longer running".into())),
+        };
+        let stored = self
+            .shared
+            .error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match stored {
+            Some(e) => Err(e),
+            None => result,
+        }
+    }
+}
+
+impl Drop for ObjectSink {
+    /// Without [`finish`](ObjectSink::finish), the writer thread stops and
+    /// the temporary pack is removed.
+    fn drop(&mut self) {
+        // Closing the channel without `Finish` makes the thread abort.
+        self.tx = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The writer thread: applies messages in order until `Finish` (finish the
+/// pack) or until the channel closes (abort, removing the temporary pack).
+fn run(mut pack: PackWriter, rx: Receiver<Msg>, shared: Arc<Shared>) -> Result<Option<PathBuf>> {
+    while let Ok(msg) = rx.recv() {
+        match msg {
+            Msg::Write {
+                oid,
+                kind,
+                data,
+                delta,
+            } => {
+                let result = match &delta {
+                    Some((base, d)) => pack.write_delta_hashed(oid, kind, &data, base, d),
+                    None => pack.write_hashed(oid, kind, &data),
+                };
+                {
+                    let mut pending = shared.pending();
+                    if pending.objects.remove(&oid).is_some() {
+                        pending.bytes -= data.len();
+                    }
+                }
+                shared.drained.notify_all();
+                if let Err(e) = result {
+                    shared.fail(e);
+                    return Err(StoreError::WriterThread("a write failed".into()));
+                }
+            }
+            Msg::Read { oid, reply } => {
+                let mut out = Vec::new();
+                let result = pack.read(&oid, &mut out).map(|k| k.map(|k| (k, out)));
+                let _ = reply.send(result);
+            }
+            Msg::Finish => {
+                return pack.finish();
+            }
+        }
+    }
+    // The sink was dropped: `pack` is dropped here, removing the file.
+    shared.drained.notify_all();
+    Ok(None)
+}
+
+impl ObjectReader for ObjectSink {
+    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
+        self.read(oid, out)?.ok_or(StoreError::NotFound(*oid))
+    }
+}
+
+impl ObjectWriter for ObjectSink {
+    fn write_object(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
+        self.write(kind, data)
+    }
+}

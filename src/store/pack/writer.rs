@@ -1,0 +1,566 @@
+//! A pack writer that works like git fast-import: objects are appended to
+//! `objects/pack/tmp_pack_XXXXXX` as they come, stay readable while the
+//! pack is being written, and [`finish`](PackWriter::finish) turns the file
+//! into a real pack with its index.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use ahash::AHashMap;
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use gix::object::Kind;
+use gix::ObjectId;
+use sha1::{Digest, Sha1};
+
+use super::delta::{apply_delta, delta_sizes};
+use super::format::{
+    decode_entry_header, decode_ofs, encode_entry_header, encode_ofs, kind_to_type, pack_header,
+    type_to_kind, OBJ_OFS_DELTA,
+};
+use super::index::{encode_index, IndexEntry};
+use crate::store::error::{IoContext, Result, StoreError};
+use crate::store::object::{hash_object, oid_bytes, ObjectReader, ObjectWriter};
+
+/// Longest delta chain written, as in fast-import (`--depth`).
+pub const MAX_DELTA_DEPTH: u8 = 50;
+
+/// Bytes buffered before they are written to the file.
+const WRITE_BUFFER: usize = 1 << 20;
+
+/// What the writer remembers of each object: 16 bytes, plus the 20-byte
+/// oid it is keyed by.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Offset of the entry in the pack.
+    offset: u64,
+    /// CRC-32 of the entry's bytes, for the index.
+    crc32: u32,
+    /// Pack type of the object (1–4; for a delta, the type of the result).
+    ty: u8,
+    /// Delta chain length: 0 for a full object.
+    depth: u8,
+}
+
+/// Writes one pack, fast-import style. See the [module](super) docs.
+pub struct PackWriter {
+    pack_dir: PathBuf,
+    tmp_path: PathBuf,
+    tmp_idx: Option<PathBuf>,
+    file: File,
+    /// Bytes appended but not yet written to `file`.
+    buf: Vec<u8>,
+    /// Bytes already in `file`.
+    flushed: u64,
+    entries: AHashMap<[u8; 20], Entry>,
+    compress: Compress,
+    inflate_in: Vec<u8>,
+    finished: bool,
+}
+
+impl std::fmt::Debug for PackWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackWriter")
+            .field("tmp_path", &self.tmp_path)
+            .field("objects", &self.entries.len())
+            .field("size", &self.size())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Creates `dir/<prefix>XXXXXX` that did not exist before.
+fn create_temp(dir: &Path, prefix: &str) -> Result<(File, PathBuf)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    for attempt in 0..100u32 {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let seed = Sha1::digest(format!("{}-{nanos}-{n}-{attempt}", std::process::id()));
+        let suffix: String = seed[..6]
+            .iter()
+            .map(|b| {
+                const ALPHABET: &[u8; 62] =
+                    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+                ALPHABET[*b as usize % 62] as char
+            })
+            .collect();
+        let path = dir.join(format!("{prefix}{suffix}"));
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((file, path)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(StoreError::io(format!("creating {}", path.display()), e)),
+        }
+    }
+    Err(StoreError::io(
+        format!("creating a temporary file in {}", dir.display()),
+        std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free name"),
+    ))
+}
+
+impl PackWriter {
+    /// Starts a pack in `objects_dir/pack` (created if missing), with git's
+    /// default compression level.
+    pub fn new(objects_dir: &Path) -> Result<Self> {
+        Self::with_compression(objects_dir, 6)
+    }
+
+    /// Like [`new`](Self::new) with a zlib compression level (0–9).
+    pub fn with_compression(objects_dir: &Path, level: u32) -> Result<Self> {
+        let pack_dir = objects_dir.join("pack");
+        std::fs::create_dir_all(&pack_dir)
+            .io_context(|| format!("creating {}", pack_dir.display()))?;
+        let (file, tmp_path) = create_temp(&pack_dir, "tmp_pack_")?;
+        let mut buf = Vec::with_capacity(WRITE_BUFFER + (WRITE_BUFFER >> 2));
+        buf.extend_from_slice(&pack_header(0));
+        Ok(PackWriter {
+            pack_dir,
+            tmp_path,
+            tmp_idx: None,
+            file,
+            buf,
+            flushed: 0,
+            entries: AHashMap::new(),
+            compress: Compress::new(Compression::new(level.min(9)), true),
+            inflate_in: Vec::new(),
+            finished: false,
+        })
+    }
+
+    /// The temporary pack file being written.
+    pub fn tmp_path(&self) -> &Path {
+        &self.tmp_path
+    }
+
+    /// How many objects were written.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no object was written.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Bytes written so far (header included).
+    pub fn size(&self) -> u64 {
+        self.flushed + self.buf.len() as u64
+    }
+
+    /// Whether `oid` was written to this pack.
+    pub fn contains(&self, oid: &ObjectId) -> bool {
+        self.entries.contains_key(&oid_bytes(oid))
+    }
+
+    /// The kind of `oid` if it was written to this pack.
+    pub fn kind_of(&self, oid: &ObjectId) -> Option<Kind> {
+        self.entries
+            .get(&oid_bytes(oid))
+            .and_then(|e| type_to_kind(e.ty))
+    }
+
+    /// Hashes and writes a full object; returns its id. An object already
+    /// in this pack is not written twice.
+    pub fn write(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
+        let oid = hash_object(kind, data);
+        self.write_hashed(oid, kind, data)?;
+        Ok(oid)
+    }
+
+    /// Writes an object as a git delta against `base` when `base` is in this
+    /// pack, of the same kind, its chain is shorter than
+    /// [`MAX_DELTA_DEPTH`], and the delta is smaller than the object (as
+    /// fast-import decides: at least 20 bytes smaller); otherwise as a full
+    /// object. `delta` must turn `base` into `data`: its declared result
+    /// size is checked always, its whole effect in debug builds only.
+    pub fn write_delta(
+        &mut self,
+        kind: Kind,
+        data: &[u8],
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<ObjectId> {
+        let oid = hash_object(kind, data);
+        self.write_delta_hashed(oid, kind, data, base, delta)?;
+        Ok(oid)
+    }
+
+    /// [`write`](Self::write) for an `oid` the caller already computed; it
+    /// must be the object's id.
+    pub(crate) fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: &[u8]) -> Result<()> {
+        let key = oid_bytes(&oid);
+        if self.entries.contains_key(&key) {
+            return Ok(());
+        }
+        let ty = kind_to_type(kind);
+        let offset = self.size();
+        let start = self.buf.len();
+        let mut header = [0u8; 10];
+        let n = encode_entry_header(ty, data.len() as u64, &mut header);
+        self.buf.extend_from_slice(&header[..n]);
+        self.deflate_into_buf(data)?;
+        let crc32 = crc32fast::hash(&self.buf[start..]);
+        self.entries.insert(
+            key,
+            Entry {
+                offset,
+                crc32,
+                ty,
+                depth: 0,
+            },
+        );
+        self.maybe_flush()
+    }
+
+    /// [`write_delta`](Self::write_delta) for an `oid` the caller already
+    /// computed.
+    pub(crate) fn write_delta_hashed(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: &[u8],
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<()> {
+        let key = oid_bytes(&oid);
+        if self.entries.contains_key(&key) {
+            return Ok(());
+        }
+        let ty = kind_to_type(kind);
+        let base_entry = match self.entries.get(&oid_bytes(base)) {
+            Some(e)
+                if e.ty == ty && e.depth < MAX_DELTA_DEPTH && delta.len() + 20 <= data.len() =>
+            {
+                *e
+            }
+            _ => return self.write_hashed(oid, kind, data),
+        };
+        let (_, result_size, _) = delta_sizes(delta)?;
+        if result_size != data.len() as u64 {
+            return Err(StoreError::BadDelta(format!(
+                "delta for {oid} produces {result_size} bytes, the object has {}",
+                data.len()
+            )));
+        }
+        #[cfg(debug_assertions)]
+        {
+            let mut base_data = Vec::new();
+            self.read(base, &mut base_data)?;
+            let mut check = Vec::new();
+            apply_delta(&base_data, delta, &mut check)?;
+            if check != data {
+                return Err(StoreError::BadDelta(format!(
+                    "delta against {base} does not produce {oid}"
+                )));
+            }
+        }
+        let offset = self.size();
+        let start = self.buf.len();
+        let mut header = [0u8; 10];
+        let n = encode_entry_header(OBJ_OFS_DELTA, delta.len() as u64, &mut header);
+        self.buf.extend_from_slice(&header[..n]);
+        let mut ofs = [0u8; 10];
+        self.buf
+            .extend_from_slice(encode_ofs(offset - base_entry.offset, &mut ofs));
+        self.deflate_into_buf(delta)?;
+        let crc32 = crc32fast::hash(&self.buf[start..]);
+        self.entries.insert(
+            key,
+            Entry {
+                offset,
+                crc32,
+                ty,
+                depth: base_entry.depth + 1,
+            },
+        );
+        self.maybe_flush()
+    }
+
+    /// Appends the zlib stream of `data` to the write buffer.
+    fn deflate_into_buf(&mut self, data: &[u8]) -> Result<()> {
+        self.compress.reset();
+        self.buf.reserve(data.len() / 2 + 64);
+        loop {
+            let consumed = self.compress.total_in() as usize;
+            let status = self
+                .compress
+                .compress_vec(&data[consumed..], &mut self.buf, FlushCompress::Finish)
+                .map_err(|e| {
+                    StoreError::io(
+                        format!("compressing into {}", self.tmp_path.display()),
+                        std::io::Error::other(e),
+                    )
+                })?;
+            match status {
+                Status::StreamEnd => return Ok(()),
+                Status::Ok | Status::BufError => {
+                    let more = self.buf.capacity().max(4096);
+                    self.buf.reserve(more);
+                }
+            }
+        }
+    }
+
+    fn maybe_flush(&mut self) -> Result<()> {
+        if self.buf.len() >= WRITE_BUFFER {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes buffered bytes to the file.
+    fn flush(&mut self) -> Result<()> {
+        if !self.buf.is_empty() {
+            self.file
+                .write_all_at(&self.buf, self.flushed)
+                .io_context(|| format!("writing {}", self.tmp_path.display()))?;
+            self.flushed += self.buf.len() as u64;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn corrupt(&self, reason: impl Into<String>) -> StoreError {
+        StoreError::CorruptPack {
+            path: self.tmp_path.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Reads an object written earlier to this pack (resolving delta
+    /// chains) into `out`; `Ok(None)` if it is not in this pack.
+    pub fn read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        let Some(entry) = self.entries.get(&oid_bytes(oid)).copied() else {
+            return Ok(None);
+        };
+        self.flush()?;
+        let mut deltas: Vec<Vec<u8>> = Vec::new();
+        let mut offset = entry.offset;
+        let kind = loop {
+            let mut head = [0u8; 32];
+            let n = self.read_at_most(&mut head, offset)?;
+            let (ty, size, used) = decode_entry_header(&head[..n])
+                .ok_or_else(|| self.corrupt(format!("bad entry header at offset {offset}")))?;
+            if ty == OBJ_OFS_DELTA {
+                let (distance, used2) = decode_ofs(&head[used..n]).ok_or_else(|| {
+                    self.corrupt(format!("bad delta base offset at offset {offset}"))
+                })?;
+                if distance == 0 || distance > offset {
+                    return Err(self.corrupt(format!("bad delta base offset at offset {offset}")));
+                }
+                let mut delta = Vec::new();
+                self.inflate_at(offset + (used + used2) as u64, size, &mut delta)?;
+                deltas.push(delta);
+                if deltas.len() > usize::from(MAX_DELTA_DEPTH) + 1 {
+                    return Err(self.corrupt(format!("delta chain too long at offset {offset}")));
+                }
+                offset -= distance;
+            } else {
+                let kind = type_to_kind(ty).ok_or_else(|| {
+                    self.corrupt(format!("unexpected entry type {ty} at offset {offset}"))
+                })?;
+                self.inflate_at(offset + used as u64, size, out)?;
+                break kind;
+            }
+        };
+        let mut tmp = Vec::new();
+        for delta in deltas.iter().rev() {
+            apply_delta(out, delta, &mut tmp)?;
+            std::mem::swap(out, &mut tmp);
+        }
+        Ok(Some(kind))
+    }
+
+    fn read_at_most(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            let n = self
+                .file
+                .read_at(&mut buf[filled..], offset + filled as u64)
+                .io_context(|| format!("reading {}", self.tmp_path.display()))?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        Ok(filled)
+    }
+
+    /// Inflates the zlib stream at `pos`, which must give `size` bytes.
+    fn inflate_at(&mut self, mut pos: u64, size: u64, out: &mut Vec<u8>) -> Result<()> {
+        let size = usize::try_from(size).map_err(|_| self.corrupt("object too large"))?;
+        out.clear();
+        out.reserve(size + 1);
+        let mut inflate = Decompress::new(true);
+        let chunk = (size + 64).clamp(256, 1 << 20);
+        let mut input = std::mem::take(&mut self.inflate_in);
+        input.resize(chunk, 0);
+        let result = loop {
+            let n = match self.read_at_most(&mut input, pos) {
+                Ok(n) => n,
+                Err(e) => break Err(e),
+            };
+            let (in_before, out_before) = (inflate.total_in(), out.len());
+            let status = match inflate.decompress_vec(&input[..n], out, FlushDecompress::None) {
+                Ok(s) => s,
+                Err(e) => break Err(self.corrupt(format!("bad zlib data at offset {pos}: {e}"))),
+            };
+            pos += inflate.total_in() - in_before;
+            if out.len() > size {
+                break Err(self.corrupt(format!("object larger than its header says at {pos}")));
+            }
+            match status {
+                Status::StreamEnd => break Ok(()),
+                _ if inflate.total_in() == in_before && out.len() == out_before => {
+                    if out.len() == out.capacity() {
+                        out.reserve(64);
+                        continue;
+                    }
+                    break Err(self.corrupt(format!("truncated zlib data at offset {pos}")));
+                }
+                _ => {}
+            }
+        };
+        self.inflate_in = input;
+        result?;
+        if out.len() != size {
+            return Err(self.corrupt(format!(
+                "object has {} bytes, its header says {size}",
+                out.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Finishes the pack: writes the object count into the header, appends
+    /// the SHA-1 of the whole file (computed by reading it back once, as
+    /// fast-import does), writes the v2 index, syncs both, and renames them
+    /// to `objects/pack/pack-<checksum>.{pack,idx}` (pack first, so git
+    /// never sees an index without its pack). Returns the pack's path, or
+    /// `None` (and removes the temporary file) when nothing was written.
+    pub fn finish(mut self) -> Result<Option<PathBuf>> {
+        self.finish_inner()
+    }
+
+    fn finish_inner(&mut self) -> Result<Option<PathBuf>> {
+        if self.entries.is_empty() {
+            self.finished = true;
+            std::fs::remove_file(&self.tmp_path)
+                .io_context(|| format!("removing {}", self.tmp_path.display()))?;
+            return Ok(None);
+        }
+        self.flush()?;
+        let count = u32::try_from(self.entries.len())
+            .map_err(|_| self.corrupt("more than 4 billion objects in one pack"))?;
+        self.file
+            .write_all_at(&pack_header(count), 0)
+            .io_context(|| format!("writing {}", self.tmp_path.display()))?;
+
+        // The checksum covers the final bytes, so read the file back once.
+        let mut hasher = Sha1::new();
+        let mut chunk = vec![0u8; 1 << 20];
+        let mut pos = 0u64;
+        loop {
+            let n = self
+                .file
+                .read_at(&mut chunk, pos)
+                .io_context(|| format!("reading {}", self.tmp_path.display()))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&chunk[..n]);
+            pos += n as u64;
+        }
+        if pos != self.flushed {
+            return Err(self.corrupt(format!(
+                "file has {pos} bytes, {} were written",
+                self.flushed
+            )));
+        }
+        let checksum: [u8; 20] = hasher.finalize().into();
+        self.file
+            .write_all_at(&checksum, pos)
+            .io_context(|| format!("writing {}", self.tmp_path.display()))?;
+        self.file
+            .sync_all()
+            .io_context(|| format!("syncing {}", self.tmp_path.display()))?;
+
+        let mut index: Vec<IndexEntry> = self
+            .entries
+            .iter()
+            .map(|(oid, e)| IndexEntry {
+                oid: *oid,
+                offset: e.offset,
+                crc32: e.crc32,
+            })
+            .collect();
+        let idx = encode_index(&mut index, &checksum);
+        let (mut idx_file, idx_path) = create_temp(&self.pack_dir, "tmp_idx_")?;
+        self.tmp_idx = Some(idx_path.clone());
+        idx_file
+            .write_all(&idx)
+            .and_then(|()| idx_file.sync_all())
+            .io_context(|| format!("writing {}", idx_path.display()))?;
+        drop(idx_file);
+
+        let name = ObjectId::Sha1(checksum).to_string();
+        let pack_path = self.pack_dir.join(format!("pack-{name}.pack"));
+        let idx_final = self.pack_dir.join(format!("pack-{name}.idx"));
+        let pack_existed = pack_path.exists();
+        std::fs::rename(&self.tmp_path, &pack_path).io_context(|| {
+            format!(
+                "renaming {} to {}",
+                self.tmp_path.display(),
+                pack_path.display()
+            )
+        })?;
+        if let Err(e) = std::fs::rename(&idx_path, &idx_final) {
+            if !pack_existed {
+                let _ = std::fs::remove_file(&pack_path);
+            }
+            return Err(StoreError::io(
+                format!("renaming {} to {}", idx_path.display(), idx_final.display()),
+                e,
+            ));
+        }
+        self.finished = true;
+        File::open(&self.pack_dir)
+            .and_then(|d| d.sync_all())
+            .io_context(|| format!("syncing {}", self.pack_dir.display()))?;
+        Ok(Some(pack_path))
+    }
+}
+
+impl Drop for PackWriter {
+    /// An unfinished pack's temporary files are removed, so an aborted
+    /// import leaves nothing half-written behind.
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.tmp_path);
+            if let Some(idx) = &self.tmp_idx {
+                let _ = std::fs::remove_file(idx);
+            }
+        }
+    }
+}
+
+impl ObjectReader for PackWriter {
+    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
+        self.read(oid, out)?.ok_or(StoreError::NotFound(*oid))
+    }
+}
+
+impl ObjectWriter for PackWriter {
+    fn write_object(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
+        self.write(kind, data)
+    }
+}
