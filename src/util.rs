@@ -32,7 +32,10 @@ impl Progress {
         }
         self.current = Some((what.to_string(), n));
         let now = Instant::now();
-        if self.last.is_none_or(|l| now.duration_since(l) > Duration::from_millis(200)) {
+        if self
+            .last
+            .is_none_or(|l| now.duration_since(l) > Duration::from_millis(200))
+        {
             self.last = Some(now);
             eprint!("\rReading {what}: {n}");
             let _ = std::io::stderr().flush();

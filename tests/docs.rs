@@ -23,6 +23,9 @@ fn help_lists_subcommands() {
         "clone", "fetch", "fsck", "hg2git", "git2hg", "rollback", "clear", "data", "bundle",
         "unbundle", "setup",
     ] {
-        assert!(help.contains(&format!("  {sub} ")), "{sub} missing from:\n{help}");
+        assert!(
+            help.contains(&format!("  {sub} ")),
+            "{sub} missing from:\n{help}"
+        );
     }
 }

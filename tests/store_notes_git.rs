@@ -11,8 +11,8 @@ use std::path::Path;
 
 use cinnabar::store::notes::{key_of, NoteKey};
 use cinnabar::store::{MemoryStore, Mode, NotesTree, ObjectId};
-use store_common::*;
 use sha1::{Digest, Sha1};
+use store_common::*;
 
 fn pseudo_key(seed: &str, i: usize) -> NoteKey {
     Sha1::digest(format!("{seed}-{i}")).into()

@@ -28,7 +28,9 @@ pub fn run(args: Args) -> super::Outcome {
         super::setup::run(super::setup::Args {})?;
     }
     let mut paths = vec![dir.to_path_buf()];
-    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     let path = std::env::join_paths(paths).into_diagnostic()?;
     let url = if args.url.starts_with("hg::") {
         args.url.clone()

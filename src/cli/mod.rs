@@ -64,6 +64,10 @@ pub fn not_implemented(name: &str) -> Outcome {
 
 /// Runs the program with the process arguments.
 pub fn main() -> ExitCode {
+    // Messages go to git's stderr and logs: keep each on one line.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
     let args: Vec<OsString> = std::env::args_os().collect();
     let as_helper = args
         .first()

@@ -52,7 +52,8 @@ pub fn run(remote: &str, url: Option<&str>) -> Outcome {
             "" => break,
             "capabilities" => {
                 writeln!(out, "option\nimport").into_diagnostic()?;
-                writeln!(out, "refspec refs/heads/*:refs/cinnabar/refs/heads/*").into_diagnostic()?;
+                writeln!(out, "refspec refs/heads/*:refs/cinnabar/refs/heads/*")
+                    .into_diagnostic()?;
                 writeln!(out, "refspec hg/*:refs/cinnabar/hg/*").into_diagnostic()?;
                 writeln!(out, "refspec HEAD:refs/cinnabar/HEAD\n").into_diagnostic()?;
             }
@@ -88,6 +89,10 @@ pub fn run(remote: &str, url: Option<&str>) -> Outcome {
             _ => return Err(miette!("unknown remote-helper command {cmd:?}")),
         }
         out.flush().into_diagnostic()?;
+    }
+    // git has read the private refs by the time it closes our input.
+    if let Some(session) = &mut helper.session {
+        session.remove_private_refs()?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -200,7 +205,9 @@ impl Helper {
             } else {
                 format!("refs/cinnabar/{name}")
             };
-            refs.push((private, oid));
+            if !refs.iter().any(|(n, _)| *n == private) {
+                refs.push((private, oid));
+            }
         }
         session.commit(&refs)?;
         Ok(())

@@ -38,7 +38,13 @@ impl RefStyle {
                 _ => return Err(format!("unknown value for cinnabar.refs: {item}")),
             }
         }
-        if style == (RefStyle { bookmarks: false, heads: false, tips: false }) {
+        if style
+            == (RefStyle {
+                bookmarks: false,
+                heads: false,
+                tips: false,
+            })
+        {
             return Err("cinnabar.refs is empty".into());
         }
         Ok(style)
@@ -146,10 +152,19 @@ pub fn quote_branch(name: &[u8]) -> String {
 
 /// Whether git accepts `name` as a ref name (`git check-ref-format` rules).
 pub fn valid_ref_name(name: &str) -> bool {
-    if name.is_empty() || name.ends_with('/') || name.ends_with('.') || name.contains("..") || name.contains("@{") || name == "@" {
+    if name.is_empty()
+        || name.ends_with('/')
+        || name.ends_with('.')
+        || name.contains("..")
+        || name.contains("@{")
+        || name == "@"
+    {
         return false;
     }
-    if name.bytes().any(|b| b < 0x20 || b == 0x7f || b" ~^:?*[\\".contains(&b)) {
+    if name
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b" ~^:?*[\\".contains(&b))
+    {
         return false;
     }
     name.split('/')

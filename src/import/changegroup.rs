@@ -53,7 +53,9 @@ pub fn import_changegroup<R: Read>(
         counts.changesets += 1;
     }
     while let Some(c) = cg.next_revision()? {
-        importers.manifests.import(store, state, c.node, c.p1, c.p2, c.delta_base, c.delta)?;
+        importers
+            .manifests
+            .import(store, state, c.node, c.p1, c.p2, c.delta_base, c.delta)?;
         counts.manifests += 1;
         progress("manifests", counts.manifests);
     }
@@ -73,7 +75,9 @@ pub fn import_changegroup<R: Read>(
             progress("files", counts.files);
         }
     }
-    let mut spool = spool.into_inner().map_err(|e| miette!("cannot spool changesets: {e}"))?;
+    let mut spool = spool
+        .into_inner()
+        .map_err(|e| miette!("cannot spool changesets: {e}"))?;
     spool.rewind().into_diagnostic()?;
     let mut spool = BufReader::new(spool);
     let mut header = [0u8; 88];

@@ -14,12 +14,6 @@ use crate::hg::{FormatError, HgNode};
 use crate::store::commit::{parse_commit, raw_commit};
 use crate::store::{hash_object, Store};
 
-/// The git empty tree.
-pub const EMPTY_TREE: ObjectId = ObjectId::Sha1([
-    0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0xa0, 0x60, 0xe5, 0x4b, 0xfb, 0x8d, 0x69, 0x28,
-    0x8f, 0xbe, 0xe4, 0x90,
-]);
-
 /// One changeset as read from a changegroup.
 pub struct ChangesetRevision<'a> {
     pub node: HgNode,
@@ -80,7 +74,13 @@ impl ChangesetImporter {
         } else if rev.delta_base == self.prev_node {
             &self.prev_text
         } else {
-            rebuild_changeset(store, state, rev.delta_base, &mut self.base_buf, &mut self.scratch)?;
+            rebuild_changeset(
+                store,
+                state,
+                rev.delta_base,
+                &mut self.base_buf,
+                &mut self.scratch,
+            )?;
             &self.base_buf
         };
         apply(base, rev.delta, &mut self.text).map_err(|e| e.for_node(node))?;
@@ -96,7 +96,10 @@ impl ChangesetImporter {
         let cs = Changeset::parse(node, &self.text)?;
         let imported = Imported {
             node,
-            parents: [rev.p1, rev.p2].into_iter().filter(|p| !p.is_null()).collect(),
+            parents: [rev.p1, rev.p2]
+                .into_iter()
+                .filter(|p| !p.is_null())
+                .collect(),
             branch: cs.branch(),
             closes: cs.closes_branch(),
         };
@@ -119,12 +122,12 @@ impl ChangesetImporter {
         let tree = if cs.manifest.is_null() {
             store.write(Kind::Tree, b"")?
         } else {
-            let mc = state.hg2git(&cs.manifest).ok_or_else(|| {
-                miette!("changeset {node}: manifest {} is unknown", cs.manifest)
-            })?;
+            let mc = state
+                .hg2git(&cs.manifest)
+                .ok_or_else(|| miette!("changeset {node}: manifest {} is unknown", cs.manifest))?;
             store.read(&mc, &mut self.scratch)?;
             let meta_tree = parse_commit(&self.scratch)
-                .ok_or_else(|| miette!("manifest commit {mc} is invalid"))?
+                .wrap_err_with(|| format!("manifest commit {mc} is invalid"))?
                 .tree;
             self.trees.convert(store, state, meta_tree, node)?
         };
@@ -196,7 +199,7 @@ pub fn rebuild_changeset(
     store.read(&oid(note), scratch)?;
     let note = ChangesetNote::parse(scratch).wrap_err_with(|| format!("changeset {node}"))?;
     store.read(&commit, scratch)?;
-    let parsed = parse_commit(scratch).ok_or_else(|| miette!("commit {commit} is invalid"))?;
+    let parsed = parse_commit(scratch).wrap_err_with(|| format!("commit {commit} is invalid"))?;
     let sigs = CommitSignatures {
         author: parsed.author.to_vec(),
         committer: parsed.committer.to_vec(),

@@ -52,8 +52,14 @@ impl FileImporter {
         } else if rev.delta_base == self.prev_node {
             &self.prev_text
         } else {
-            read_file_text(store, state, rev.delta_base, &mut self.base_buf, &mut self.scratch)
-                .wrap_err_with(context)?;
+            read_file_text(
+                store,
+                state,
+                rev.delta_base,
+                &mut self.base_buf,
+                &mut self.scratch,
+            )
+            .wrap_err_with(context)?;
             &self.base_buf
         };
         apply(base, rev.delta, &mut self.text).map_err(|e| e.for_node(node))?;
@@ -74,7 +80,13 @@ impl FileImporter {
             let blob = match base_blob {
                 Some(base_blob) => {
                     let header_len = |t: &[u8]| t.len() - filemeta::split(t).1.len();
-                    match git_delta(base.len(), header_len(base), header_len(&self.text), rev.delta, self.text.len()) {
+                    match git_delta(
+                        base.len(),
+                        header_len(base),
+                        header_len(&self.text),
+                        rev.delta,
+                        self.text.len(),
+                    ) {
                         Some(d) => store.write_delta(Kind::Blob, content, &base_blob, &d)?,
                         None => store.write(Kind::Blob, content)?,
                     }

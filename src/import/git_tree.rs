@@ -14,12 +14,6 @@ use crate::hg::HgNode;
 use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
 
-/// The git empty blob.
-pub const EMPTY_BLOB: ObjectId = ObjectId::Sha1([
-    0xe6, 0x9d, 0xe2, 0x9b, 0xb2, 0xd1, 0xd6, 0x43, 0x4b, 0x8b, 0x29, 0xae, 0x77, 0x5a, 0xd8, 0xc2,
-    0xe4, 0x8c, 0x53, 0x91,
-]);
-
 /// Bound on cached conversions before the cache is emptied.
 const CACHE_LIMIT: usize = 1 << 18;
 
@@ -108,7 +102,7 @@ impl GitTreeConverter {
                 ));
             }
             let (mode, id) = match entry.mode {
-                Mode::Tree if name.is_empty() => {
+                Mode::DIR if name.is_empty() => {
                     if path.is_empty() {
                         return Err(miette!(
                             "changeset {changeset}: refusing an absolute path (under {:?})",
@@ -118,18 +112,19 @@ impl GitTreeConverter {
                     merged = self.entries(store, state, entry.oid, path, changeset)?;
                     continue;
                 }
-                Mode::Tree => {
+                Mode::DIR => {
                     let base = path.len();
                     path.extend_from_slice(&name);
                     path.push(b'/');
                     let id = self.convert_dir(store, state, entry.oid, path, changeset);
                     path.truncate(base);
-                    (Mode::Tree, id?)
+                    (Mode::DIR, id?)
                 }
                 m => {
                     let node = HgNode(oid_bytes(&entry.oid));
                     let blob = if node == HgNode::EMPTY_FILE {
-                        EMPTY_BLOB
+                        // Trees built here may be the first to need it.
+                        store.write(Kind::Blob, b"")?
                     } else {
                         state.hg2git(&node).ok_or_else(|| {
                             miette!(
@@ -139,9 +134,9 @@ impl GitTreeConverter {
                         })?
                     };
                     let mode = match m {
-                        Mode::GitlinkRegular => Mode::Blob,
-                        Mode::GitlinkExec => Mode::BlobExecutable,
-                        Mode::Gitlink => Mode::Link,
+                        Mode::CINNABAR_FILE => Mode::FILE,
+                        Mode::CINNABAR_EXECUTABLE => Mode::EXECUTABLE,
+                        Mode::GITLINK => Mode::SYMLINK,
                         other => {
                             return Err(miette!(
                                 "manifest tree {meta_tree}: unexpected mode {other:?}"
@@ -151,7 +146,11 @@ impl GitTreeConverter {
                     (mode, blob)
                 }
             };
-            entries.push(TreeEntry { mode, name, oid: id });
+            entries.push(TreeEntry {
+                mode,
+                name,
+                oid: id,
+            });
         }
         for m in merged {
             if !entries.iter().any(|e| e.name == m.name) {

@@ -65,7 +65,11 @@ impl Dir {
 
     /// Builds a directory from entries already in order, as read from a
     /// metadata tree written as `written`.
-    pub fn from_entries(prefix_len: usize, entries: Vec<Entry>, written: gix_hash::ObjectId) -> Dir {
+    pub fn from_entries(
+        prefix_len: usize,
+        entries: Vec<Entry>,
+        written: gix_hash::ObjectId,
+    ) -> Dir {
         let size = entries
             .iter()
             .map(|e| match &e.node {
@@ -121,7 +125,8 @@ impl Dir {
                 let len = line_len(self.prefix_len + path.len(), flag) as i64;
                 match self.search(path, false) {
                     Ok(i) => {
-                        let old = std::mem::replace(&mut self.entries[i].node, Node::File { node, flag });
+                        let old =
+                            std::mem::replace(&mut self.entries[i].node, Node::File { node, flag });
                         match old {
                             Node::File { flag: f, .. } => {
                                 len - line_len(self.prefix_len + path.len(), f) as i64
@@ -174,7 +179,9 @@ impl Dir {
                 Ok(i) => {
                     let e = self.entries.remove(i);
                     match e.node {
-                        Node::File { flag, .. } => -(line_len(self.prefix_len + path.len(), flag) as i64),
+                        Node::File { flag, .. } => {
+                            -(line_len(self.prefix_len + path.len(), flag) as i64)
+                        }
                         Node::Dir(_) => 0,
                     }
                 }
@@ -209,7 +216,13 @@ impl Dir {
     /// `[start, end)` of this directory's text (offsets relative to the
     /// directory's first line). Returns the offset just past the last line
     /// visited, which tells whether `end` fell on a line boundary.
-    fn collect_range(&self, path: &mut Vec<u8>, start: u64, end: u64, out: &mut Vec<Vec<u8>>) -> u64 {
+    fn collect_range(
+        &self,
+        path: &mut Vec<u8>,
+        start: u64,
+        end: u64,
+        out: &mut Vec<Vec<u8>>,
+    ) -> u64 {
         let mut pos = 0u64;
         for e in &self.entries {
             if pos >= end {
@@ -457,7 +470,8 @@ mod tests {
         }
         // hg sorts by full path; check our tree order agrees.
         let mut tree = ManifestTree::new();
-        tree.apply_delta(HgNode::NULL, &delta(&[(0, 0, text.clone())])).unwrap();
+        tree.apply_delta(HgNode::NULL, &delta(&[(0, 0, text.clone())]))
+            .unwrap();
         let mut sorted = paths.to_vec();
         sorted.sort();
         let mut expect = Vec::new();
@@ -479,7 +493,10 @@ mod tests {
         ]);
         let expected = apply_text(&base, &d);
         tree.apply_delta(HgNode::NULL, &d).unwrap();
-        assert_eq!(String::from_utf8_lossy(&tree.text()), String::from_utf8_lossy(&expected));
+        assert_eq!(
+            String::from_utf8_lossy(&tree.text()),
+            String::from_utf8_lossy(&expected)
+        );
         assert_eq!(tree.text_len() as usize, expected.len());
         assert_eq!(
             tree.node(&HgNode::NULL, &HgNode::NULL),
@@ -490,11 +507,20 @@ mod tests {
     #[test]
     fn refuses_partial_lines() {
         let mut tree = ManifestTree::new();
-        tree.apply_delta(HgNode::NULL, &delta(&[(0, 0, line("a", 1, ""))])).unwrap();
-        assert!(tree.apply_delta(HgNode::NULL, &delta(&[(1, 43, Vec::new())])).is_err());
-        assert!(tree.apply_delta(HgNode::NULL, &delta(&[(0, 42, Vec::new())])).is_err());
-        assert!(tree.apply_delta(HgNode::NULL, &delta(&[(0, 99, Vec::new())])).is_err());
-        assert!(tree.apply_delta(HgNode::NULL, &delta(&[(0, 43, Vec::new())])).is_ok());
+        tree.apply_delta(HgNode::NULL, &delta(&[(0, 0, line("a", 1, ""))]))
+            .unwrap();
+        assert!(tree
+            .apply_delta(HgNode::NULL, &delta(&[(1, 43, Vec::new())]))
+            .is_err());
+        assert!(tree
+            .apply_delta(HgNode::NULL, &delta(&[(0, 42, Vec::new())]))
+            .is_err());
+        assert!(tree
+            .apply_delta(HgNode::NULL, &delta(&[(0, 99, Vec::new())]))
+            .is_err());
+        assert!(tree
+            .apply_delta(HgNode::NULL, &delta(&[(0, 43, Vec::new())]))
+            .is_ok());
         assert_eq!(tree.text_len(), 0);
     }
 
@@ -505,7 +531,8 @@ mod tests {
         a.insert(b"e/y", HgNode([2; 20]), Flag::Regular);
         let mut b = a.clone();
         b.insert(b"e/z", HgNode([3; 20]), Flag::Exec);
-        let (Node::Dir(da), Node::Dir(db)) = (&a.root.entries[0].node, &b.root.entries[0].node) else {
+        let (Node::Dir(da), Node::Dir(db)) = (&a.root.entries[0].node, &b.root.entries[0].node)
+        else {
             panic!()
         };
         assert!(Arc::ptr_eq(da, db));

@@ -66,7 +66,13 @@ impl ManifestImporter {
             self.commit_buf.clear();
             let mut msg = Vec::with_capacity(40);
             node.write_hex(&mut msg);
-            let raw = crate::store::commit::raw_commit(&tree_oid, &parents, CINNABAR_SIG, CINNABAR_SIG, &msg);
+            let raw = crate::store::commit::raw_commit(
+                &tree_oid,
+                &parents,
+                CINNABAR_SIG,
+                CINNABAR_SIG,
+                &msg,
+            );
             let commit = store.write(Kind::Commit, &raw)?;
             state.set_hg2git(node, commit);
             state.add_manifest_head(commit, &parents);
@@ -80,7 +86,12 @@ impl ManifestImporter {
 
     /// The tree of a manifest: empty for NULL, a recent one, or loaded
     /// from git.
-    fn tree_of(&mut self, store: &mut Store, state: &State, node: HgNode) -> miette::Result<ManifestTree> {
+    fn tree_of(
+        &mut self,
+        store: &mut Store,
+        state: &State,
+        node: HgNode,
+    ) -> miette::Result<ManifestTree> {
         if node.is_null() {
             return Ok(ManifestTree::new());
         }
@@ -92,7 +103,11 @@ impl ManifestImporter {
 }
 
 /// Loads a manifest's tree from its manifest commit.
-pub fn load_manifest(store: &mut Store, state: &State, node: HgNode) -> miette::Result<ManifestTree> {
+pub fn load_manifest(
+    store: &mut Store,
+    state: &State,
+    node: HgNode,
+) -> miette::Result<ManifestTree> {
     let commit = state
         .hg2git(&node)
         .ok_or_else(|| miette!("manifest {node} is unknown"))?;
@@ -101,7 +116,7 @@ pub fn load_manifest(store: &mut Store, state: &State, node: HgNode) -> miette::
         .read(&commit, &mut buf)
         .wrap_err_with(|| format!("cannot read the commit of manifest {node}"))?;
     let parsed = crate::store::commit::parse_commit(&buf)
-        .ok_or_else(|| miette!("manifest {node}: invalid commit {commit}"))?;
+        .wrap_err_with(|| format!("manifest {node}: invalid commit {commit}"))?;
     Ok(ManifestTree::from_root(load_dir(store, &parsed.tree, 0)?))
 }
 
@@ -118,7 +133,7 @@ fn load_dir(store: &mut Store, tree_oid: &ObjectId, prefix_len: usize) -> miette
             .strip_prefix(b"_")
             .ok_or_else(|| miette!("manifest tree {tree_oid}: entry without `_` prefix"))?;
         let flag = match entry.mode {
-            Mode::Tree => {
+            Mode::DIR => {
                 let sub = load_dir(store, &entry.oid, prefix_len + name.len() + 1)?;
                 entries.push(Entry {
                     name: name.into(),
@@ -126,10 +141,14 @@ fn load_dir(store: &mut Store, tree_oid: &ObjectId, prefix_len: usize) -> miette
                 });
                 continue;
             }
-            Mode::GitlinkRegular => Flag::Regular,
-            Mode::GitlinkExec => Flag::Exec,
-            Mode::Gitlink => Flag::Link,
-            other => return Err(miette!("manifest tree {tree_oid}: unexpected mode {other:?}")),
+            Mode::CINNABAR_FILE => Flag::Regular,
+            Mode::CINNABAR_EXECUTABLE => Flag::Exec,
+            Mode::GITLINK => Flag::Link,
+            other => {
+                return Err(miette!(
+                    "manifest tree {tree_oid}: unexpected mode {other:?}"
+                ))
+            }
         };
         entries.push(Entry {
             name: name.into(),
@@ -156,9 +175,9 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> miette::Result<ObjectId> {
         let (mode, id) = match node {
             Node::File { node, flag } => (
                 match flag {
-                    Flag::Regular => Mode::GitlinkRegular,
-                    Flag::Exec => Mode::GitlinkExec,
-                    Flag::Link => Mode::Gitlink,
+                    Flag::Regular => Mode::CINNABAR_FILE,
+                    Flag::Exec => Mode::CINNABAR_EXECUTABLE,
+                    Flag::Link => Mode::GITLINK,
                 },
                 oid(&node.0),
             ),
@@ -167,7 +186,7 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> miette::Result<ObjectId> {
                     Some(w) => w,
                     None => write_dir(store, Arc::make_mut(sub))?,
                 };
-                (Mode::Tree, id)
+                (Mode::DIR, id)
             }
         };
         entries.push(TreeEntry {

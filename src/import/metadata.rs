@@ -5,7 +5,6 @@ use gix::object::Kind;
 use gix_hash::ObjectId;
 use miette::{miette, Context};
 
-use super::changesets::EMPTY_TREE;
 use super::idmap::IdMap;
 use super::manifests::CINNABAR_SIG;
 use super::state::{oid, BranchHead, MetadataParents, PreviousMetadata, State};
@@ -32,10 +31,14 @@ pub fn load(store: &mut Store, metadata: Option<ObjectId>) -> miette::Result<Sta
     store
         .read(&metadata, &mut buf)
         .wrap_err_with(|| format!("cannot read the metadata commit {metadata}"))?;
-    let commit = parse_commit(&buf).ok_or_else(|| miette!("Invalid metadata? {metadata} is not a commit"))?;
+    let commit = parse_commit(&buf)
+        .wrap_err_with(|| format!("Invalid metadata? {metadata} is not a commit"))?;
     check_flags(commit.message)?;
     if !(5..=6).contains(&commit.parents.len()) {
-        return Err(miette!("Invalid metadata? {metadata} has {} parents", commit.parents.len()));
+        return Err(miette!(
+            "Invalid metadata? {metadata} has {} parents",
+            commit.parents.len()
+        ));
     }
     let p = &commit.parents;
     let parents = MetadataParents {
@@ -52,10 +55,15 @@ pub fn load(store: &mut Store, metadata: Option<ObjectId>) -> miette::Result<Sta
     let files_meta_tree = commit_tree(store, &parents.files_meta)?;
     flatten_notes(store, &hg2git_tree, &mut Vec::new(), &mut state.hg2git)?;
     flatten_notes(store, &git2hg_tree, &mut Vec::new(), &mut state.git2hg)?;
-    flatten_notes(store, &files_meta_tree, &mut Vec::new(), &mut state.files_meta)?;
+    flatten_notes(
+        store,
+        &files_meta_tree,
+        &mut Vec::new(),
+        &mut state.files_meta,
+    )?;
     load_branch_heads(store, &parents.changesets, &mut state.branch_heads)?;
     store.read(&parents.manifests, &mut buf)?;
-    let manifests = parse_commit(&buf).ok_or_else(|| miette!("Invalid metadata? bad manifests commit"))?;
+    let manifests = parse_commit(&buf).wrap_err("Invalid metadata? bad manifests commit")?;
     state.manifest_heads = manifests.parents.clone();
     state.previous = Some(PreviousMetadata {
         commit: metadata,
@@ -89,19 +97,24 @@ fn commit_tree(store: &mut Store, commit: &ObjectId) -> miette::Result<ObjectId>
     let mut buf = Vec::new();
     store.read(commit, &mut buf)?;
     Ok(parse_commit(&buf)
-        .ok_or_else(|| miette!("Invalid metadata? {commit} is not a commit"))?
+        .wrap_err_with(|| format!("Invalid metadata? {commit} is not a commit"))?
         .tree)
 }
 
 /// Reads every note of a notes tree, whatever its fan-out.
-fn flatten_notes(store: &mut Store, tree: &ObjectId, prefix: &mut Vec<u8>, out: &mut IdMap) -> miette::Result<()> {
+fn flatten_notes(
+    store: &mut Store,
+    tree: &ObjectId,
+    prefix: &mut Vec<u8>,
+    out: &mut IdMap,
+) -> miette::Result<()> {
     let mut buf = Vec::new();
     store.read(tree, &mut buf)?;
     for entry in parse_tree(&buf) {
         let entry = entry.map_err(|e| miette!("notes tree {tree}: {e}"))?;
         let base = prefix.len();
         prefix.extend_from_slice(&entry.name);
-        if entry.mode == Mode::Tree && prefix.len() < 40 {
+        if entry.mode == Mode::DIR && prefix.len() < 40 {
             flatten_notes(store, &entry.oid, prefix, out)?;
         } else if prefix.len() == 40 {
             let mut key = [0u8; 20];
@@ -114,11 +127,18 @@ fn flatten_notes(store: &mut Store, tree: &ObjectId, prefix: &mut Vec<u8>, out: 
     Ok(())
 }
 
-fn load_branch_heads(store: &mut Store, commit: &ObjectId, out: &mut Vec<BranchHead>) -> miette::Result<()> {
+fn load_branch_heads(
+    store: &mut Store,
+    commit: &ObjectId,
+    out: &mut Vec<BranchHead>,
+) -> miette::Result<()> {
     let mut buf = Vec::new();
     store.read(commit, &mut buf)?;
-    let parsed = parse_commit(&buf).ok_or_else(|| miette!("Invalid metadata? bad changesets commit"))?;
-    let lines = parsed.message.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+    let parsed = parse_commit(&buf).wrap_err("Invalid metadata? bad changesets commit")?;
+    let lines = parsed
+        .message
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty());
     for (line, commit) in lines.zip(parsed.parents.iter()) {
         let (hex, branch) = line.split_at(line.len().min(40));
         let node = HgNode::from_hex(hex)?;
@@ -146,22 +166,21 @@ pub fn write(store: &mut Store, state: &State) -> miette::Result<Written> {
         store,
         prev.map(|p| (p.parents.hg2git, p.hg2git_tree)),
         &state.added_hg2git,
-        Mode::Commit,
+        Mode::GITLINK,
     )?;
     let git2hg = write_notes(
         store,
         prev.map(|p| (p.parents.git2hg, p.git2hg_tree)),
         &state.added_git2hg,
-        Mode::Blob,
+        Mode::FILE,
     )?;
     let files_meta = write_notes(
         store,
         prev.map(|p| (p.parents.files_meta, p.files_meta_tree)),
         &state.added_files_meta,
-        Mode::Blob,
+        Mode::FILE,
     )?;
     let empty_tree = store.write(Kind::Tree, b"")?;
-    debug_assert_eq!(empty_tree, EMPTY_TREE);
     let parents: Vec<ObjectId> = state.branch_heads.iter().map(|h| h.commit).collect();
     let mut message = Vec::new();
     for (i, h) in state.branch_heads.iter().enumerate() {
@@ -172,7 +191,7 @@ pub fn write(store: &mut Store, state: &State) -> miette::Result<Written> {
         message.push(b' ');
         message.extend_from_slice(&h.branch);
     }
-    let mut raw = raw_commit(&EMPTY_TREE, &parents, CINNABAR_SIG, CINNABAR_SIG, &message);
+    let mut raw = raw_commit(&empty_tree, &parents, CINNABAR_SIG, CINNABAR_SIG, &message);
     if state.branch_heads.is_empty() {
         // No heads: the commit ends right after the committer line.
         raw.pop();
@@ -180,7 +199,13 @@ pub fn write(store: &mut Store, state: &State) -> miette::Result<Written> {
     let changesets = store.write(Kind::Commit, &raw)?;
     let mut manifest_heads = state.manifest_heads.clone();
     manifest_heads.sort();
-    let raw = raw_commit(&EMPTY_TREE, &manifest_heads, CINNABAR_SIG, CINNABAR_SIG, b"");
+    let raw = raw_commit(
+        &empty_tree,
+        &manifest_heads,
+        CINNABAR_SIG,
+        CINNABAR_SIG,
+        b"",
+    );
     let manifests = store.write(Kind::Commit, &raw)?;
     let parents = MetadataParents {
         changesets,
@@ -201,7 +226,7 @@ pub fn write(store: &mut Store, state: &State) -> miette::Result<Written> {
     if let Some(p) = prev {
         all.push(p.commit);
     }
-    let tree = prev.map(|p| p.tree).unwrap_or(EMPTY_TREE);
+    let tree = prev.map(|p| p.tree).unwrap_or(empty_tree);
     let raw = raw_commit(&tree, &all, CINNABAR_SIG, CINNABAR_SIG, METADATA_FLAGS);
     let metadata = store.write(Kind::Commit, &raw)?;
     Ok(Written { metadata, git2hg })
@@ -218,11 +243,11 @@ fn write_notes(
         return Ok(commit);
     }
     let mut notes = match previous {
-        Some((_, tree)) => NotesTree::load(store, tree)?,
+        Some((_, tree)) => NotesTree::load(store, &tree)?,
         None => NotesTree::new(),
     };
     for (k, v) in added {
-        notes.insert(*k, oid(v));
+        notes.insert(store, *k, oid(v))?;
     }
     let tree = notes.write(store, leaf_mode)?;
     let raw = raw_commit(&tree, &[], CINNABAR_SIG, CINNABAR_SIG, b"");

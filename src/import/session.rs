@@ -19,8 +19,8 @@ use super::state::State;
 use crate::convert::changeset::ChangesetNote;
 use crate::hg::bundle::BundleReader;
 use crate::hg::HgNode;
-use crate::store::refs::{update_refs, Expected, RefUpdate};
-use crate::store::{Repo, Store};
+use crate::store::refs::{Expected, RefUpdate};
+use crate::store::{Repo, Store, WriteMode};
 use crate::wire::stdio::StdioPeer;
 use crate::wire::url::HgUrl;
 use crate::wire::{HgPeer, BUNDLECAPS};
@@ -48,7 +48,6 @@ enum Source {
 
 /// The state of one run of the remote helper (or of `git cinnabar clone`).
 pub struct Session {
-    repo: Repo,
     store: Store,
     state: State,
     source: Source,
@@ -65,14 +64,20 @@ pub struct Session {
 impl Session {
     /// Opens the repository git runs us in, its metadata, and the source.
     pub fn open(url: &HgUrl, remote_name: Option<&str>, progress: bool) -> miette::Result<Session> {
-        let repo = Repo::open_from_env()?;
+        let repo = Repo::open()?;
         Session::with_repo(repo, url, remote_name, progress)
     }
 
     /// Same as [`Session::open`] with an opened repository.
-    pub fn with_repo(repo: Repo, url: &HgUrl, remote_name: Option<&str>, progress: bool) -> miette::Result<Session> {
-        let mut store = Store::new(&repo)?;
+    pub fn with_repo(
+        repo: Repo,
+        url: &HgUrl,
+        remote_name: Option<&str>,
+        progress: bool,
+    ) -> miette::Result<Session> {
+        let compat_06 = config_value(&repo, remote_name, "compat").as_deref() == Some("0.6");
         let metadata = repo.find_ref(METADATA_REF)?;
+        let mut store = Store::new(repo, WriteMode::pipelined());
         let state = metadata::load(&mut store, metadata)?;
         let source = match url {
             HgUrl::Local(path) if path.is_file() => Source::Bundle {
@@ -89,9 +94,7 @@ impl Session {
                 return Err(miette!("{} is not supported yet", other.display()));
             }
         };
-        let compat_06 = config_value(&repo, remote_name, "compat").as_deref() == Some("0.6");
         Ok(Session {
-            repo,
             store,
             state,
             source,
@@ -111,7 +114,7 @@ impl Session {
     /// A cinnabar setting: `GIT_CINNABAR_<KEY>`, then
     /// `remote.<remote>.cinnabar-<key>`, then `cinnabar.<key>`.
     pub fn config(&self, key: &str) -> Option<String> {
-        config_value(&self.repo, self.remote_name.as_deref(), key)
+        config_value(self.store.repo(), self.remote_name.as_deref(), key)
     }
 
     /// The git commit of a changeset, if imported.
@@ -137,7 +140,11 @@ impl Session {
         ChangesetNote::parse(&buf)
             .ok()
             .and_then(|n| n.extra)
-            .is_some_and(|e| crate::hg::changeset::parse_extra(&e).iter().any(|i| i.key == b"close"))
+            .is_some_and(|e| {
+                crate::hg::changeset::parse_extra(&e)
+                    .iter()
+                    .any(|i| i.key == b"close")
+            })
     }
 
     /// The remote's branches and bookmarks. For a bundle, this imports it.
@@ -181,7 +188,10 @@ impl Session {
                         Some((String::from_utf8_lossy(&k).into_owned(), node))
                     })
                     .collect();
-                RemoteState { branches, bookmarks }
+                RemoteState {
+                    branches,
+                    bookmarks,
+                }
             }
         };
         self.remote = Some(state.clone());
@@ -281,7 +291,7 @@ impl Session {
     /// their values when the session started) and the helper's private refs.
     pub fn commit(&mut self, private_refs: &[(String, ObjectId)]) -> miette::Result<()> {
         let written = metadata::write(&mut self.store, &self.state)?;
-        self.store.finish()?;
+        self.store.finish_pack()?;
         let previous = self.state.previous.as_ref().map(|p| p.commit);
         let mut updates = Vec::new();
         if previous != Some(written.metadata) {
@@ -300,11 +310,8 @@ impl Session {
             });
         }
         let keep: HashSet<&str> = private_refs.iter().map(|(n, _)| n.as_str()).collect();
-        for name in self.repo.refs_with_prefix("refs/cinnabar/")? {
-            let private = name.starts_with("refs/cinnabar/refs/")
-                || name.starts_with("refs/cinnabar/hg/")
-                || name == "refs/cinnabar/HEAD";
-            if private && !keep.contains(name.as_str()) {
+        for name in self.private_refs()? {
+            if !keep.contains(name.as_str()) {
                 updates.push(RefUpdate {
                     name,
                     expected: Expected::Any,
@@ -319,7 +326,39 @@ impl Session {
                 new: Some(*oid),
             });
         }
-        update_refs(&self.repo, &updates, "cinnabar import")?;
+        self.store.update_refs(&updates, "cinnabar import")?;
+        Ok(())
+    }
+}
+
+impl Session {
+    /// The remote helper's private refs: `refs/cinnabar/refs/*`,
+    /// `refs/cinnabar/hg/*` and `refs/cinnabar/HEAD`.
+    fn private_refs(&self) -> miette::Result<Vec<String>> {
+        let mut names = self.store.repo().refs_with_prefix("refs/cinnabar/")?;
+        names.retain(|name| {
+            name.starts_with("refs/cinnabar/refs/")
+                || name.starts_with("refs/cinnabar/hg/")
+                || name == "refs/cinnabar/HEAD"
+        });
+        Ok(names)
+    }
+
+    /// Deletes the private refs once git has read them.
+    pub fn remove_private_refs(&mut self) -> miette::Result<()> {
+        let updates: Vec<RefUpdate> = self
+            .private_refs()?
+            .into_iter()
+            .map(|name| RefUpdate {
+                name,
+                expected: Expected::Any,
+                new: None,
+            })
+            .collect();
+        if !updates.is_empty() {
+            self.store
+                .update_refs(&updates, "cinnabar: remove private refs")?;
+        }
         Ok(())
     }
 }
@@ -336,7 +375,14 @@ fn import_stream(
     let mut bundle = BundleReader::open(stream)?;
     let mut report = crate::util::Progress::new(progress);
     while let Some(mut cg) = bundle.next_changegroup()? {
-        import_changegroup(&mut cg, store, state, importers, &mut |what, n| report.update(what, n), on_changeset)?;
+        import_changegroup(
+            &mut cg,
+            store,
+            state,
+            importers,
+            &mut |what, n| report.update(what, n),
+            on_changeset,
+        )?;
     }
     report.finish();
     Ok(())
@@ -354,4 +400,3 @@ fn config_value(repo: &Repo, remote: Option<&str>, key: &str) -> Option<String> 
     }
     repo.config_string(&format!("cinnabar.{key}"))
 }
-

@@ -92,7 +92,13 @@ impl State {
 
     /// Adds a changeset to the branch heads: its parents in the same branch
     /// stop being heads.
-    pub fn add_branch_head(&mut self, node: HgNode, parents: &[HgNode], branch: &[u8], commit: ObjectId) {
+    pub fn add_branch_head(
+        &mut self,
+        node: HgNode,
+        parents: &[HgNode],
+        branch: &[u8],
+        commit: ObjectId,
+    ) {
         self.branch_heads
             .retain(|h| !(h.branch == branch && parents.contains(&h.node)));
         self.branch_heads.push(BranchHead {

@@ -152,6 +152,23 @@ impl Repo {
         }
     }
 
+    /// The names of the refs under `prefix` (e.g. `refs/cinnabar/`).
+    pub fn refs_with_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        let platform = self
+            .repo
+            .references()
+            .map_err(|e| StoreError::git(format!("listing refs under {prefix}"), e))?;
+        let iter = platform
+            .prefixed(prefix)
+            .map_err(|e| StoreError::git(format!("listing refs under {prefix}"), e))?;
+        let mut names = Vec::new();
+        for r in iter {
+            let r = r.map_err(|e| StoreError::git(format!("listing refs under {prefix}"), e))?;
+            names.push(r.name().as_bstr().to_string());
+        }
+        Ok(names)
+    }
+
     /// Reads an object from the repository's object database into `out`;
     /// `Ok(None)` when it is not there. The empty tree always exists, as it
     /// does for git.

@@ -68,11 +68,13 @@ pub trait HgPeer {
     /// The value of a capability (`name=value`), or `Some("")` for a bare
     /// name.
     fn capability(&self, name: &str) -> Option<&str> {
-        self.capabilities().iter().find_map(|c| match c.split_once('=') {
-            Some((k, v)) if k == name => Some(v),
-            None if c == name => Some(""),
-            _ => None,
-        })
+        self.capabilities()
+            .iter()
+            .find_map(|c| match c.split_once('=') {
+                Some((k, v)) if k == name => Some(v),
+                None if c == name => Some(""),
+                _ => None,
+            })
     }
 }
 
@@ -126,7 +128,10 @@ mod tests {
         assert!(parse_branchmap(b"default zz\n").is_err());
         assert_eq!(
             parse_listkeys(b"@\tabc\nx\ty\n"),
-            vec![(b"@".to_vec(), b"abc".to_vec()), (b"x".to_vec(), b"y".to_vec())]
+            vec![
+                (b"@".to_vec(), b"abc".to_vec()),
+                (b"x".to_vec(), b"y".to_vec())
+            ]
         );
     }
 }

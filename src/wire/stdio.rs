@@ -25,7 +25,12 @@ impl StdioPeer {
         let mut cmd = Command::new(hg);
         cmd.arg("-R").arg(path).args(["serve", "--stdio"]);
         // git's repository variables must not leak into hg.
-        for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"] {
+        for var in [
+            "GIT_DIR",
+            "GIT_WORK_TREE",
+            "GIT_INDEX_FILE",
+            "GIT_OBJECT_DIRECTORY",
+        ] {
             cmd.env_remove(var);
         }
         StdioPeer::spawn(url, cmd)
@@ -33,7 +38,9 @@ impl StdioPeer {
 
     /// Runs `cmd` and performs the handshake.
     pub fn spawn(url: &str, mut cmd: Command) -> Result<StdioPeer, WireError> {
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
         let mut child = cmd.spawn().map_err(|source| WireError::Io {
             context: format!("cannot start {cmd:?} for {url}"),
             source,
@@ -76,8 +83,12 @@ impl StdioPeer {
         let pairs = format!("{}-{}", HgNode::NULL, HgNode::NULL);
         let mut out = b"capabilities\n".to_vec();
         encode_command(&mut out, "between", &[("pairs", pairs.as_bytes())]);
-        self.stdin.write_all(&out).map_err(self.io("cannot send the handshake"))?;
-        self.stdin.flush().map_err(self.io("cannot send the handshake"))?;
+        self.stdin
+            .write_all(&out)
+            .map_err(self.io("cannot send the handshake"))?;
+        self.stdin
+            .flush()
+            .map_err(self.io("cannot send the handshake"))?;
         let first = self.read_reply("capabilities")?;
         if first != b"\n" {
             self.capabilities = String::from_utf8_lossy(&first)
@@ -92,7 +103,9 @@ impl StdioPeer {
     fn send(&mut self, name: &str, args: &[(&str, &[u8])]) -> Result<(), WireError> {
         let mut out = Vec::new();
         encode_command(&mut out, name, args);
-        self.stdin.write_all(&out).map_err(self.io("cannot send a command"))?;
+        self.stdin
+            .write_all(&out)
+            .map_err(self.io("cannot send a command"))?;
         self.stdin.flush().map_err(self.io("cannot send a command"))
     }
 
@@ -103,7 +116,9 @@ impl StdioPeer {
             out.extend_from_slice(format!("{k} {}\n", v.len()).as_bytes());
             out.extend_from_slice(v);
         }
-        self.stdin.write_all(&out).map_err(self.io("cannot send a command"))?;
+        self.stdin
+            .write_all(&out)
+            .map_err(self.io("cannot send a command"))?;
         self.stdin.flush().map_err(self.io("cannot send a command"))
     }
 
@@ -185,8 +200,12 @@ impl HgPeer for StdioPeer {
     fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError> {
         self.send("known", &[("nodes", &join_nodes(nodes))])?;
         // `known` takes a `*` dictionary too; send it empty.
-        self.stdin.write_all(b"* 0\n").map_err(self.io("cannot send a command"))?;
-        self.stdin.flush().map_err(self.io("cannot send a command"))?;
+        self.stdin
+            .write_all(b"* 0\n")
+            .map_err(self.io("cannot send a command"))?;
+        self.stdin
+            .flush()
+            .map_err(self.io("cannot send a command"))?;
         let data = self.read_reply("known")?;
         if data.len() != nodes.len() || data.iter().any(|&b| b != b'0' && b != b'1') {
             return Err(self.protocol("known", format!("{:?}", String::from_utf8_lossy(&data))));

@@ -43,12 +43,17 @@ impl HgUrl {
             let (host, port) = match hostport.rsplit_once(':') {
                 Some((h, p)) if !p.is_empty() => (
                     h,
-                    Some(p.parse().map_err(|_| miette::miette!("invalid port in {url}"))?),
+                    Some(
+                        p.parse()
+                            .map_err(|_| miette::miette!("invalid port in {url}"))?,
+                    ),
                 ),
                 _ => (hostport, None),
             };
             if host.starts_with('-') || user.as_deref().is_some_and(|u| u.starts_with('-')) {
-                return Err(miette::miette!("refusing ssh host {host:?}: it looks like an option"));
+                return Err(miette::miette!(
+                    "refusing ssh host {host:?}: it looks like an option"
+                ));
             }
             return Ok(HgUrl::Ssh {
                 user,
@@ -76,7 +81,12 @@ impl HgUrl {
         match self {
             HgUrl::Local(p) => p.display().to_string(),
             HgUrl::Http(u) => u.clone(),
-            HgUrl::Ssh { user, host, port, path } => format!(
+            HgUrl::Ssh {
+                user,
+                host,
+                port,
+                path,
+            } => format!(
                 "ssh://{}{host}{}/{path}",
                 user.as_ref().map(|u| format!("{u}@")).unwrap_or_default(),
                 port.map(|p| format!(":{p}")).unwrap_or_default()
@@ -113,9 +123,15 @@ mod tests {
     #[test]
     fn parse() {
         assert_eq!(HgUrl::parse("/a/b").unwrap(), HgUrl::Local("/a/b".into()));
-        assert_eq!(HgUrl::parse("file:///a%20b").unwrap(), HgUrl::Local("/a b".into()));
+        assert_eq!(
+            HgUrl::parse("file:///a%20b").unwrap(),
+            HgUrl::Local("/a b".into())
+        );
         assert_eq!(HgUrl::parse("tags:").unwrap(), HgUrl::Tags);
-        assert!(matches!(HgUrl::parse("https://h/r").unwrap(), HgUrl::Http(_)));
+        assert!(matches!(
+            HgUrl::parse("https://h/r").unwrap(),
+            HgUrl::Http(_)
+        ));
         assert_eq!(
             HgUrl::parse("ssh://u@h:22//abs").unwrap(),
             HgUrl::Ssh {

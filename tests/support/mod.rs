@@ -48,7 +48,9 @@ pub fn test_path() -> std::ffi::OsString {
     if let Some(dir) = hg_path().parent().filter(|d| !d.as_os_str().is_empty()) {
         paths.push(dir.to_path_buf());
     }
-    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     std::env::join_paths(paths).unwrap()
 }
 
@@ -74,7 +76,9 @@ pub fn command(program: impl AsRef<std::ffi::OsStr>, cwd: &Path) -> Command {
 
 /// Runs a command, failing the test with its output when it fails.
 pub fn run(mut cmd: Command) -> Vec<u8> {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     if !out.status.success() {
         panic!(
             "{cmd:?} failed ({}):\n{}\n{}",
@@ -88,7 +92,8 @@ pub fn run(mut cmd: Command) -> Vec<u8> {
 
 /// Runs a command and returns its whole output, successful or not.
 pub fn output(mut cmd: Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 /// Runs git in `cwd`.
@@ -118,7 +123,9 @@ pub fn notes_map(git_dir: &Path) -> Vec<String> {
         commits.push(commit.to_string());
     }
     let mut cmd = command("git", git_dir);
-    cmd.args(["cat-file", "--batch"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    cmd.args(["cat-file", "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     {
         use std::io::Write;
@@ -139,10 +146,13 @@ pub fn notes_map(git_dir: &Path) -> Vec<String> {
 
 /// `git for-each-ref` of the refs a corpus `.refs` file lists.
 pub fn refs(git_dir: &Path) -> Vec<String> {
-    git(git_dir, &["for-each-ref", "--format=%(objectname) %(refname)"])
-        .lines()
-        .map(str::to_string)
-        .collect()
+    git(
+        git_dir,
+        &["for-each-ref", "--format=%(objectname) %(refname)"],
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
 }
 
 /// A fresh temporary directory.
