@@ -485,10 +485,10 @@ mod tests {
         // Replace the lines of a/c/d and a/c/e with one new line, and drop z.
         let base = tree.text();
         let start = base.windows(5).position(|w| w == b"a/c/d").unwrap() as u32;
-        let l = line("a/c/d", 1, "x").len() as u32;
+        let l = (line("a/c/d", 4, "x").len() + line("a/c/e", 5, "").len()) as u32;
         let zs = base.windows(2).position(|w| w == b"z\0").unwrap() as u32;
         let d = delta(&[
-            (start, start + 2 * l, line("a/c/f", 9, "l")),
+            (start, start + l, line("a/c/f", 9, "l")),
             (zs, base.len() as u32, Vec::new()),
         ]);
         let expected = apply_text(&base, &d);
