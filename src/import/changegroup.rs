@@ -6,12 +6,12 @@ use std::io::{BufReader, BufWriter, Read, Seek, Write};
 
 use miette::{miette, IntoDiagnostic};
 
-use super::changesets::{ChangesetImporter, ChangesetRevision, Imported};
-use super::files::{FileImporter, FileRevision};
+use super::changesets::{ChangesetImporter, Imported};
+use super::files::FileImporter;
 use super::manifests::ManifestImporter;
 use super::state::State;
 use crate::hg::changegroup::ChangegroupReader;
-use crate::hg::HgNode;
+use crate::hg::{HgNode, RevisionChunk};
 use crate::store::Store;
 
 /// Reusable importers for the three kinds of revisions.
@@ -53,9 +53,7 @@ pub fn import_changegroup<R: Read>(
         counts.changesets += 1;
     }
     while let Some(c) = cg.next_revision()? {
-        importers
-            .manifests
-            .import(store, state, c.node, c.p1, c.p2, c.delta_base, c.delta)?;
+        importers.manifests.import(store, state, &c)?;
         counts.manifests += 1;
         progress("manifests", counts.manifests);
     }
@@ -63,14 +61,7 @@ pub fn import_changegroup<R: Read>(
         let path = name.to_vec();
         importers.files.start_file();
         while let Some(c) = cg.next_revision()? {
-            let rev = FileRevision {
-                node: c.node,
-                p1: c.p1,
-                p2: c.p2,
-                delta_base: c.delta_base,
-                delta: c.delta,
-            };
-            importers.files.import(store, state, &path, &rev)?;
+            importers.files.import(store, state, &path, &c)?;
             counts.files += 1;
             progress("files", counts.files);
         }
@@ -93,12 +84,15 @@ pub fn import_changegroup<R: Read>(
         len.copy_from_slice(&header[80..]);
         delta.resize(u64::from_le_bytes(len) as usize, 0);
         spool.read_exact(&mut delta).into_diagnostic()?;
-        let rev = ChangesetRevision {
+        let rev = RevisionChunk {
             node: node(0),
             p1: node(1),
             p2: node(2),
             delta_base: node(3),
+            linknode: node(0),
+            flags: 0,
             delta: &delta,
+            offset: 0,
         };
         let imported = importers.changesets.import(store, state, &rev)?;
         on_changeset(&imported);

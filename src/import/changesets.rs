@@ -10,18 +10,9 @@ use super::state::{oid, State};
 use crate::convert::changeset::{signatures, ChangesetNote, CommitSignatures};
 use crate::hg::changeset::Changeset;
 use crate::hg::mdiff::apply;
-use crate::hg::{FormatError, HgNode};
+use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::store::commit::{parse_commit, raw_commit};
 use crate::store::{hash_object, Store};
-
-/// One changeset as read from a changegroup.
-pub struct ChangesetRevision<'a> {
-    pub node: HgNode,
-    pub p1: HgNode,
-    pub p2: HgNode,
-    pub delta_base: HgNode,
-    pub delta: &'a [u8],
-}
 
 /// What the import learned of a changeset, for bundle branch maps.
 #[derive(Clone, Debug)]
@@ -66,7 +57,7 @@ impl ChangesetImporter {
         &mut self,
         store: &mut Store,
         state: &mut State,
-        rev: &ChangesetRevision<'_>,
+        rev: &RevisionChunk<'_>,
     ) -> miette::Result<Imported> {
         let node = rev.node;
         let base: &[u8] = if rev.delta_base.is_null() {
@@ -115,7 +106,7 @@ impl ChangesetImporter {
         &mut self,
         store: &mut Store,
         state: &mut State,
-        rev: &ChangesetRevision<'_>,
+        rev: &RevisionChunk<'_>,
         cs: &Changeset,
     ) -> miette::Result<()> {
         let node = rev.node;

@@ -8,7 +8,7 @@ use miette::{miette, Context};
 use super::state::{oid, State};
 use crate::hg::filemeta;
 use crate::hg::mdiff::{apply, git_delta};
-use crate::hg::{FormatError, HgNode};
+use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::store::Store;
 
 /// Imports the revisions of one file after another, reusing buffers.
@@ -19,15 +19,6 @@ pub struct FileImporter {
     text: Vec<u8>,
     base_buf: Vec<u8>,
     scratch: Vec<u8>,
-}
-
-/// One file revision as read from a changegroup.
-pub struct FileRevision<'a> {
-    pub node: HgNode,
-    pub p1: HgNode,
-    pub p2: HgNode,
-    pub delta_base: HgNode,
-    pub delta: &'a [u8],
 }
 
 impl FileImporter {
@@ -43,7 +34,7 @@ impl FileImporter {
         store: &mut Store,
         state: &mut State,
         path: &[u8],
-        rev: &FileRevision<'_>,
+        rev: &RevisionChunk<'_>,
     ) -> miette::Result<()> {
         let node = rev.node;
         let context = || format!("file {} revision {node}", String::from_utf8_lossy(path));

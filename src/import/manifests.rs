@@ -11,7 +11,7 @@ use miette::{miette, Context, IntoDiagnostic};
 use super::manifest_tree::{Dir, Entry, ManifestTree, Node};
 use super::state::{oid, State};
 use crate::hg::manifest::Flag;
-use crate::hg::HgNode;
+use crate::hg::{HgNode, RevisionChunk};
 use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
 
@@ -34,13 +34,10 @@ impl ManifestImporter {
         &mut self,
         store: &mut Store,
         state: &mut State,
-        node: HgNode,
-        p1: HgNode,
-        p2: HgNode,
-        delta_base: HgNode,
-        delta: &[u8],
+        rev: &RevisionChunk<'_>,
     ) -> miette::Result<()> {
-        let mut tree = self.tree_of(store, state, delta_base)?;
+        let (node, p1, p2, delta) = (rev.node, rev.p1, rev.p2, rev.delta);
+        let mut tree = self.tree_of(store, state, rev.delta_base)?;
         tree.apply_delta(node, delta)?;
         let actual = tree.node(&p1, &p2);
         if actual != node {

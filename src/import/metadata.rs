@@ -113,7 +113,7 @@ fn flatten_notes(
     for entry in parse_tree(&buf) {
         let entry = entry.map_err(|e| miette!("notes tree {tree}: {e}"))?;
         let base = prefix.len();
-        prefix.extend_from_slice(&entry.name);
+        prefix.extend_from_slice(entry.name);
         if entry.mode == Mode::DIR && prefix.len() < 40 {
             flatten_notes(store, &entry.oid, prefix, out)?;
         } else if prefix.len() == 40 {

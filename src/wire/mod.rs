@@ -42,6 +42,9 @@ pub struct BranchHeads {
     pub heads: Vec<HgNode>,
 }
 
+/// `listkeys` pairs: key and value, raw.
+pub type Keys = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// The commands git-cinnabar sends to a Mercurial peer.
 pub trait HgPeer {
     /// The URL, for messages.
@@ -53,7 +56,7 @@ pub trait HgPeer {
     /// `heads`: the topological heads.
     fn heads(&mut self) -> Result<Vec<HgNode>, WireError>;
     /// `listkeys` of a namespace.
-    fn listkeys(&mut self, namespace: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, WireError>;
+    fn listkeys(&mut self, namespace: &str) -> Result<Keys, WireError>;
     /// `known`: which of these nodes the peer has.
     fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError>;
     /// `getbundle`: a stream holding a bundle of the ancestors of `heads`
@@ -100,7 +103,7 @@ pub fn parse_branchmap(data: &[u8]) -> Result<Vec<BranchHeads>, String> {
 }
 
 /// Parses a `listkeys` reply: `key\tvalue` lines.
-pub fn parse_listkeys(data: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+pub fn parse_listkeys(data: &[u8]) -> Keys {
     data.split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .filter_map(|line| {

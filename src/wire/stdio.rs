@@ -192,7 +192,7 @@ impl HgPeer for StdioPeer {
         parse_nodes(&data).map_err(|e| self.protocol("heads", e))
     }
 
-    fn listkeys(&mut self, namespace: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, WireError> {
+    fn listkeys(&mut self, namespace: &str) -> Result<super::Keys, WireError> {
         let data = self.simple("listkeys", &[("namespace", namespace.as_bytes())])?;
         Ok(parse_listkeys(&data))
     }
