@@ -34,13 +34,21 @@ pub const DEFAULT_QUEUE_BYTES: usize = 64 << 20;
 
 type ReadReply = Result<Option<(Kind, Vec<u8>)>>;
 
+/// One object to write.
+struct WriteItem {
+    oid: ObjectId,
+    kind: Kind,
+    data: Arc<Vec<u8>>,
+    delta: Option<(ObjectId, Vec<u8>)>,
+}
+
+/// Objects are sent in batches: waking the writer thread for every small
+/// object costs more than writing it.
+const BATCH_OBJECTS: usize = 128;
+const BATCH_BYTES: usize = 4 << 20;
+
 enum Msg {
-    Write {
-        oid: ObjectId,
-        kind: Kind,
-        data: Arc<Vec<u8>>,
-        delta: Option<(ObjectId, Vec<u8>)>,
-    },
+    Writes(Vec<WriteItem>),
     Read {
         oid: ObjectId,
         reply: SyncSender<ReadReply>,
@@ -57,6 +65,9 @@ struct Pending {
 struct Shared {
     pending: Mutex<Pending>,
     drained: Condvar,
+    /// Whether the caller waits on `drained` (so the writer knows when a
+    /// notification is needed).
+    waiting: AtomicBool,
     failed: AtomicBool,
     error: Mutex<Option<StoreError>>,
 }
@@ -86,6 +97,9 @@ pub struct ObjectSink {
     shared: Arc<Shared>,
     /// Every object sent, for deduplication and `contains`.
     sent: AHashSet<ObjectId>,
+    /// Objects queued but not yet sent to the writer thread.
+    batch: Vec<WriteItem>,
+    batch_bytes: usize,
     max_bytes: usize,
     tmp_path: PathBuf,
 }
@@ -117,6 +131,7 @@ impl ObjectSink {
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending::default()),
             drained: Condvar::new(),
+            waiting: AtomicBool::new(false),
             failed: AtomicBool::new(false),
             error: Mutex::new(None),
         });
@@ -131,6 +146,8 @@ impl ObjectSink {
             thread: Some(thread),
             shared,
             sent: AHashSet::new(),
+            batch: Vec::new(),
+            batch_bytes: 0,
             max_bytes,
             tmp_path,
         })
@@ -231,8 +248,16 @@ impl ObjectSink {
                     drop(pending);
                     return Err(self.take_error());
                 }
+                // The writer may be waiting for this batch.
+                if !self.batch.is_empty() {
+                    drop(pending);
+                    self.flush_batch()?;
+                    pending = self.shared.pending();
+                    continue;
+                }
                 // Time out now and then to notice a writer thread that
                 // died without saying so (a panic).
+                self.shared.waiting.store(true, Ordering::SeqCst);
                 pending = self
                     .shared
                     .drained
@@ -247,17 +272,29 @@ impl ObjectSink {
             pending.bytes += data.len();
             pending.objects.insert(oid, (kind, Arc::clone(&data)));
         }
-        let msg = Msg::Write {
+        self.sent.insert(oid);
+        self.batch_bytes += data.len();
+        self.batch.push(WriteItem {
             oid,
             kind,
             data,
             delta,
-        };
-        match self.tx.as_ref().map(|tx| tx.send(msg)) {
-            Some(Ok(())) => {
-                self.sent.insert(oid);
-                Ok(())
-            }
+        });
+        if self.batch.len() >= BATCH_OBJECTS || self.batch_bytes >= BATCH_BYTES {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Sends the queued objects to the writer thread.
+    fn flush_batch(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_bytes = 0;
+        match self.tx.as_ref().map(|tx| tx.send(Msg::Writes(batch))) {
+            Some(Ok(())) => Ok(()),
             _ => Err(self.take_error()),
         }
     }
@@ -275,6 +312,7 @@ impl ObjectSink {
             out.extend_from_slice(data);
             return Ok(Some(*kind));
         }
+        self.flush_batch()?;
         let (reply_tx, reply_rx) = sync_channel(1);
         let msg = Msg::Read {
             oid: *oid,
@@ -315,6 +353,7 @@ impl ObjectSink {
     /// Waits for every queued object to be written, then finishes the pack
     /// like [`PackWriter::finish`].
     pub fn finish(mut self) -> Result<Option<PathBuf>> {
+        self.flush_batch()?;
         let sent = match self.tx.as_ref() {
             Some(tx) => tx.send(Msg::Finish).is_ok(),
             None => false,
@@ -358,23 +397,30 @@ impl Drop for ObjectSink {
 fn run(mut pack: PackWriter, rx: Receiver<Msg>, shared: Arc<Shared>) -> Result<Option<PathBuf>> {
     while let Ok(msg) = rx.recv() {
         match msg {
-            Msg::Write {
-                oid,
-                kind,
-                data,
-                delta,
-            } => {
-                let result = match &delta {
-                    Some((base, d)) => pack.write_delta_hashed(oid, kind, &data, base, d),
-                    None => pack.write_hashed(oid, kind, &data),
-                };
-                {
-                    let mut pending = shared.pending();
-                    if pending.objects.remove(&oid).is_some() {
-                        pending.bytes -= data.len();
+            Msg::Writes(items) => {
+                let mut result = Ok(());
+                for item in &items {
+                    result = match &item.delta {
+                        Some((base, d)) => {
+                            pack.write_delta_hashed(item.oid, item.kind, &item.data, base, d)
+                        }
+                        None => pack.write_hashed(item.oid, item.kind, &item.data),
+                    };
+                    if result.is_err() {
+                        break;
                     }
                 }
-                shared.drained.notify_all();
+                {
+                    let mut pending = shared.pending();
+                    for item in &items {
+                        if pending.objects.remove(&item.oid).is_some() {
+                            pending.bytes -= item.data.len();
+                        }
+                    }
+                }
+                if shared.waiting.swap(false, Ordering::SeqCst) {
+                    shared.drained.notify_all();
+                }
                 if let Err(e) = result {
                     shared.fail(e);
                     return Err(StoreError::WriterThread("a write failed".into()));
