@@ -1,17 +1,17 @@
-//! One changegroup into git: manifests while they are read, then files,
-//! then the changesets (spooled to a temporary file while the rest is read,
-//! so memory does not grow with the number of changesets).
+//! One changegroup into git: changesets and manifests are spooled to
+//! temporary files while the files are imported, then manifests (with the
+//! git trees of their changesets) and changesets are imported from the
+//! spools, so memory does not grow with the size of the changegroup.
 
-use std::io::{BufReader, BufWriter, Read, Seek, Write};
+use std::io::Read;
 
-use miette::{miette, IntoDiagnostic};
-
-use super::changesets::{ChangesetImporter, Imported};
+use super::changesets::{ChangesetImporter, Imported, ManifestTrees};
 use super::files::FileImporter;
+use super::idmap::IdMap;
 use super::manifests::ManifestImporter;
+use super::spool::Spool;
 use super::state::State;
 use crate::hg::changegroup::ChangegroupReader;
-use crate::hg::{HgNode, RevisionChunk};
 use crate::store::Store;
 
 /// Reusable importers for the three kinds of revisions.
@@ -40,22 +40,17 @@ pub fn import_changegroup<R: Read>(
     on_changeset: &mut dyn FnMut(&Imported),
 ) -> miette::Result<Counts> {
     let mut counts = Counts::default();
-    let spool = tempfile::tempfile().into_diagnostic()?;
-    let mut spool = BufWriter::new(spool);
+    let mut changesets = Spool::new()?;
     while let Some(c) = cg.next_revision()? {
-        for n in [c.node, c.p1, c.p2, c.delta_base] {
-            spool.write_all(&n.0).into_diagnostic()?;
-        }
-        spool
-            .write_all(&(c.delta.len() as u64).to_le_bytes())
-            .into_diagnostic()?;
-        spool.write_all(c.delta).into_diagnostic()?;
+        changesets.push(&c)?;
         counts.changesets += 1;
     }
+    // Manifests wait for their files, so that their git trees can be made
+    // from the manifest trees in memory.
+    let mut manifests = Spool::new()?;
     while let Some(c) = cg.next_revision()? {
-        importers.manifests.import(store, state, &c)?;
+        manifests.push(&c)?;
         counts.manifests += 1;
-        progress("manifests", counts.manifests);
     }
     while let Some(name) = cg.next_file()? {
         let path = name.to_vec();
@@ -66,37 +61,26 @@ pub fn import_changegroup<R: Read>(
             progress("files", counts.files);
         }
     }
-    let mut spool = spool
-        .into_inner()
-        .map_err(|e| miette!("cannot spool changesets: {e}"))?;
-    spool.rewind().into_diagnostic()?;
-    let mut spool = BufReader::new(spool);
-    let mut header = [0u8; 88];
-    let mut delta = Vec::new();
-    for i in 0..counts.changesets {
-        spool.read_exact(&mut header).into_diagnostic()?;
-        let node = |k: usize| {
-            let mut n = [0u8; 20];
-            n.copy_from_slice(&header[k * 20..k * 20 + 20]);
-            HgNode(n)
-        };
-        let mut len = [0u8; 8];
-        len.copy_from_slice(&header[80..]);
-        delta.resize(u64::from_le_bytes(len) as usize, 0);
-        spool.read_exact(&mut delta).into_diagnostic()?;
-        let rev = RevisionChunk {
-            node: node(0),
-            p1: node(1),
-            p2: node(2),
-            delta_base: node(3),
-            linknode: node(0),
-            flags: 0,
-            delta: &delta,
-            offset: 0,
-        };
-        let imported = importers.changesets.import(store, state, &rev)?;
+    let mut git_trees = IdMap::new();
+    let mut reader = manifests.into_reader()?;
+    let mut done = 0;
+    while let Some(c) = reader.next_revision()? {
+        let tree = importers.manifests.import(store, state, &c)?;
+        git_trees.insert(c.node.0, super::state::oid_bytes(&tree));
+        done += 1;
+        progress("manifests", done);
+    }
+    let mut reader = changesets.into_reader()?;
+    let mut trees = ManifestTrees {
+        git_trees: &git_trees,
+        manifests: &mut importers.manifests,
+    };
+    done = 0;
+    while let Some(c) = reader.next_revision()? {
+        let imported = importers.changesets.import(store, state, &c, &mut trees)?;
         on_changeset(&imported);
-        progress("changesets", i + 1);
+        done += 1;
+        progress("changesets", done);
     }
     Ok(counts)
 }

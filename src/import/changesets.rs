@@ -5,7 +5,8 @@ use gix::object::Kind;
 use gix_hash::ObjectId;
 use miette::{miette, Context};
 
-use super::git_tree::GitTreeConverter;
+use super::idmap::IdMap;
+use super::manifests::ManifestImporter;
 use super::state::{oid, State};
 use crate::convert::changeset::{signatures, ChangesetNote, CommitSignatures};
 use crate::hg::changeset::Changeset;
@@ -13,6 +14,13 @@ use crate::hg::mdiff::apply;
 use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::store::commit::{parse_commit, raw_commit};
 use crate::store::{hash_object, Store};
+
+/// Where changesets find the git trees of their manifests: those of this
+/// changegroup by manifest node, others through the manifest importer.
+pub struct ManifestTrees<'a> {
+    pub git_trees: &'a IdMap,
+    pub manifests: &'a mut ManifestImporter,
+}
 
 /// What the import learned of a changeset, for bundle branch maps.
 #[derive(Clone, Debug)]
@@ -31,7 +39,6 @@ pub struct ChangesetImporter {
     text: Vec<u8>,
     base_buf: Vec<u8>,
     scratch: Vec<u8>,
-    trees: GitTreeConverter,
     /// The byte appended to a commit that would collide with another
     /// changeset's.
     collision_byte: u8,
@@ -47,7 +54,6 @@ impl ChangesetImporter {
             text: Vec::new(),
             base_buf: Vec::new(),
             scratch: Vec::new(),
-            trees: GitTreeConverter::default(),
             collision_byte: if compat_06 { 0 } else { b'\n' },
         }
     }
@@ -58,6 +64,7 @@ impl ChangesetImporter {
         store: &mut Store,
         state: &mut State,
         rev: &RevisionChunk<'_>,
+        trees: &mut ManifestTrees<'_>,
     ) -> miette::Result<Imported> {
         let node = rev.node;
         let base: &[u8] = if rev.delta_base.is_null() {
@@ -95,7 +102,7 @@ impl ChangesetImporter {
             closes: cs.closes_branch(),
         };
         if state.hg2git(&node).is_none() {
-            self.create_commit(store, state, rev, &cs)?;
+            self.create_commit(store, state, rev, &cs, trees)?;
         }
         std::mem::swap(&mut self.prev_text, &mut self.text);
         self.prev_node = node;
@@ -108,19 +115,18 @@ impl ChangesetImporter {
         state: &mut State,
         rev: &RevisionChunk<'_>,
         cs: &Changeset,
+        trees: &mut ManifestTrees<'_>,
     ) -> miette::Result<()> {
         let node = rev.node;
         let tree = if cs.manifest.is_null() {
             store.write(Kind::Tree, b"")?
+        } else if let Some(t) = trees.git_trees.get(&cs.manifest.0) {
+            oid(t)
         } else {
-            let mc = state
-                .hg2git(&cs.manifest)
-                .ok_or_else(|| miette!("changeset {node}: manifest {} is unknown", cs.manifest))?;
-            store.read(&mc, &mut self.scratch)?;
-            let meta_tree = parse_commit(&self.scratch)
-                .wrap_err_with(|| format!("manifest commit {mc} is invalid"))?
-                .tree;
-            self.trees.convert(store, state, meta_tree, node)?
+            trees
+                .manifests
+                .git_tree_of(store, state, cs.manifest, node)
+                .wrap_err_with(|| format!("changeset {node}"))?
         };
         let mut parents = Vec::with_capacity(2);
         let mut hg_parents = Vec::with_capacity(2);

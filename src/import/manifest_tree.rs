@@ -1,8 +1,8 @@
 //! A manifest held as a tree of directories, so that a manifest delta is
 //! applied by editing the few directories it touches instead of re-expanding
 //! the whole manifest text. Directories are shared between revisions
-//! (copy-on-write), and each remembers the metadata tree it was last written
-//! as, so unchanged directories are never written again.
+//! (copy-on-write), and each remembers the metadata tree and the git tree it
+//! was last written as, so unchanged directories are never written again.
 
 use std::sync::Arc;
 
@@ -41,6 +41,8 @@ pub struct Dir {
     size: u64,
     /// The metadata tree this directory was last written as.
     written: Option<gix_hash::ObjectId>,
+    /// The git tree this directory was last converted to.
+    git_written: Option<gix_hash::ObjectId>,
 }
 
 /// Compares names the way git orders tree entries: a directory as if its
@@ -82,6 +84,7 @@ impl Dir {
             prefix_len,
             size,
             written: Some(written),
+            git_written: None,
         }
     }
 
@@ -106,6 +109,17 @@ impl Dir {
         self.written = Some(oid);
     }
 
+    /// The git tree this directory was last converted to, if unchanged
+    /// since.
+    pub fn git_written(&self) -> Option<gix_hash::ObjectId> {
+        self.git_written
+    }
+
+    /// Records the git tree this directory was converted to.
+    pub fn set_git_written(&mut self, oid: gix_hash::ObjectId) {
+        self.git_written = Some(oid);
+    }
+
     fn search(&self, name: &[u8], dir: bool) -> Result<usize, usize> {
         self.entries
             .binary_search_by(|e| tree_order(&e.name, e.is_dir(), name, dir))
@@ -120,6 +134,7 @@ impl Dir {
     /// Returns the change in size.
     fn insert(&mut self, path: &[u8], node: HgNode, flag: Flag) -> i64 {
         self.written = None;
+        self.git_written = None;
         let delta = match memchr::memchr(b'/', path) {
             None => {
                 let len = line_len(self.prefix_len + path.len(), flag) as i64;
@@ -207,6 +222,7 @@ impl Dir {
         };
         if delta != 0 {
             self.written = None;
+            self.git_written = None;
             self.size = (self.size as i64 + delta) as u64;
         }
         delta

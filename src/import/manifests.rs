@@ -8,6 +8,7 @@ use gix::object::Kind;
 use gix_hash::ObjectId;
 use miette::{miette, Context, IntoDiagnostic};
 
+use super::git_tree::git_tree;
 use super::manifest_tree::{Dir, Entry, ManifestTree, Node};
 use super::state::{oid, State};
 use crate::hg::manifest::Flag;
@@ -29,13 +30,14 @@ pub struct ManifestImporter {
 }
 
 impl ManifestImporter {
-    /// Imports one manifest revision.
+    /// Imports one manifest revision (its files must be imported) and
+    /// returns the git tree of its changesets.
     pub fn import(
         &mut self,
         store: &mut Store,
         state: &mut State,
         rev: &RevisionChunk<'_>,
-    ) -> miette::Result<()> {
+    ) -> miette::Result<ObjectId> {
         let (node, p1, p2, delta) = (rev.node, rev.p1, rev.p2, rev.delta);
         let mut tree = self.tree_of(store, state, rev.delta_base)?;
         tree.apply_delta(node, delta)?;
@@ -74,11 +76,31 @@ impl ManifestImporter {
             state.set_hg2git(node, commit);
             state.add_manifest_head(commit, &parents);
         }
+        let git_tree = git_tree(store, state, tree.root_mut(), rev.linknode)?;
+        self.remember(node, tree);
+        Ok(git_tree)
+    }
+
+    /// The git tree of a manifest imported earlier (not in this
+    /// changegroup), for changeset `changeset`.
+    pub fn git_tree_of(
+        &mut self,
+        store: &mut Store,
+        state: &State,
+        node: HgNode,
+        changeset: HgNode,
+    ) -> miette::Result<ObjectId> {
+        let mut tree = self.tree_of(store, state, node)?;
+        let id = git_tree(store, state, tree.root_mut(), changeset)?;
+        self.remember(node, tree);
+        Ok(id)
+    }
+
+    fn remember(&mut self, node: HgNode, tree: ManifestTree) {
         if self.recent.len() >= RECENT {
             self.recent.remove(0);
         }
         self.recent.push((node, tree));
-        Ok(())
     }
 
     /// The tree of a manifest: empty for NULL, a recent one, or loaded

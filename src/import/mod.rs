@@ -9,4 +9,5 @@ pub mod manifest_tree;
 pub mod manifests;
 pub mod metadata;
 pub mod session;
+pub mod spool;
 pub mod state;
