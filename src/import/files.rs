@@ -1,31 +1,41 @@
 //! File revisions into git blobs, with their copy metadata in files-meta
-//! notes (spec 5.1). A revision stored as a delta against the previous one
-//! in its group becomes a git delta against that blob.
+//! notes (spec 5.1). A revision stored as a delta against another revision
+//! of this pack becomes a git delta against that blob. Recent texts of the
+//! file are kept to serve as delta bases.
 
 use gix::object::Kind;
 use miette::{miette, Context};
 
 use super::state::{oid, State};
+use super::text_cache::TextCache;
 use crate::hg::filemeta;
 use crate::hg::mdiff::{apply, git_delta};
 use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::store::Store;
 
 /// Imports the revisions of one file after another, reusing buffers.
-#[derive(Default)]
 pub struct FileImporter {
-    prev_node: HgNode,
-    prev_text: Vec<u8>,
+    recent: TextCache,
     text: Vec<u8>,
     base_buf: Vec<u8>,
     scratch: Vec<u8>,
 }
 
+impl Default for FileImporter {
+    fn default() -> Self {
+        FileImporter {
+            recent: TextCache::new(32, 4 << 20),
+            text: Vec::new(),
+            base_buf: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+}
+
 impl FileImporter {
     /// Starts a new file group.
     pub fn start_file(&mut self) {
-        self.prev_node = HgNode::NULL;
-        self.prev_text.clear();
+        self.recent.clear();
     }
 
     /// Imports one revision of the current file.
@@ -40,8 +50,8 @@ impl FileImporter {
         let context = || format!("file {} revision {node}", String::from_utf8_lossy(path));
         let base: &[u8] = if rev.delta_base.is_null() {
             &[]
-        } else if rev.delta_base == self.prev_node {
-            &self.prev_text
+        } else if let Some(text) = self.recent.get(&rev.delta_base) {
+            text
         } else {
             read_file_text(
                 store,
@@ -90,8 +100,10 @@ impl FileImporter {
                 state.set_files_meta(node, meta_blob);
             }
         }
-        std::mem::swap(&mut self.prev_text, &mut self.text);
-        self.prev_node = node;
+        let text = std::mem::take(&mut self.text);
+        if let Some(buf) = self.recent.insert(node, text) {
+            self.text = buf;
+        }
         Ok(())
     }
 }

@@ -20,7 +20,7 @@ use crate::store::Store;
 pub const CINNABAR_SIG: &[u8] = b" <cinnabar@git> 0 +0000";
 
 /// How many recent manifest trees are kept as possible delta bases.
-const RECENT: usize = 8;
+const RECENT: usize = 32;
 
 /// Imports manifest revisions, keeping recent trees for the next deltas.
 #[derive(Default)]

@@ -11,3 +11,4 @@ pub mod metadata;
 pub mod session;
 pub mod spool;
 pub mod state;
+pub mod text_cache;
