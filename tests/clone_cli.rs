@@ -7,23 +7,6 @@ use std::path::Path;
 
 use support::*;
 
-fn commit_file(repo: &Path, name: &str, date: u32) {
-    std::fs::write(repo.join(name), format!("{name}\n")).unwrap();
-    hg(repo, &["add", name]);
-    hg(
-        repo,
-        &[
-            "commit",
-            "-m",
-            name,
-            "-u",
-            "nobody",
-            "-d",
-            &format!("{date} 0"),
-        ],
-    );
-}
-
 #[test]
 fn cinnabar_clone_sets_up_a_remote_that_pulls() {
     let tmp = tempdir();

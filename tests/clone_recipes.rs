@@ -7,24 +7,6 @@ use std::path::Path;
 
 use support::*;
 
-/// `echo X > X; hg add X; hg commit -m X -u nobody -d "<date> 0"`.
-fn commit_file(repo: &Path, name: &str, date: u32) {
-    std::fs::write(repo.join(name), format!("{name}\n")).unwrap();
-    hg(repo, &["add", name]);
-    hg(
-        repo,
-        &[
-            "commit",
-            "-m",
-            name,
-            "-u",
-            "nobody",
-            "-d",
-            &format!("{date} 0"),
-        ],
-    );
-}
-
 fn hg_id(repo: &Path, rev: &str) -> String {
     hg(repo, &["log", "-r", rev, "-T", "{node}"])
 }

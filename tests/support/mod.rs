@@ -162,3 +162,22 @@ pub fn tempdir() -> tempfile::TempDir {
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .unwrap()
 }
+
+/// The recipe of git-cinnabar's tests: `echo X > X; hg add X;
+/// hg commit -m X -u nobody -d "<date> 0"`.
+pub fn commit_file(repo: &Path, name: &str, date: u32) {
+    std::fs::write(repo.join(name), format!("{name}\n")).unwrap();
+    hg(repo, &["add", name]);
+    hg(
+        repo,
+        &[
+            "commit",
+            "-m",
+            name,
+            "-u",
+            "nobody",
+            "-d",
+            &format!("{date} 0"),
+        ],
+    );
+}
