@@ -30,7 +30,7 @@ use crate::store::object::{hash_object, ObjectReader, ObjectWriter};
 /// Default bound on queued objects.
 pub const DEFAULT_QUEUE_OBJECTS: usize = 256;
 /// Default bound on queued bytes.
-pub const DEFAULT_QUEUE_BYTES: usize = 4 << 20;
+pub const DEFAULT_QUEUE_BYTES: usize = 2 << 20;
 
 type ReadReply = Result<Option<(Kind, Vec<u8>)>>;
 
