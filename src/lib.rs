@@ -12,6 +12,7 @@ pub mod convert;
 pub mod helper;
 pub mod hg;
 pub mod import;
+pub mod query;
 pub mod store;
 pub mod util;
 pub mod wire;

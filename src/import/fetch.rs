@@ -1,0 +1,104 @@
+//! `git cinnabar fetch <remote|url> <rev>…`: import given changesets and
+//! record them in `FETCH_HEAD`, as `git fetch` would.
+
+use std::io::Write;
+
+use gix_hash::ObjectId;
+use miette::{miette, Context, IntoDiagnostic};
+
+use super::metadata::METADATA_REF;
+use super::session::Session;
+use crate::hg::HgNode;
+use crate::store::Repo;
+use crate::wire::url::HgUrl;
+
+/// The ref marking a metadata state known to be corrupt.
+pub const BROKEN_REF: &str = "refs/cinnabar/broken";
+
+/// A remote name or URL resolved to the URL to use, with its `hg::` form
+/// for messages and the remote name if one was given.
+pub struct FetchSource {
+    pub url: HgUrl,
+    pub shown: String,
+    pub remote: Option<String>,
+}
+
+/// Resolves `remote`: a git remote whose URL is `hg::…`, or a URL (with or
+/// without `hg::`).
+pub fn resolve_source(repo: &Repo, remote: &str) -> miette::Result<FetchSource> {
+    let (raw, name) = match repo.config_string(&format!("remote.{remote}.url")) {
+        Some(url) if !remote.contains([':', '/']) => (url, Some(remote.to_string())),
+        _ => (remote.to_string(), None),
+    };
+    let bare = raw.strip_prefix("hg::").unwrap_or(&raw);
+    if name.is_some() && !raw.starts_with("hg::") {
+        return Err(miette!("{remote} is not a Mercurial remote ({raw})"));
+    }
+    let url = HgUrl::parse(bare).wrap_err_with(|| format!("invalid Mercurial URL {bare:?}"))?;
+    Ok(FetchSource {
+        url,
+        shown: format!("hg::{bare}"),
+        remote: name,
+    })
+}
+
+/// Parses the revisions to fetch: full 40-hex changeset ids.
+pub fn parse_revs(revs: &[String]) -> miette::Result<Vec<HgNode>> {
+    revs.iter()
+        .map(|r| {
+            if r.len() != 40 {
+                return Err(miette!(
+                    "Invalid revision: {r} (only full 40-hex changeset ids are supported)"
+                ));
+            }
+            HgNode::from_hex(r.as_bytes()).map_err(|_| miette!("Invalid revision: {r}"))
+        })
+        .collect()
+}
+
+/// Refuses to work on metadata flagged as broken.
+pub fn check_not_broken(repo: &Repo) -> miette::Result<()> {
+    let metadata = repo.find_ref(METADATA_REF)?;
+    if metadata.is_some() && metadata == repo.find_ref(BROKEN_REF)? {
+        return Err(miette!(
+            "Broken metadata. Run `git cinnabar rollback --fsck` to go back to the last checked state, or `git cinnabar fsck` to check again."
+        ));
+    }
+    Ok(())
+}
+
+/// Imports `revs` from `source` and writes `FETCH_HEAD`. Returns the
+/// commits, in the order of `revs`.
+pub fn fetch(
+    source: &FetchSource,
+    revs: &[HgNode],
+    progress: bool,
+) -> miette::Result<Vec<ObjectId>> {
+    let repo = Repo::open()?;
+    check_not_broken(&repo)?;
+    let git_dir = repo.git_dir().to_path_buf();
+    let mut session = Session::with_repo(repo, &source.url, source.remote.as_deref(), progress)?;
+    session.fetch(revs)?;
+    let mut commits = Vec::with_capacity(revs.len());
+    for rev in revs {
+        let commit = session
+            .hg2git_commit(rev)
+            .ok_or_else(|| miette!("{} did not send changeset {rev}", source.shown))?;
+        commits.push(commit);
+    }
+    session.commit(&[])?;
+    let mut fetch_head = Vec::new();
+    for (rev, commit) in revs.iter().zip(&commits) {
+        writeln!(
+            fetch_head,
+            "{commit}\t\t'hg/revs/{rev}' of {}",
+            source.shown
+        )
+        .into_diagnostic()?;
+    }
+    let path = git_dir.join("FETCH_HEAD");
+    std::fs::write(&path, fetch_head)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    Ok(commits)
+}
