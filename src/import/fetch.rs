@@ -6,14 +6,12 @@ use std::io::Write;
 use gix_hash::ObjectId;
 use miette::{miette, Context, IntoDiagnostic};
 
+use super::history::BROKEN_REF;
 use super::metadata::METADATA_REF;
 use super::session::Session;
 use crate::hg::HgNode;
 use crate::store::Repo;
 use crate::wire::url::HgUrl;
-
-/// The ref marking a metadata state known to be corrupt.
-pub const BROKEN_REF: &str = "refs/cinnabar/broken";
 
 /// A remote name or URL resolved to the URL to use, with its `hg::` form
 /// for messages and the remote name if one was given.
