@@ -42,12 +42,13 @@ struct Checker<'a, 'c> {
 }
 
 /// Checks the manifest commits received, and (with `files`) their
-/// ancestors and the file revisions they introduce.
+/// ancestors and the file revisions they introduce, spread over the file
+/// workers by node.
 pub fn check(
     store: &mut Store,
     ctx: &Context<'_>,
     commits: Receiver<ObjectId>,
-    files: Option<&SyncSender<FileJob>>,
+    files: Option<&[SyncSender<FileJob>]>,
 ) -> miette::Result<Outcome> {
     let mut out = Outcome::default();
     let mut checker = Checker {
@@ -85,7 +86,7 @@ impl Checker<'_, '_> {
     fn check_one(
         &mut self,
         commit: ObjectId,
-        files: Option<&SyncSender<FileJob>>,
+        files: Option<&[SyncSender<FileJob>]>,
     ) -> Result<Vec<ObjectId>, String> {
         let what = |node: Option<HgNode>| match node {
             Some(n) => format!("manifest {n} (commit {commit})"),
@@ -157,7 +158,9 @@ impl Checker<'_, '_> {
                     path,
                     manifest: node,
                 };
-                if files.send(job).is_err() {
+                // A node always goes to the same worker.
+                let worker = &files[usize::from(new.0[0]) % files.len()];
+                if worker.send(job).is_err() {
                     break;
                 }
             }

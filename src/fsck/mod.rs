@@ -2,7 +2,7 @@
 //! Mercurial revision it claims to hold (spec 2, 3.7, 4.4, 5.3).
 //!
 //! Changesets are checked on one thread, manifests on another, and the
-//! file revisions the manifests introduce on a third, each with its own
+//! file revisions the manifests introduce on two more (by node), each with its own
 //! object store (a [`Store`] is not shared between threads). Problems are
 //! collected, each naming the object it concerns.
 
@@ -42,6 +42,9 @@ pub struct Report {
     pub files: usize,
 }
 
+/// Threads rebuilding and hashing file revisions (the bulk of the work).
+const FILE_WORKERS: usize = 2;
+
 /// Shared read-only context of the checkers.
 pub struct Context<'a> {
     pub state: &'a State,
@@ -77,7 +80,9 @@ pub fn check(
     let ctx = Context::new(state);
     let mut report = Report::default();
     let (manifests_tx, manifests_rx) = mpsc::channel::<ObjectId>();
-    let (files_tx, files_rx) = mpsc::sync_channel::<files::FileJob>(1 << 12);
+    let (files_tx, files_rx): (Vec<_>, Vec<_>) = (0..FILE_WORKERS)
+        .map(|_| mpsc::sync_channel::<files::FileJob>(1 << 12))
+        .unzip();
     let outcome = std::thread::scope(|s| -> miette::Result<()> {
         let ctx = &ctx;
         let cs = s.spawn(move || -> miette::Result<changesets::Outcome> {
@@ -87,21 +92,28 @@ pub fn check(
         let mf = s.spawn(move || -> miette::Result<manifests::Outcome> {
             let mut store = reader(git_dir, overrides)?;
             let files_tx = options.full.then_some(files_tx);
-            manifests::check(&mut store, ctx, manifests_rx, files_tx.as_ref())
+            manifests::check(&mut store, ctx, manifests_rx, files_tx.as_deref())
         });
-        let fl = s.spawn(move || -> miette::Result<files::Outcome> {
-            let mut store = reader(git_dir, overrides)?;
-            files::check(&mut store, ctx, files_rx)
-        });
+        let workers: Vec<_> = files_rx
+            .into_iter()
+            .map(|rx| {
+                s.spawn(move || -> miette::Result<files::Outcome> {
+                    let mut store = reader(git_dir, overrides)?;
+                    files::check(&mut store, ctx, rx)
+                })
+            })
+            .collect();
         let cs = join(cs.join())??;
         let mf = join(mf.join())??;
-        let fl = join(fl.join())??;
         report.changesets = cs.checked;
         report.manifests = mf.checked;
-        report.files = fl.checked;
         report.problems.extend(cs.problems);
         report.problems.extend(mf.problems);
-        report.problems.extend(fl.problems);
+        for worker in workers {
+            let fl = join(worker.join())??;
+            report.files += fl.checked;
+            report.problems.extend(fl.problems);
+        }
         Ok(())
     });
     outcome?;
