@@ -254,6 +254,39 @@ fn clear_removes_metadata_and_notes() {
         git(&g, &["rev-parse", "refs/cinnabar/checked"]).trim(),
         git(&g, &["rev-parse", "refs/cinnabar/metadata"]).trim()
     );
+    // Batch answers come one line at a time, before the input ends.
+    {
+        use std::io::{BufRead, BufReader, Write};
+        let mut cmd = command("git", &g);
+        cmd.args(["cinnabar", "hg2git", "--batch", "--abbrev=8"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        for (id, expected) in [
+            (A, "8b86a585\n"),
+            (&F[..10], "23bcc26b\n"),
+            ("0", "00000000\n"),
+        ] {
+            writeln!(stdin, "{id}").unwrap();
+            stdin.flush().unwrap();
+            line.clear();
+            stdout.read_line(&mut line).unwrap();
+            assert_eq!(line, expected, "{id}");
+        }
+        drop(stdin);
+        assert!(child.wait().unwrap().success());
+    }
+    assert_eq!(
+        ok(&g, &["git2hg", "--abbrev", "FETCH_HEAD", "HEAD~0"])
+            .lines()
+            .next(),
+        Some(&F[..12])
+    );
+    let out = cinnabar(&g, &["hg2git", "--abbrev=2", A]);
+    assert_eq!(out.status.code(), Some(1));
     ok(&g, &["clear"]);
     assert_eq!(refs(&g), "");
     assert_eq!(ok(&g, &["hg2git", F]).trim(), "0".repeat(40));
