@@ -249,6 +249,15 @@ fn clear_removes_metadata_and_notes() {
     let g = tmp.path().join("repo-git");
     git(tmp.path(), &["init", "-q", g.to_str().unwrap()]);
     ok(&g, &["fetch", &url, F, D]);
+    // Names are looked up by the remote.
+    ok(&g, &["fetch", &url, "foo", "7937e1a5"]);
+    let fetch_head = std::fs::read_to_string(g.join(".git/FETCH_HEAD")).unwrap();
+    assert!(fetch_head.starts_with(&format!(
+        "23bcc26b9fea7e37426260465bed35eac54af5e1\t\t'hg/revs/{F}' of {url}\n"
+    )));
+    assert!(fetch_head.contains(&format!("'hg/revs/{D}'")));
+    fails(&g, &["fetch", &url, "nosuch"], "Invalid revision: nosuch");
+    assert_eq!(cinnabar(&g, &["fetch", "--tags"]).status.code(), Some(2));
     ok(&g, &["fsck"]);
     assert_eq!(
         git(&g, &["rev-parse", "refs/cinnabar/checked"]).trim(),

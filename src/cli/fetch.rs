@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use miette::miette;
 
-use crate::import::fetch::{fetch, parse_revs, resolve_source};
+use crate::import::fetch::{fetch, resolve_source};
 use crate::store::Repo;
 
 /// Fetch changesets from a Mercurial repository.
@@ -39,12 +39,11 @@ pub fn run(args: Args) -> super::Outcome {
     if args.revs.is_empty() {
         return Err(miette!("missing revisions to fetch"));
     }
-    let revs = parse_revs(&args.revs)?;
     let source = resolve_source(&Repo::open()?, remote)?;
     let progress = std::io::stderr().is_terminal();
-    fetch(&source, &revs, progress)?;
+    let fetched = fetch(&source, &args.revs, progress)?;
     eprintln!("From {}", source.shown);
-    for rev in &revs {
+    for (rev, _) in &fetched {
         eprintln!(" * branch            hg/revs/{rev} -> FETCH_HEAD");
     }
     Ok(ExitCode::SUCCESS)

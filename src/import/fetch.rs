@@ -40,18 +40,11 @@ pub fn resolve_source(repo: &Repo, remote: &str) -> miette::Result<FetchSource> 
     })
 }
 
-/// Parses the revisions to fetch: full 40-hex changeset ids.
-pub fn parse_revs(revs: &[String]) -> miette::Result<Vec<HgNode>> {
-    revs.iter()
-        .map(|r| {
-            if r.len() != 40 {
-                return Err(miette!(
-                    "Invalid revision: {r} (only full 40-hex changeset ids are supported)"
-                ));
-            }
-            HgNode::from_hex(r.as_bytes()).map_err(|_| miette!("Invalid revision: {r}"))
-        })
-        .collect()
+/// A full 40-hex changeset id, if `rev` is one.
+fn full_id(rev: &str) -> Option<HgNode> {
+    (rev.len() == 40)
+        .then(|| HgNode::from_hex(rev.as_bytes()).ok())
+        .flatten()
 }
 
 /// Refuses to work on metadata flagged as broken.
@@ -65,28 +58,39 @@ pub fn check_not_broken(repo: &Repo) -> miette::Result<()> {
     Ok(())
 }
 
-/// Imports `revs` from `source` and writes `FETCH_HEAD`. Returns the
+/// Imports `revs` (full changeset ids, or names the remote looks up) from
+/// `source` and writes `FETCH_HEAD`. Returns the changesets and their
 /// commits, in the order of `revs`.
 pub fn fetch(
     source: &FetchSource,
-    revs: &[HgNode],
+    revs: &[String],
     progress: bool,
-) -> miette::Result<Vec<ObjectId>> {
+) -> miette::Result<Vec<(HgNode, ObjectId)>> {
     let repo = Repo::open()?;
     check_not_broken(&repo)?;
     let git_dir = repo.git_dir().to_path_buf();
     let mut session = Session::with_repo(repo, &source.url, source.remote.as_deref(), progress)?;
-    session.fetch(revs)?;
-    let mut commits = Vec::with_capacity(revs.len());
+    let mut nodes = Vec::with_capacity(revs.len());
     for rev in revs {
+        let node = match full_id(rev) {
+            Some(node) => node,
+            None => session
+                .lookup(rev)
+                .wrap_err_with(|| format!("Invalid revision: {rev}"))?,
+        };
+        nodes.push(node);
+    }
+    session.fetch(&nodes)?;
+    let mut commits = Vec::with_capacity(revs.len());
+    for rev in &nodes {
         let commit = session
             .hg2git_commit(rev)
             .ok_or_else(|| miette!("{} did not send changeset {rev}", source.shown))?;
-        commits.push(commit);
+        commits.push((*rev, commit));
     }
     session.commit(&[])?;
     let mut fetch_head = Vec::new();
-    for (rev, commit) in revs.iter().zip(&commits) {
+    for (rev, commit) in &commits {
         writeln!(
             fetch_head,
             "{commit}\t\t'hg/revs/{rev}' of {}",
