@@ -258,6 +258,16 @@ fn clear_removes_metadata_and_notes() {
     assert!(fetch_head.contains(&format!("'hg/revs/{D}'")));
     fails(&g, &["fetch", &url, "nosuch"], "Invalid revision: nosuch");
     assert_eq!(cinnabar(&g, &["fetch", "--tags"]).status.code(), Some(2));
+    // Checking given changesets leaves the checked mark alone.
+    ok(&g, &["fsck", F, "FETCH_HEAD"]);
+    assert!(!refs(&g).contains("refs/cinnabar/checked"));
+    fails(
+        &g,
+        &["fsck", "nosuch"],
+        "Invalid commit or changeset: nosuch",
+    );
+    ok(&g, &["fsck"]);
+    // Nothing new since: nothing to check.
     ok(&g, &["fsck"]);
     assert_eq!(
         git(&g, &["rev-parse", "refs/cinnabar/checked"]).trim(),
