@@ -20,8 +20,8 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args) -> super::Outcome {
     let abbrev = check_abbrev(args.abbrev)?;
-    let meta = Metadata::open()?;
-    let maps = ChangesetMaps::from_state(&meta.state);
+    let mut meta = Metadata::open()?;
+    let maps = ChangesetMaps::from_notes(&mut meta.store, &meta.state);
     let repo = meta.store.repo();
     let mut answer = |id: &[u8]| git2hg(&maps, repo, id);
     super::hg2git::answer_all(&args.committish, args.batch, abbrev, &mut answer)

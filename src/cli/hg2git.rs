@@ -1,9 +1,6 @@
 //! `git cinnabar hg2git`.
 
-use std::io::Write;
 use std::process::ExitCode;
-
-use miette::IntoDiagnostic;
 
 use crate::query::lookup::{self, check_abbrev, hg2git};
 use crate::query::maps::{write_hex_line, ChangesetMaps};
@@ -45,8 +42,9 @@ pub(crate) fn answer_all(
     for id in ids {
         write_hex_line(&answer(id.as_bytes()), abbrev, &mut lines);
     }
-    out.write_all(&lines).into_diagnostic()?;
-    out.flush().into_diagnostic()?;
+    if !lookup::emit(&mut out, &lines)? {
+        return Ok(ExitCode::SUCCESS);
+    }
     if batch {
         let stdin = std::io::stdin();
         let mut input = std::io::BufReader::with_capacity(1 << 16, stdin.lock());

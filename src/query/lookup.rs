@@ -64,6 +64,16 @@ pub fn git2hg(maps: &ChangesetMaps, repo: &Repo, id: &[u8]) -> [u8; 20] {
     }
 }
 
+/// Writes and flushes answers; `false` when the reader went away (broken
+/// pipe), which is not an error: the answers are not wanted any more.
+pub fn emit(out: &mut dyn Write, lines: &[u8]) -> miette::Result<bool> {
+    match out.write_all(lines).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e).into_diagnostic(),
+    }
+}
+
 /// Answers every whitespace-separated id of `input` with `answer`, one
 /// line each, flushing `out` before each read of more input.
 pub fn batch(
@@ -80,8 +90,7 @@ pub fn batch(
             if !pending.is_empty() {
                 write_hex_line(&answer(&pending), abbrev, &mut lines);
             }
-            out.write_all(&lines).into_diagnostic()?;
-            return out.flush().into_diagnostic();
+            return emit(out, &lines).map(|_| ());
         }
         let len = chunk.len();
         for &b in chunk {
@@ -95,8 +104,9 @@ pub fn batch(
             }
         }
         input.consume(len);
-        out.write_all(&lines).into_diagnostic()?;
-        out.flush().into_diagnostic()?;
+        if !emit(out, &lines)? {
+            return Ok(());
+        }
         lines.clear();
     }
 }

@@ -1,8 +1,9 @@
 //! Compact sorted maps between changesets and their commits, for fast
 //! (and abbreviated) lookups in both directions.
 
-use crate::hg::node::Abbrev;
-use crate::import::state::State;
+use crate::hg::node::{decode_hex, Abbrev};
+use crate::import::state::{oid, State};
+use crate::store::Store;
 
 /// A sorted list of 20-byte key → 20-byte value pairs.
 #[derive(Clone, Debug, Default)]
@@ -86,6 +87,29 @@ impl ChangesetMaps {
             hg2git: SortedMap::new(pairs),
             git2hg: SortedMap::new(reversed),
         }
+    }
+}
+
+impl ChangesetMaps {
+    /// Like [`ChangesetMaps::from_state`], with git → hg read from the
+    /// git2hg notes themselves (their `changeset` line), as upstream's
+    /// `git2hg` does. Notes that cannot be read or parsed are left out.
+    pub fn from_notes(store: &mut Store, state: &State) -> ChangesetMaps {
+        let mut maps = ChangesetMaps::from_state(state);
+        let mut buf = Vec::new();
+        let mut pairs = Vec::with_capacity(state.git2hg.len());
+        for (commit, note) in state.git2hg.iter() {
+            if store.read(&oid(note), &mut buf).is_err() {
+                continue;
+            }
+            let mut node = [0u8; 20];
+            let hex = buf.strip_prefix(b"changeset ").and_then(|r| r.get(..40));
+            if hex.is_some_and(|h| decode_hex(h, &mut node)) {
+                pairs.push((*commit, node));
+            }
+        }
+        maps.git2hg = SortedMap::new(pairs);
+        maps
     }
 }
 
