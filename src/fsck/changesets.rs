@@ -58,6 +58,25 @@ pub fn check(
             out.problems.push(format!("commit {commit}: {problem}"));
         }
     }
+    // The recorded branch heads must be known changesets.
+    if options.only.is_none() {
+        for head in &ctx.state.branch_heads {
+            let known = ctx.state.hg2git(&head.node);
+            if known != Some(head.commit)
+                || !ctx
+                    .state
+                    .git2hg
+                    .contains(&crate::import::state::oid_bytes(&head.commit))
+            {
+                out.problems.push(format!(
+                    "branch head {} ({}): commit {} is not its commit in hg2git/git2hg",
+                    head.node,
+                    String::from_utf8_lossy(&head.branch),
+                    head.commit
+                ));
+            }
+        }
+    }
     // Manifest heads are walked whatever the selection, unless restricted.
     if options.only.is_none() && options.skip.is_empty() {
         for head in &ctx.state.manifest_heads {
