@@ -2,9 +2,10 @@
 //! Mercurial revision it claims to hold (spec 2, 3.7, 4.4, 5.3).
 //!
 //! Changesets are checked on one thread, manifests on another, and the
-//! file revisions the manifests introduce on two more (by node), each with its own
-//! object store (a [`Store`] is not shared between threads). Problems are
-//! collected, each naming the object it concerns.
+//! file revisions the manifests introduce on two more (by node), each
+//! with its own object store (a [`Store`] needs `&mut` to read, so it is
+//! not shared between threads). Problems are collected, each naming the
+//! object it concerns.
 
 pub mod changesets;
 pub mod files;
