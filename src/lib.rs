@@ -9,9 +9,11 @@
 
 pub mod cli;
 pub mod convert;
+pub mod fsck;
 pub mod helper;
 pub mod hg;
 pub mod import;
+pub mod query;
 pub mod store;
 pub mod util;
 pub mod wire;

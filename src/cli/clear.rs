@@ -1,10 +1,16 @@
 //! `git cinnabar clear`.
 
+use std::process::ExitCode;
+
+use crate::import::history::clear;
+use crate::store::Repo;
+
 /// Remove all the cinnabar metadata.
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
 /// Runs the subcommand.
 pub fn run(_args: Args) -> super::Outcome {
-    super::not_implemented("clear")
+    clear(&Repo::open()?)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,13 @@
 //! `git cinnabar data`.
 
+use std::io::Write;
+use std::process::ExitCode;
+
+use miette::IntoDiagnostic;
+
+use crate::query::text::{resolve_node, revision_text, RevisionKind};
+use crate::query::Metadata;
+
 /// Print the raw Mercurial text of a changeset, manifest or file.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,6 +22,19 @@ pub struct Args {
 }
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> super::Outcome {
-    super::not_implemented("data")
+pub fn run(args: Args) -> super::Outcome {
+    let kind = if args.changeset {
+        RevisionKind::Changeset
+    } else if args.manifest {
+        RevisionKind::Manifest
+    } else {
+        RevisionKind::File
+    };
+    let mut meta = Metadata::open()?;
+    let node = resolve_node(&meta, &args.node, kind)?;
+    let text = revision_text(&mut meta, node, kind)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&text).into_diagnostic()?;
+    out.flush().into_diagnostic()?;
+    Ok(ExitCode::SUCCESS)
 }

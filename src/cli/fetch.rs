@@ -1,5 +1,13 @@
 //! `git cinnabar fetch`.
 
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use miette::miette;
+
+use crate::import::fetch::{fetch, resolve_source};
+use crate::store::Repo;
+
 /// Fetch changesets from a Mercurial repository.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,6 +26,25 @@ pub struct Args {
 }
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> super::Outcome {
-    super::not_implemented("fetch")
+pub fn run(args: Args) -> super::Outcome {
+    if args.tags {
+        return super::not_implemented("fetch --tags");
+    }
+    if args.bundle {
+        return super::not_implemented("fetch --bundle");
+    }
+    let Some(remote) = args.remote.as_deref() else {
+        return Err(miette!("missing remote"));
+    };
+    if args.revs.is_empty() {
+        return Err(miette!("missing revisions to fetch"));
+    }
+    let source = resolve_source(&Repo::open()?, remote)?;
+    let progress = std::io::stderr().is_terminal();
+    let fetched = fetch(&source, &args.revs, progress)?;
+    eprintln!("From {}", source.shown);
+    for (rev, _) in &fetched {
+        eprintln!(" * branch            hg/revs/{rev} -> FETCH_HEAD");
+    }
+    Ok(ExitCode::SUCCESS)
 }

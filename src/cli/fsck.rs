@@ -1,5 +1,9 @@
 //! `git cinnabar fsck`.
 
+use std::process::ExitCode;
+
+use crate::fsck::run::Status;
+
 /// Check the consistency of the cinnabar metadata.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,6 +18,16 @@ pub struct Args {
 }
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> super::Outcome {
-    super::not_implemented("fsck")
+pub fn run(args: Args) -> super::Outcome {
+    let (status, report) = crate::fsck::run::run(args.force, args.full, &args.commits)?;
+    if args.full {
+        eprintln!(
+            "Checked {} changesets, {} manifests and {} files.",
+            report.changesets, report.manifests, report.files
+        );
+    }
+    Ok(match status {
+        Status::Clean => ExitCode::SUCCESS,
+        Status::Corrupt => ExitCode::FAILURE,
+    })
 }

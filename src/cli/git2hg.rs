@@ -1,5 +1,9 @@
 //! `git cinnabar git2hg`.
 
+use crate::query::lookup::{check_abbrev, git2hg};
+use crate::query::maps::ChangesetMaps;
+use crate::query::Metadata;
+
 /// Convert git commit ids to Mercurial changeset ids.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,6 +18,11 @@ pub struct Args {
 }
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> super::Outcome {
-    super::not_implemented("git2hg")
+pub fn run(args: Args) -> super::Outcome {
+    let abbrev = check_abbrev(args.abbrev)?;
+    let mut meta = Metadata::open()?;
+    let maps = ChangesetMaps::from_notes(&mut meta.store, &meta.state);
+    let repo = meta.store.repo();
+    let mut answer = |id: &[u8]| git2hg(&maps, repo, id);
+    super::hg2git::answer_all(&args.committish, args.batch, abbrev, &mut answer)
 }

@@ -1,5 +1,11 @@
 //! `git cinnabar hg2git`.
 
+use std::process::ExitCode;
+
+use crate::query::lookup::{self, check_abbrev, hg2git};
+use crate::query::maps::{write_hex_line, ChangesetMaps};
+use crate::query::Metadata;
+
 /// Convert Mercurial changeset ids to git commit ids.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,6 +20,35 @@ pub struct Args {
 }
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> super::Outcome {
-    super::not_implemented("hg2git")
+pub fn run(args: Args) -> super::Outcome {
+    let abbrev = check_abbrev(args.abbrev)?;
+    let meta = Metadata::open()?;
+    let maps = ChangesetMaps::from_state(&meta.state);
+    drop(meta);
+    let mut answer = |id: &[u8]| hg2git(&maps, id);
+    answer_all(&args.sha1, args.batch, abbrev, &mut answer)
+}
+
+/// Answers the arguments, then standard input with `--batch`.
+pub(crate) fn answer_all(
+    ids: &[String],
+    batch: bool,
+    abbrev: usize,
+    answer: &mut dyn FnMut(&[u8]) -> [u8; 20],
+) -> super::Outcome {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut lines = Vec::new();
+    for id in ids {
+        write_hex_line(&answer(id.as_bytes()), abbrev, &mut lines);
+    }
+    if !lookup::emit(&mut out, &lines)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if batch {
+        let stdin = std::io::stdin();
+        let mut input = std::io::BufReader::with_capacity(1 << 16, stdin.lock());
+        lookup::batch(&mut input, &mut out, abbrev, answer)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

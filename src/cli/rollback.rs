@@ -1,5 +1,10 @@
 //! `git cinnabar rollback`.
 
+use std::process::ExitCode;
+
+use crate::import::history::{candidates, resolve, rollback, Target};
+use crate::store::Repo;
+
 /// Roll back the cinnabar metadata to an earlier state.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,6 +22,27 @@ pub struct Args {
 }
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> super::Outcome {
-    super::not_implemented("rollback")
+pub fn run(args: Args) -> super::Outcome {
+    let repo = Repo::open()?;
+    if args.candidates {
+        let mut out = String::new();
+        for c in candidates(&repo)? {
+            out.push_str(&c.commit.to_string());
+            if !c.labels.is_empty() {
+                out.push_str(&format!(" ({})", c.labels.join(", ")));
+            }
+            out.push('\n');
+        }
+        print!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let target = if args.fsck {
+        Target::Checked
+    } else if let Some(spec) = &args.committish {
+        Target::Commit(resolve(&repo, spec)?)
+    } else {
+        Target::Previous
+    };
+    rollback(&repo, target, args.force)?;
+    Ok(ExitCode::SUCCESS)
 }

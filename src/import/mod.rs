@@ -2,8 +2,10 @@
 
 pub mod changegroup;
 pub mod changesets;
+pub mod fetch;
 pub mod files;
 pub mod git_tree;
+pub mod history;
 pub mod idmap;
 pub mod manifest_tree;
 pub mod manifests;

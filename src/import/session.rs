@@ -198,6 +198,15 @@ impl Session {
         Ok(state)
     }
 
+    /// The changeset a name stands for on the remote (`lookup`); a bundle
+    /// only knows full ids of changesets it holds.
+    pub fn lookup(&mut self, name: &str) -> miette::Result<HgNode> {
+        match &mut self.source {
+            Source::Peer(peer) => Ok(peer.lookup(name)?),
+            Source::Bundle { .. } => Err(miette!("{name}: names cannot be looked up in a bundle")),
+        }
+    }
+
     /// Makes sure the given changesets are imported.
     pub fn fetch(&mut self, heads: &[HgNode]) -> miette::Result<()> {
         let missing: Vec<HgNode> = heads

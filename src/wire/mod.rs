@@ -68,6 +68,15 @@ pub trait HgPeer {
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError>;
 
+    /// `lookup`: the changeset a name (revision, tag, bookmark, branch,
+    /// id prefix) stands for on the peer.
+    fn lookup(&mut self, name: &str) -> Result<HgNode, WireError> {
+        Err(WireError::MissingCapability {
+            url: self.url().to_string(),
+            capability: format!("lookup ({name})"),
+        })
+    }
+
     /// The value of a capability (`name=value`), or `Some("")` for a bare
     /// name.
     fn capability(&self, name: &str) -> Option<&str> {
@@ -78,6 +87,17 @@ pub trait HgPeer {
                 None if c == name => Some(""),
                 _ => None,
             })
+    }
+}
+
+/// Parses a `lookup` reply: `1 <hex node>` or `0 <error message>`.
+pub fn parse_lookup(data: &[u8]) -> Result<HgNode, String> {
+    let text = String::from_utf8_lossy(data);
+    let text = text.trim_end();
+    match text.split_once(' ') {
+        Some(("1", hex)) => HgNode::from_hex(hex.as_bytes()).map_err(|e| e.to_string()),
+        Some(("0", message)) => Err(message.to_string()),
+        _ => Err(format!("unexpected reply {text:?}")),
     }
 }
 
@@ -118,6 +138,23 @@ pub const BUNDLECAPS: &str = "HG20,bundle2=HG20%0Achangegroup%3D01%2C02";
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lookup_replies() {
+        let node = "312a5a9c675e3ce302a33bd4605205a6be36d561";
+        assert_eq!(
+            parse_lookup(format!("1 {node}\n").as_bytes())
+                .unwrap()
+                .to_hex(),
+            node
+        );
+        assert_eq!(
+            parse_lookup(b"0 unknown revision 'x'\n").unwrap_err(),
+            "unknown revision 'x'"
+        );
+        assert!(parse_lookup(b"garbage").is_err());
+    }
+
     use super::*;
 
     #[test]

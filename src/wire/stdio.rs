@@ -197,6 +197,14 @@ impl HgPeer for StdioPeer {
         Ok(parse_listkeys(&data))
     }
 
+    fn lookup(&mut self, name: &str) -> Result<HgNode, WireError> {
+        let data = self.simple("lookup", &[("key", name.as_bytes())])?;
+        super::parse_lookup(&data).map_err(|message| WireError::Remote {
+            url: self.url().to_string(),
+            message,
+        })
+    }
+
     fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError> {
         self.send("known", &[("nodes", &join_nodes(nodes))])?;
         // `known` takes a `*` dictionary too; send it empty.

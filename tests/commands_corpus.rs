@@ -1,0 +1,306 @@
+//! `hg2git --batch`, `git2hg --batch` and `fsck --full` on corpus clones,
+//! and fsck catching corrupted metadata.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Stdio;
+
+use cinnabar::store::commit::{parse_commit, raw_commit};
+use cinnabar::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
+use cinnabar::store::{
+    ConfigOverrides, Expected, Kind, NotesTree, ObjectId, RefUpdate, Repo, Store, WriteMode,
+};
+use support::*;
+
+const SIG: &[u8] = b" <cinnabar@git> 0 +0000";
+
+fn read_map(name: &str) -> Vec<(String, String)> {
+    let gz = shared_dir().join(format!("corpus/{name}.map.gz"));
+    let mut text = String::new();
+    if gz.exists() {
+        let data = std::fs::read(gz).unwrap();
+        flate2::read::GzDecoder::new(&data[..])
+            .read_to_string(&mut text)
+            .unwrap();
+    } else {
+        text = std::fs::read_to_string(shared_dir().join(format!("corpus/{name}.map"))).unwrap();
+    }
+    text.lines()
+        .map(|l| {
+            let (h, g) = l.split_once(' ').unwrap();
+            (h.to_string(), g.to_string())
+        })
+        .collect()
+}
+
+fn mirror_clone(name: &str, dest: &Path) {
+    let bundle = shared_dir().join(format!("corpus/{name}.hg"));
+    let mut cmd = command("git", dest.parent().unwrap());
+    cmd.args(["clone", "-q", "--mirror"])
+        .arg(format!("hg::{}", bundle.display()))
+        .arg(dest);
+    run(cmd);
+}
+
+fn batch(dir: &Path, cmd: &str, input: String) -> String {
+    let mut c = command("git", dir);
+    c.args(["cinnabar", cmd, "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fsck_full(dir: &Path) -> std::process::Output {
+    let mut cmd = command("git", dir);
+    cmd.args(["cinnabar", "fsck", "--full"]);
+    output(cmd)
+}
+
+fn check_corpus(name: &str) {
+    let tmp = tempdir();
+    let dest = tmp.path().join("clone.git");
+    mirror_clone(name, &dest);
+    let map = read_map(name);
+    let hg_in: String = map.iter().map(|(h, _)| format!("{h}\n")).collect();
+    let git_in: String = map.iter().map(|(_, g)| format!("{g} ")).collect();
+    let expected_git: String = map.iter().map(|(_, g)| format!("{g}\n")).collect();
+    let expected_hg: String = map.iter().map(|(h, _)| format!("{h}\n")).collect();
+    assert_eq!(
+        batch(&dest, "hg2git", hg_in),
+        expected_git,
+        "{name}: hg2git"
+    );
+    assert_eq!(
+        batch(&dest, "git2hg", git_in),
+        expected_hg,
+        "{name}: git2hg"
+    );
+    let out = fsck_full(&dest);
+    assert!(
+        out.status.success(),
+        "{name}: fsck --full: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        git(&dest, &["rev-parse", "refs/cinnabar/checked"]),
+        git(&dest, &["rev-parse", "refs/cinnabar/metadata"])
+    );
+}
+
+#[test]
+fn ripgrep_maps_and_fsck() {
+    check_corpus("ripgrep");
+}
+
+#[test]
+fn nginx_maps_and_fsck() {
+    check_corpus("nginx");
+}
+
+/// The edge-case bundles (all but the tampered one, which does not clone).
+#[test]
+fn edge_bundles_maps_and_fsck() {
+    let mut names: Vec<String> = std::fs::read_dir(shared_dir().join("corpus/edge"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().ok()?;
+            Some(name.strip_suffix(".hg")?.to_string())
+        })
+        .filter(|n| n != "tampered")
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    for name in names {
+        check_corpus(&format!("edge/{name}"));
+    }
+}
+
+/// Rewrites the metadata commit of the clone at `dir`: `edit` gets the
+/// store and the five parents (changesets, manifests, hg2git, git2hg,
+/// files-meta) to change.
+fn rewrite_metadata(dir: &Path, edit: impl FnOnce(&mut Store, &mut Vec<ObjectId>)) {
+    let repo = Repo::open_at(dir, ConfigOverrides::new()).unwrap();
+    let metadata = repo.find_ref("refs/cinnabar/metadata").unwrap().unwrap();
+    let mut store = Store::new(repo, WriteMode::Direct);
+    let mut buf = Vec::new();
+    store.read(&metadata, &mut buf).unwrap();
+    let commit = parse_commit(&buf).unwrap();
+    let mut parents = commit.parents.clone();
+    let (tree, message) = (commit.tree, commit.message.to_vec());
+    edit(&mut store, &mut parents);
+    let raw = raw_commit(&tree, &parents, SIG, SIG, &message);
+    let new = store.write(Kind::Commit, &raw).unwrap();
+    store
+        .update_refs(
+            &[
+                RefUpdate::set("refs/cinnabar/metadata", Expected::Any, new),
+                RefUpdate::set("refs/notes/cinnabar", Expected::Any, parents[3]),
+            ],
+            "test",
+        )
+        .unwrap();
+}
+
+/// Replaces the notes commit `parents[index]` after `edit` changed its tree.
+fn edit_notes(
+    store: &mut Store,
+    parents: &mut [ObjectId],
+    index: usize,
+    mode: Mode,
+    edit: impl FnOnce(&mut Store, &mut NotesTree),
+) {
+    let mut buf = Vec::new();
+    store.read(&parents[index], &mut buf).unwrap();
+    let tree = parse_commit(&buf).unwrap().tree;
+    let mut notes = NotesTree::load(store, &tree).unwrap();
+    edit(store, &mut notes);
+    let tree = notes.write(store, mode).unwrap();
+    let raw = raw_commit(&tree, &[], SIG, SIG, b"");
+    parents[index] = store.write(Kind::Commit, &raw).unwrap();
+}
+
+/// Some hg2git entries whose value is of `kind`.
+fn hg2git_entries(store: &mut Store, hg2git: &ObjectId, kind: Kind) -> Vec<([u8; 20], ObjectId)> {
+    let mut buf = Vec::new();
+    store.read(hg2git, &mut buf).unwrap();
+    let tree = parse_commit(&buf).unwrap().tree;
+    let mut notes = NotesTree::load(store, &tree).unwrap();
+    let all: Vec<_> = notes.iter(store).unwrap().collect();
+    let mut out = Vec::new();
+    for (k, v) in all {
+        if store.read(&v, &mut buf).unwrap() == kind {
+            out.push((k, v));
+            if out.len() == 50 {
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn hex(bytes: &[u8; 20]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn assert_fsck_names(dir: &Path, what: &str) {
+    let out = fsck_full(dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "fsck --full should fail: {stderr}"
+    );
+    assert!(stderr.contains(what), "{what} not named in: {stderr}");
+    assert_eq!(
+        git(dir, &["rev-parse", "refs/cinnabar/broken"]),
+        git(dir, &["rev-parse", "refs/cinnabar/metadata"])
+    );
+}
+
+#[test]
+fn fsck_catches_corruption() {
+    let tmp = tempdir();
+    let clean = tmp.path().join("clean.git");
+    mirror_clone("ripgrep", &clean);
+    let copy = |name: &str| {
+        let dest = tmp.path().join(name);
+        let mut cmd = command("cp", tmp.path());
+        cmd.arg("-a").arg(&clean).arg(&dest);
+        run(cmd);
+        dest
+    };
+
+    // A changed git2hg note.
+    let dir = copy("note.git");
+    let mut victim = String::new();
+    rewrite_metadata(&dir, |store, parents| {
+        edit_notes(store, parents, 3, Mode::FILE, |store, notes| {
+            let (commit, blob) = notes.iter(store).unwrap().nth(7).unwrap();
+            let mut buf = Vec::new();
+            store.read(&blob, &mut buf).unwrap();
+            buf.extend_from_slice(b"\nextra foo:bar");
+            let new = store.write(Kind::Blob, &buf).unwrap();
+            notes.insert(store, commit, new).unwrap();
+            victim = hex(&commit);
+        });
+    });
+    assert_fsck_names(&dir, &victim);
+
+    // A changed file blob.
+    let dir = copy("blob.git");
+    let mut victim = String::new();
+    rewrite_metadata(&dir, |store, parents| {
+        let files = hg2git_entries(store, &parents[2], Kind::Blob);
+        let (node, _) = files[3];
+        let other = store.write(Kind::Blob, b"corrupted\n").unwrap();
+        edit_notes(store, parents, 2, Mode::GITLINK, |store, notes| {
+            notes.insert(store, node, other).unwrap();
+        });
+        victim = hex(&node);
+    });
+    assert_fsck_names(&dir, &victim);
+
+    // A missing hg2git entry.
+    let dir = copy("missing.git");
+    let mut victim = String::new();
+    rewrite_metadata(&dir, |store, parents| {
+        let files = hg2git_entries(store, &parents[2], Kind::Blob);
+        let (node, _) = files[5];
+        edit_notes(store, parents, 2, Mode::GITLINK, |store, notes| {
+            notes.remove(store, &node).unwrap();
+        });
+        victim = hex(&node);
+    });
+    assert_fsck_names(&dir, &victim);
+
+    // A damaged manifest tree: one entry loses its `_` prefix.
+    let dir = copy("manifest.git");
+    let mut victim = String::new();
+    rewrite_metadata(&dir, |store, parents| {
+        let mut buf = Vec::new();
+        store.read(&parents[1], &mut buf).unwrap();
+        let head = parse_commit(&buf).unwrap().parents[0];
+        store.read(&head, &mut buf).unwrap();
+        let commit = parse_commit(&buf).unwrap();
+        let (tree, mparents, message) =
+            (commit.tree, commit.parents.clone(), commit.message.to_vec());
+        store.read(&tree, &mut buf).unwrap();
+        let mut entries: Vec<TreeEntry> = parse_tree(&buf)
+            .map(|e| {
+                let e = e.unwrap();
+                TreeEntry::new(e.mode, e.name.to_vec(), e.oid)
+            })
+            .collect();
+        let last = entries.last_mut().unwrap();
+        last.name.remove(0);
+        let damaged = store.write(Kind::Tree, &encode_tree(&mut entries)).unwrap();
+        let raw = raw_commit(&damaged, &mparents, SIG, SIG, &message);
+        let new_commit = store.write(Kind::Commit, &raw).unwrap();
+        let mut node = [0u8; 20];
+        for (i, b) in node.iter_mut().enumerate() {
+            *b = u8::from_str_radix(std::str::from_utf8(&message[2 * i..2 * i + 2]).unwrap(), 16)
+                .unwrap();
+        }
+        edit_notes(store, parents, 2, Mode::GITLINK, |store, notes| {
+            notes.insert(store, node, new_commit).unwrap();
+        });
+        victim = String::from_utf8(message).unwrap();
+    });
+    assert_fsck_names(&dir, &victim);
+
+    // The clean clone passes.
+    let out = fsck_full(&clean);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
