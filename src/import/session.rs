@@ -21,6 +21,8 @@ use crate::hg::bundle::BundleReader;
 use crate::hg::HgNode;
 use crate::store::refs::{Expected, RefUpdate};
 use crate::store::{Repo, Store, WriteMode};
+use crate::wire::http::{FollowRedirects, HttpConfig, HttpPeer, HttpSource};
+use crate::wire::ssh::{self, SshConfig};
 use crate::wire::stdio::StdioPeer;
 use crate::wire::url::HgUrl;
 use crate::wire::{HgPeer, BUNDLECAPS};
@@ -42,6 +44,11 @@ pub struct RemoteState {
 enum Source {
     /// A bundle file, imported whole when first listed.
     Bundle { path: PathBuf, imported: bool },
+    /// A bundle served over HTTP, imported whole when first listed.
+    Stream {
+        url: String,
+        body: Option<Box<dyn Read + Send>>,
+    },
     /// A Mercurial peer.
     Peer(Box<dyn HgPeer>),
 }
@@ -90,8 +97,37 @@ impl Session {
             HgUrl::Local(path) => {
                 return Err(miette!("{}: no such repository or bundle", path.display()))
             }
-            other => {
-                return Err(miette!("{} is not supported yet", other.display()));
+            HgUrl::Http(http_url) => {
+                let config = http_config(&store);
+                match HttpPeer::open(http_url, &config)? {
+                    HttpSource::Peer(peer) => Source::Peer(peer),
+                    HttpSource::Bundle(body) => Source::Stream {
+                        url: url.display(),
+                        body: Some(body),
+                    },
+                }
+            }
+            HgUrl::Ssh {
+                user,
+                host,
+                port,
+                path,
+            } => {
+                let config = SshConfig {
+                    ssh_command: store.repo().config_string("core.sshCommand"),
+                    variant: store.repo().config_string("ssh.variant"),
+                };
+                Source::Peer(Box::new(ssh::connect(
+                    &url.display(),
+                    user.as_deref(),
+                    host,
+                    *port,
+                    path,
+                    &config,
+                )?))
+            }
+            HgUrl::Tags => {
+                return Err(miette!("the tags: pseudo-remote has no repository"));
             }
         };
         Ok(Session {
@@ -153,7 +189,7 @@ impl Session {
             return Ok(r.clone());
         }
         let state = match &mut self.source {
-            Source::Bundle { .. } => {
+            Source::Bundle { .. } | Source::Stream { .. } => {
                 self.import_bundle_file()?;
                 let mut branches: Vec<RemoteBranch> = Vec::new();
                 for (node, branch) in &self.bundle_heads {
@@ -209,7 +245,7 @@ impl Session {
             return Ok(());
         }
         match &mut self.source {
-            Source::Bundle { .. } => {
+            Source::Bundle { .. } | Source::Stream { .. } => {
                 self.import_bundle_file()?;
                 if let Some(h) = missing.iter().find(|h| self.state.hg2git(h).is_none()) {
                     return Err(miette!("changeset {h} is not in the bundle"));
@@ -245,16 +281,25 @@ impl Session {
     }
 
     fn import_bundle_file(&mut self) -> miette::Result<()> {
-        let Source::Bundle { path, imported } = &mut self.source else {
-            return Ok(());
+        let (input, shown): (Box<dyn Read + '_>, String) = match &mut self.source {
+            Source::Bundle { imported: true, .. } | Source::Stream { body: None, .. } => {
+                return Ok(())
+            }
+            Source::Bundle { path, .. } => {
+                let file = std::fs::File::open(&*path)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot open {}", path.display()))?;
+                (
+                    Box::new(std::io::BufReader::new(file)),
+                    path.display().to_string(),
+                )
+            }
+            Source::Stream { url, body } => match body.take() {
+                Some(body) => (Box::new(body), url.clone()),
+                None => return Ok(()),
+            },
+            Source::Peer(_) => return Ok(()),
         };
-        if *imported {
-            return Ok(());
-        }
-        let file = std::fs::File::open(&*path)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot open {}", path.display()))?;
-        let shown = path.display().to_string();
         let Session {
             store,
             state,
@@ -264,21 +309,14 @@ impl Session {
             bundle_heads,
             ..
         } = self;
-        import_stream(
-            Box::new(std::io::BufReader::new(file)),
-            store,
-            state,
-            importers,
-            *progress,
-            &mut |c| {
-                if c.closes {
-                    closed.insert(c.node);
-                }
-                // Heads of the bundle's own graph, per branch.
-                bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
-                bundle_heads.push((c.node, c.branch.clone()));
-            },
-        )
+        import_stream(input, store, state, importers, *progress, &mut |c| {
+            if c.closes {
+                closed.insert(c.node);
+            }
+            // Heads of the bundle's own graph, per branch.
+            bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
+            bundle_heads.push((c.node, c.branch.clone()));
+        })
         .wrap_err_with(|| format!("while importing {shown}"))?;
         if let Source::Bundle { imported, .. } = &mut self.source {
             *imported = true;
@@ -386,6 +424,21 @@ fn import_stream(
     }
     report.finish();
     Ok(())
+}
+
+/// The `http.*` settings.
+fn http_config(store: &Store) -> HttpConfig {
+    let repo = store.repo();
+    HttpConfig {
+        proxy: repo.config_string("http.proxy"),
+        ca_info: repo.config_string("http.sslCAInfo").map(PathBuf::from),
+        no_verify: matches!(repo.config_bool("http.sslVerify"), Ok(Some(false)))
+            || std::env::var("GIT_SSL_NO_VERIFY").is_ok_and(|v| !v.is_empty()),
+        follow_redirects: repo
+            .config_string("http.followRedirects")
+            .map(|v| FollowRedirects::parse(&v))
+            .unwrap_or_default(),
+    }
 }
 
 fn config_value(repo: &Repo, remote: Option<&str>, key: &str) -> Option<String> {

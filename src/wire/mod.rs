@@ -6,6 +6,8 @@ use std::io::Read;
 
 use crate::hg::HgNode;
 
+pub mod http;
+pub mod ssh;
 pub mod stdio;
 pub mod url;
 
@@ -67,6 +69,11 @@ pub trait HgPeer {
         common: &[HgNode],
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError>;
+
+    /// How many nodes one `known` request may carry (spec 9.5).
+    fn sample_size(&self) -> usize {
+        10000
+    }
 
     /// The value of a capability (`name=value`), or `Some("")` for a bare
     /// name.

@@ -37,7 +37,7 @@ impl HgUrl {
         if let Some(rest) = url.strip_prefix("ssh://") {
             let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
             let (user, hostport) = match authority.rsplit_once('@') {
-                Some((u, h)) => (Some(u.to_string()), h),
+                Some((u, h)) => (Some(percent_decode(u)), h),
                 None => (None, authority),
             };
             let (host, port) = match hostport.rsplit_once(':') {
@@ -50,6 +50,7 @@ impl HgUrl {
                 ),
                 _ => (hostport, None),
             };
+            let host = percent_decode(host);
             if host.starts_with('-') || user.as_deref().is_some_and(|u| u.starts_with('-')) {
                 return Err(miette::miette!(
                     "refusing ssh host {host:?}: it looks like an option"
@@ -57,7 +58,7 @@ impl HgUrl {
             }
             return Ok(HgUrl::Ssh {
                 user,
-                host: host.to_string(),
+                host,
                 port,
                 path: percent_decode(path),
             });
@@ -80,7 +81,7 @@ impl HgUrl {
     pub fn display(&self) -> String {
         match self {
             HgUrl::Local(p) => p.display().to_string(),
-            HgUrl::Http(u) => u.clone(),
+            HgUrl::Http(u) => super::http::strip_credentials(u),
             HgUrl::Ssh {
                 user,
                 host,
