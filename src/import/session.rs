@@ -253,12 +253,13 @@ impl Session {
                 Ok(())
             }
             Source::Peer(peer) => {
-                let ours: Vec<HgNode> = self.state.branch_heads.iter().map(|h| h.node).collect();
-                let mut common = Vec::new();
-                for chunk in ours.chunks(1000) {
-                    let known = peer.known(chunk)?;
-                    common.extend(chunk.iter().zip(known).filter(|(_, k)| *k).map(|(n, _)| *n));
-                }
+                let remote_heads: Vec<HgNode> = self
+                    .remote
+                    .iter()
+                    .flat_map(|r| r.branches.iter().flat_map(|b| b.heads.iter().copied()))
+                    .collect();
+                let common =
+                    find_common(peer.as_mut(), &mut self.store, &self.state, &remote_heads)?;
                 let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
                 let url = peer.url().to_string();
                 let stream = peer.getbundle(&missing, &common, caps)?;
@@ -399,6 +400,102 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Whether debug logging is on for `target` (`GIT_CINNABAR_LOG`, a comma
+/// list of `target[:level]`, `*` for every target).
+pub fn log_enabled(target: &str) -> bool {
+    std::env::var("GIT_CINNABAR_LOG").is_ok_and(|v| {
+        v.split(',').any(|item| {
+            let item = item.split('>').next().unwrap_or_default();
+            let (t, level) = item.split_once(':').unwrap_or((item, "debug"));
+            (t == target || t == "*")
+                && matches!(
+                    level.to_ascii_lowercase().as_str(),
+                    "debug" | "trace" | "4" | "5"
+                )
+        })
+    })
+}
+
+/// The hg parents of an imported changeset, through its git commit's
+/// parents and their notes.
+fn changeset_parents(store: &mut Store, state: &State, node: &HgNode) -> Vec<HgNode> {
+    let Some(commit) = state.hg2git(node) else {
+        return Vec::new();
+    };
+    let mut buf = Vec::new();
+    if store.read(&commit, &mut buf).is_err() {
+        return Vec::new();
+    }
+    let parents = match crate::store::parse_commit(&buf) {
+        Ok(c) => c.parents,
+        Err(_) => return Vec::new(),
+    };
+    let mut result = Vec::new();
+    for parent in parents {
+        let Some(note) = state.git2hg.get(&super::state::oid_bytes(&parent)) else {
+            continue;
+        };
+        let mut blob = Vec::new();
+        if store.read(&super::state::oid(note), &mut blob).is_err() {
+            continue;
+        }
+        if let Ok(n) = ChangesetNote::parse(&blob) {
+            result.push(n.changeset);
+        }
+    }
+    result
+}
+
+/// Finds changesets we and the peer both have (spec 9.5): the remote heads
+/// we already have, and, asking `known` in samples, our branch heads or
+/// their nearest known ancestors. The walk stops at known changesets (their
+/// ancestors are common too) and goes on through the parents of unknown
+/// ones.
+fn find_common(
+    peer: &mut dyn HgPeer,
+    store: &mut Store,
+    state: &State,
+    remote_heads: &[HgNode],
+) -> miette::Result<Vec<HgNode>> {
+    let mut common: Vec<HgNode> = remote_heads
+        .iter()
+        .filter(|h| state.hg2git(h).is_some())
+        .copied()
+        .collect();
+    let mut seen: HashSet<HgNode> = common.iter().copied().collect();
+    let mut queue: std::collections::VecDeque<HgNode> = state
+        .branch_heads
+        .iter()
+        .map(|h| h.node)
+        .filter(|n| seen.insert(*n))
+        .collect();
+    let sample = peer.sample_size().max(1);
+    let mut round_trips = 0;
+    while !queue.is_empty() {
+        let batch: Vec<HgNode> = queue.drain(..queue.len().min(sample)).collect();
+        let known = peer.known(&batch)?;
+        round_trips += 1;
+        for (node, known) in batch.into_iter().zip(known) {
+            if known {
+                common.push(node);
+            } else {
+                for p in changeset_parents(store, state, &node) {
+                    if seen.insert(p) {
+                        queue.push_back(p);
+                    }
+                }
+            }
+        }
+    }
+    if log_enabled("find-common") {
+        eprintln!(
+            "DEBUG find-common: {round_trips} round trip(s), {} common changeset(s)",
+            common.len()
+        );
+    }
+    Ok(common)
 }
 
 /// Reads a bundle stream and imports each of its changegroups.

@@ -1,0 +1,210 @@
+//! Cloning and fetching over HTTP from real `hg serve` servers (and an
+//! hgweb WSGI wrapper for authentication and failures) on 127.0.0.1.
+
+mod net_support;
+mod support;
+
+use net_support::*;
+use support::*;
+
+#[test]
+fn clone_ripgrep_over_http() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", None);
+    let server = Server::hg(&repo, &[]);
+    let dest = tmp.path().join("clone.git");
+    let out = mirror(tmp.path(), &format!("hg::{}", server.url()), &dest, &[]);
+    check(&out);
+    assert_map(&notes_map(&dest), &corpus_map("ripgrep"), "ripgrep");
+    let mut expected: Vec<String> =
+        std::fs::read_to_string(shared_dir().join("corpus/ripgrep.refs"))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+    expected.sort();
+    let mut actual = refs(&dest);
+    actual.sort();
+    assert_eq!(actual, expected);
+}
+
+/// Every way of passing arguments and every compression.
+#[test]
+fn server_variants() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(150));
+    let count = hg_count(&repo);
+    let full = corpus_map("ripgrep");
+    for (i, configs) in [
+        &["experimental.httppostargs=true"][..],
+        &["experimental.bundle2-advertise=false"],
+        &["server.compressionengines=zstd"],
+        &["server.compressionengines=zlib"],
+        &["server.compressionengines=none"],
+        &[
+            "experimental.httppostargs=true",
+            "server.compressionengines=none",
+        ],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let server = Server::hg(&repo, configs);
+        let dest = tmp.path().join(format!("clone{i}.git"));
+        let out = mirror(tmp.path(), &format!("hg::{}", server.url()), &dest, &[]);
+        check(&out);
+        assert_submap(&notes_map(&dest), &full, count, &format!("{configs:?}"));
+    }
+}
+
+/// A clone of the first part, then a fetch once the server has the rest,
+/// gives the whole map; discovery takes one round trip.
+#[test]
+fn incremental_fetch() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(1000));
+    let server = Server::hg(&repo, &[]);
+    let dest = tmp.path().join("clone.git");
+    check(&mirror(
+        tmp.path(),
+        &format!("hg::{}", server.url()),
+        &dest,
+        &[],
+    ));
+    assert_submap(
+        &notes_map(&dest),
+        &corpus_map("ripgrep"),
+        hg_count(&repo),
+        "first part",
+    );
+    complete_repo(&repo, "ripgrep", None);
+    let mut cmd = command("git", &dest);
+    cmd.args(["fetch", "-q", "origin"])
+        .env("GIT_CINNABAR_LOG", "find-common:debug");
+    let out = output(cmd);
+    check(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("find-common"), "{stderr}");
+    assert_map(&notes_map(&dest), &corpus_map("ripgrep"), "after fetch");
+}
+
+/// A URL serving a bundle file is read as a bundle.
+#[test]
+fn bundle_served_over_http() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(100));
+    let bundle = tmp.path().join("b.hg");
+    hg(&repo, &["bundle", "-q", "-a", bundle.to_str().unwrap()]);
+    let server = Server::wsgi(tmp.path(), &bundle, "file");
+    let dest = tmp.path().join("clone.git");
+    let out = mirror(tmp.path(), &format!("hg::{}b.hg", server.url()), &dest, &[]);
+    check(&out);
+    assert_submap(
+        &notes_map(&dest),
+        &corpus_map("ripgrep"),
+        hg_count(&repo),
+        "bundle",
+    );
+}
+
+#[test]
+fn basic_auth() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(20));
+    let count = hg_count(&repo);
+    let server = Server::wsgi(tmp.path(), &repo, "auth");
+    let url = format!("hg::{}", server.url());
+    let store = tmp.path().join("credentials");
+    let helper = format!("credential.helper=store --file={}", store.display());
+    let clone = |name: &str, url: &str| {
+        let mut cmd = command("git", tmp.path());
+        cmd.args(["-c", &helper, "clone", "-q", "--mirror", url])
+            .arg(tmp.path().join(name))
+            .env("GIT_TERMINAL_PROMPT", "0");
+        output(cmd)
+    };
+    // Wrong password in the store: refused, and rejected from the store.
+    std::fs::write(
+        &store,
+        format!("http://user:wrong@127.0.0.1:{}\n", server.port),
+    )
+    .unwrap();
+    let out = clone("bad.git", &url);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!stderr.contains("wrong"), "{stderr}");
+    assert!(
+        !std::fs::read_to_string(&store).unwrap().contains("wrong"),
+        "credentials were not rejected"
+    );
+    // The right one.
+    std::fs::write(
+        &store,
+        format!("http://user:s3cret@127.0.0.1:{}\n", server.port),
+    )
+    .unwrap();
+    let out = clone("good.git", &url);
+    check(&out);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret"));
+    assert_eq!(notes_map(&tmp.path().join("good.git")).len(), count);
+    // Credentials in the URL.
+    std::fs::remove_file(&store).unwrap();
+    let out = clone(
+        "url.git",
+        &format!("hg::http://user:s3cret@127.0.0.1:{}/", server.port),
+    );
+    check(&out);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret"));
+    let out = clone(
+        "urlbad.git",
+        &format!("hg::http://user:n0pe@127.0.0.1:{}/", server.port),
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("n0pe"), "{stderr}");
+}
+
+/// Fetches into `git_dir` from `url`; returns the output.
+fn fetch(git_dir: &std::path::Path, url: &str) -> std::process::Output {
+    let mut cmd = command("git", git_dir);
+    cmd.args(["fetch", "-q", url, "refs/heads/*:refs/heads/*"]);
+    output(cmd)
+}
+
+/// A 500 and a reply cut short fail cleanly without touching the
+/// metadata; fetching again then works.
+#[test]
+fn failures_leave_metadata_unchanged() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(100));
+    let dest = tmp.path().join("repo.git");
+    git(
+        tmp.path(),
+        &["init", "-q", "--bare", dest.to_str().unwrap()],
+    );
+    {
+        let server = Server::hg(&repo, &[]);
+        check(&fetch(&dest, &format!("hg::{}", server.url())));
+    }
+    let before = metadata(&dest);
+    assert!(before.is_some());
+    complete_repo(&repo, "ripgrep", Some(400));
+    for mode in ["error500", "truncate"] {
+        let server = Server::wsgi(tmp.path(), &repo, mode);
+        let out = fetch(&dest, &format!("hg::{}", server.url()));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{mode}: {stderr}");
+        if mode == "error500" {
+            assert!(stderr.contains("500"), "{stderr}");
+        }
+        assert_eq!(metadata(&dest), before, "{mode}: {stderr}");
+    }
+    let server = Server::hg(&repo, &[]);
+    check(&fetch(&dest, &format!("hg::{}", server.url())));
+    assert_submap(
+        &notes_map(&dest),
+        &corpus_map("ripgrep"),
+        hg_count(&repo),
+        "after failures",
+    );
+}
