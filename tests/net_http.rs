@@ -194,9 +194,12 @@ fn failures_leave_metadata_unchanged() {
         let out = fetch(&dest, &format!("hg::{}", server.url()));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{mode}: {stderr}");
-        if mode == "error500" {
-            assert!(stderr.contains("500"), "{stderr}");
-        }
+        let expected = if mode == "error500" {
+            "500"
+        } else {
+            "truncated"
+        };
+        assert!(stderr.contains(expected), "{stderr}");
         assert_eq!(metadata(&dest), before, "{mode}: {stderr}");
     }
     let server = Server::hg(&repo, &[]);

@@ -79,10 +79,12 @@ pub fn run(remote: &str, url: Option<&str>) -> Outcome {
                     }
                 }
                 if let Err(e) = helper.import(&wanted) {
-                    // An unknown command makes git report the failure.
+                    // Report first: git may be gone once it reads the
+                    // unknown command that makes it fail.
+                    eprintln!("{e:?}");
                     let _ = writeln!(out, "error");
                     let _ = out.flush();
-                    return Err(e);
+                    return Ok(ExitCode::FAILURE);
                 }
                 writeln!(out, "done").into_diagnostic()?;
             }

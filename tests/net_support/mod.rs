@@ -222,6 +222,7 @@ pub fn fake_ssh(dir: &Path, home: &Path, filter: &str) -> PathBuf {
         "#!/bin/sh\n\
          # arguments: [options] host command\n\
          while [ $# -gt 1 ]; do echo \"$1\" >> '{log}'; shift; done\n\
+         echo 'ssh stand-in' >&2\n\
          cd '{home}' || exit 1\n\
          eval \"{prefix}$1\" {filter}\n",
         log = dir.join("ssh-args.log").display(),
