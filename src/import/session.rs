@@ -20,7 +20,7 @@ use crate::convert::changeset::ChangesetNote;
 use crate::hg::bundle::BundleReader;
 use crate::hg::HgNode;
 use crate::store::refs::{Expected, RefUpdate};
-use crate::store::{Repo, Store, WriteMode};
+use crate::store::{ConfigOverrides, Repo, Store, StoreError, WriteMode};
 use crate::wire::http::{FollowRedirects, HttpConfig, HttpPeer, HttpSource};
 use crate::wire::ssh::{self, SshConfig};
 use crate::wire::stdio::StdioPeer;
@@ -66,13 +66,41 @@ pub struct Session {
     bundle_heads: Vec<(HgNode, Vec<u8>)>,
     /// Changesets of this run that close their branch.
     closed: HashSet<HgNode>,
+    /// The scratch repository used outside of any git repository.
+    scratch: Option<tempfile::TempDir>,
 }
 
 impl Session {
     /// Opens the repository git runs us in, its metadata, and the source.
+    ///
+    /// Outside of any git repository (`git ls-remote hg::…` run anywhere),
+    /// a scratch repository stands in, removed at the end.
     pub fn open(url: &HgUrl, remote_name: Option<&str>, progress: bool) -> miette::Result<Session> {
-        let repo = Repo::open()?;
-        Session::with_repo(repo, url, remote_name, progress)
+        match Repo::open() {
+            Ok(repo) => Session::with_repo(repo, url, remote_name, progress),
+            Err(StoreError::OpenRepo { .. }) if std::env::var_os("GIT_DIR").is_none() => {
+                let scratch = tempfile::Builder::new()
+                    .prefix("git-cinnabar")
+                    .tempdir()
+                    .into_diagnostic()
+                    .wrap_err("cannot create a scratch repository")?;
+                let status = std::process::Command::new("git")
+                    .args(["init", "-q", "--bare"])
+                    .arg(scratch.path())
+                    .env_remove("GIT_DIR")
+                    .status()
+                    .into_diagnostic()
+                    .wrap_err("cannot run git init")?;
+                if !status.success() {
+                    return Err(miette!("git init of a scratch repository failed"));
+                }
+                let repo = Repo::open_at(scratch.path(), ConfigOverrides::from_env()?)?;
+                let mut session = Session::with_repo(repo, url, remote_name, progress)?;
+                session.scratch = Some(scratch);
+                Ok(session)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Same as [`Session::open`] with an opened repository.
@@ -144,6 +172,7 @@ impl Session {
             remote: None,
             bundle_heads: Vec::new(),
             closed: HashSet::new(),
+            scratch: None,
         })
     }
 
