@@ -18,6 +18,9 @@ pub struct Args {
 }
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> super::Outcome {
+pub fn run(args: Args) -> super::Outcome {
+    if args.tags {
+        return crate::helper::tags::fetch_tags();
+    }
     super::not_implemented("fetch")
 }

@@ -537,7 +537,7 @@ fn import_stream(
     on_changeset: &mut dyn FnMut(&Imported),
 ) -> miette::Result<()> {
     let mut bundle = BundleReader::open(stream)?;
-    let mut report = crate::util::Progress::new(progress);
+    let mut report = crate::util::Progress::exact(progress);
     while let Some(mut cg) = bundle.next_changegroup()? {
         import_changegroup(
             &mut cg,
