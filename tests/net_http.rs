@@ -211,3 +211,26 @@ fn failures_leave_metadata_unchanged() {
         "after failures",
     );
 }
+
+/// `http.followRedirects`: the first request may be redirected by default,
+/// and the new URL is used from then on; `false` refuses.
+#[test]
+fn redirects() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(20));
+    let server = Server::wsgi(tmp.path(), &repo, "redirect");
+    let url = format!("hg::{}old", server.url());
+    let dest = tmp.path().join("clone.git");
+    let out = mirror(tmp.path(), &url, &dest, &[]);
+    check(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("redirecting to"), "{stderr}");
+    assert_eq!(notes_map(&dest).len(), hg_count(&repo));
+    let mut cmd = command("git", tmp.path());
+    cmd.args(["-c", "http.followRedirects=false", "clone", "-q", &url])
+        .arg(tmp.path().join("refused.git"));
+    let out = output(cmd);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("followRedirects"), "{stderr}");
+}

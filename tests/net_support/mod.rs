@@ -86,7 +86,7 @@ pub fn python_path() -> PathBuf {
 
 /// A WSGI server around hgweb. Modes: `auth` (Basic auth user:s3cret),
 /// `error500` (getbundle fails), `truncate` (getbundle replies stop half
-/// way, as when the server dies), `file` (serves the file given instead of
+/// way, as when the server dies), `redirect` (`/old` moved to `/`), `file` (serves the file given instead of
 /// a repository), `plain` (nothing special).
 pub const WSGI: &str = r#"
 import base64, os, sys
@@ -116,6 +116,9 @@ else:
                     ('WWW-Authenticate', 'Basic realm="hg"'),
                     ('Content-Type', 'text/plain')])
                 return [b'authentication required']
+        if mode == 'redirect' and environ.get('PATH_INFO', '').startswith('/old'):
+            start_response('301 Moved Permanently', [('Location', '/?' + query)])
+            return [b'moved']
         if mode == 'error500' and getbundle:
             start_response('500 Internal Server Error', [('Content-Type', 'text/plain')])
             return [b'oops']
