@@ -281,14 +281,39 @@ impl Session {
                 }
                 Ok(())
             }
-            Source::Peer(peer) => {
+            Source::Peer(_) => {
                 let remote_heads: Vec<HgNode> = self
                     .remote
                     .iter()
                     .flat_map(|r| r.branches.iter().flat_map(|b| b.heads.iter().copied()))
                     .collect();
-                let common =
+                let Source::Peer(peer) = &mut self.source else {
+                    unreachable!()
+                };
+                let mut common =
                     find_common(peer.as_mut(), &mut self.store, &self.state, &remote_heads)?;
+                // A first clone may start from a clone bundle (spec 9.6).
+                if common.is_empty()
+                    && self.state.previous.is_none()
+                    && self.import_clonebundle(false)?
+                {
+                    let missing: Vec<HgNode> = missing
+                        .iter()
+                        .filter(|h| self.state.hg2git(h).is_none())
+                        .copied()
+                        .collect();
+                    if missing.is_empty() {
+                        return Ok(());
+                    }
+                    let Source::Peer(peer) = &mut self.source else {
+                        unreachable!()
+                    };
+                    common =
+                        find_common(peer.as_mut(), &mut self.store, &self.state, &remote_heads)?;
+                }
+                let Source::Peer(peer) = &mut self.source else {
+                    unreachable!()
+                };
                 let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
                 let url = peer.url().to_string();
                 let stream = peer.getbundle(&missing, &common, caps)?;
@@ -307,6 +332,75 @@ impl Session {
                 })
                 .wrap_err_with(|| format!("while fetching from {url}"))
             }
+        }
+    }
+
+    /// Imports the clone bundle `cinnabar.clonebundle` names, or else the
+    /// first usable one of the server's manifest (an empty setting
+    /// disables them). Returns whether one was imported. A bundle that
+    /// cannot be downloaded is skipped with a warning unless `required`;
+    /// one that fails half-way is an error.
+    pub fn import_clonebundle(&mut self, required: bool) -> miette::Result<bool> {
+        let configured = self.config("clonebundle");
+        let Source::Peer(peer) = &mut self.source else {
+            return Err(miette!("clone bundles come from Mercurial servers"));
+        };
+        let server = peer.url().to_string();
+        let url = match configured {
+            Some(url) => Some(url).filter(|u| !u.is_empty()),
+            None if peer.capability("clonebundles").is_some() => {
+                let manifest = peer.clonebundles()?;
+                crate::wire::select_clonebundle(&manifest)
+            }
+            None => None,
+        };
+        let Some(url) = url else {
+            if required {
+                return Err(miette!("{server} offers no usable clone bundle"));
+            }
+            return Ok(false);
+        };
+        let shown = crate::wire::http::strip_credentials(&url);
+        if log_enabled("clonebundle") {
+            eprintln!("DEBUG clonebundle: fetching {shown}");
+        }
+        let stream = match crate::wire::http::get_stream(&url, &http_config(&self.store)) {
+            Ok(stream) => stream,
+            Err(e) if !required => {
+                eprintln!("warning: cannot use the clone bundle: {e}");
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Session {
+            store,
+            state,
+            importers,
+            progress,
+            closed,
+            ..
+        } = self;
+        import_stream(
+            Box::new(stream),
+            store,
+            state,
+            importers,
+            *progress,
+            &mut |c| {
+                if c.closes {
+                    closed.insert(c.node);
+                }
+            },
+        )
+        .wrap_err_with(|| format!("while importing the clone bundle {shown}"))?;
+        Ok(true)
+    }
+
+    /// Imports a bundle source whole (`git cinnabar unbundle`).
+    pub fn import_bundle(&mut self) -> miette::Result<()> {
+        match self.source {
+            Source::Peer(_) => Err(miette!("not a bundle: a Mercurial server")),
+            _ => self.import_bundle_file(),
         }
     }
 

@@ -445,6 +445,42 @@ impl HttpPeer {
     }
 }
 
+/// Downloads `url` (a clone bundle) as a stream.
+pub fn get_stream(url: &str, config: &HttpConfig) -> Result<Box<dyn Read + Send>, WireError> {
+    let display = strip_credentials(url);
+    let bad = |detail: String| WireError::Protocol {
+        command: "GET".into(),
+        url: display.clone(),
+        detail,
+    };
+    let client = build_client(config).map_err(|e| bad(format!("cannot set up HTTP: {e}")))?;
+    let mut redirects = 0;
+    let mut target = Url::parse(url).map_err(|e| bad(format!("invalid URL: {e}")))?;
+    loop {
+        let response = client
+            .get(target.clone())
+            .send()
+            .map_err(|e| bad(e.to_string()))?;
+        let status = response.status();
+        if status.is_redirection() && config.follow_redirects != FollowRedirects::No {
+            let next = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| response.url().join(l).ok());
+            if let Some(next) = next.filter(|_| redirects < 10) {
+                redirects += 1;
+                target = next;
+                continue;
+            }
+        }
+        if !status.is_success() {
+            return Err(bad(format!("HTTP error {status}")));
+        }
+        return Ok(Box::new(response));
+    }
+}
+
 fn run_credential(action: &str, input: &str) -> std::io::Result<String> {
     let mut child = Command::new("git")
         .args(["credential", action])
@@ -569,6 +605,10 @@ impl HgPeer for HttpPeer {
     fn branchmap(&mut self) -> Result<Vec<BranchHeads>, WireError> {
         let data = self.simple("branchmap", &[])?;
         parse_branchmap(&data).map_err(|e| self.protocol("branchmap", e))
+    }
+
+    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
+        self.simple("clonebundles", &[])
     }
 
     fn heads(&mut self) -> Result<Vec<HgNode>, WireError> {

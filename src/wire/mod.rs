@@ -70,6 +70,9 @@ pub trait HgPeer {
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError>;
 
+    /// `clonebundles`: the clone bundles manifest.
+    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError>;
+
     /// How many nodes one `known` request may carry (spec 9.5).
     fn sample_size(&self) -> usize {
         10000
@@ -120,6 +123,36 @@ pub fn parse_listkeys(data: &[u8]) -> Keys {
         .collect()
 }
 
+/// Picks the first usable clone bundle of a manifest (spec 9.6): an
+/// http(s) URL with a `BUNDLESPEC` we can read, not a stream bundle.
+pub fn select_clonebundle(manifest: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(manifest);
+    text.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let url = fields.next()?;
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            return None;
+        }
+        let spec = fields.find_map(|attr| {
+            let (k, v) = attr.split_once('=')?;
+            (url::percent_decode(k) == "BUNDLESPEC").then(|| url::percent_decode(v))
+        })?;
+        let mut parts = spec.split(';');
+        let kind = parts.next()?;
+        if parts.any(|p| p.split('=').next() == Some("stream")) {
+            return None;
+        }
+        let (compression, version) = match kind.split_once('-') {
+            Some((c, v)) => (c, v),
+            None if kind.starts_with('v') => ("none", kind),
+            None => (kind, "v2"),
+        };
+        let supported = matches!(compression, "gzip" | "bzip2" | "none" | "zstd")
+            && matches!(version, "v1" | "v2");
+        supported.then(|| url.to_string())
+    })
+}
+
 /// The bundle2 capabilities we ask `getbundle` for.
 pub const BUNDLECAPS: &str = "HG20,bundle2=HG20%0Achangegroup%3D01%2C02";
 
@@ -136,6 +169,19 @@ mod tests {
         assert_eq!(b[0].heads.len(), 2);
         assert_eq!(b[1].name, b"foo%20bar");
         assert!(parse_branchmap(b"default zz\n").is_err());
+        let manifest = b"ssh://h/b BUNDLESPEC=gzip-v2\n\
+            https://h/s BUNDLESPEC=none-v2%3Bstream%3Dv2\n\
+            https://h/p BUNDLESPEC=none-packed1\n\
+            https://h/n REQUIRESNI=true\n\
+            https://h/ok BUNDLESPEC=zstd-v2 REQUIRESNI=true\n";
+        assert_eq!(
+            select_clonebundle(manifest).as_deref(),
+            Some("https://h/ok")
+        );
+        assert_eq!(
+            select_clonebundle(b"http://h/x BUNDLESPEC=gzip\n").as_deref(),
+            Some("http://h/x")
+        );
         assert_eq!(
             parse_listkeys(b"@\tabc\nx\ty\n"),
             vec![

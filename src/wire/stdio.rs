@@ -224,6 +224,10 @@ impl HgPeer for StdioPeer {
         parse_branchmap(&data).map_err(|e| self.protocol("branchmap", e))
     }
 
+    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
+        self.simple("clonebundles", &[])
+    }
+
     fn heads(&mut self) -> Result<Vec<HgNode>, WireError> {
         let data = self.simple("heads", &[])?;
         parse_nodes(&data).map_err(|e| self.protocol("heads", e))
