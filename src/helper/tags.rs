@@ -84,7 +84,7 @@ pub fn merge_tags(all: &mut Tags, incoming: Tags) {
 
 /// The commits of `heads` that are not ancestors of another
 /// (`git merge-base --independent`), in the order given.
-fn independent(repo: &Repo, heads: &[ObjectId]) -> miette::Result<Vec<ObjectId>> {
+pub fn independent(repo: &Repo, heads: &[ObjectId]) -> miette::Result<Vec<ObjectId>> {
     if heads.len() <= 1 {
         return Ok(heads.to_vec());
     }
@@ -93,7 +93,7 @@ fn independent(repo: &Repo, heads: &[ObjectId]) -> miette::Result<Vec<ObjectId>>
         .arg(repo.git_dir())
         .args(["merge-base", "--independent"])
         .args(heads.iter().map(ToString::to_string))
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::null());
     let out = cmd
         .output()
         .into_diagnostic()

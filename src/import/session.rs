@@ -612,6 +612,19 @@ fn find_common(
             }
         }
     }
+    // Only the heads of the common set matter to the server; keep the
+    // request small (arguments may travel in size-limited headers).
+    if common.len() > 1 {
+        let commits: Vec<ObjectId> = common.iter().filter_map(|n| state.hg2git(n)).collect();
+        // Commits of this run may not be readable by git yet: then the
+        // whole set goes.
+        if commits.len() == common.len() {
+            if let Ok(heads) = crate::helper::tags::independent(store.repo(), &commits) {
+                let keep: HashSet<ObjectId> = heads.into_iter().collect();
+                common.retain(|n| state.hg2git(n).is_some_and(|c| keep.contains(&c)));
+            }
+        }
+    }
     if log_enabled("find-common") {
         eprintln!(
             "DEBUG find-common: {round_trips} round trip(s), {} common changeset(s)",
