@@ -234,3 +234,99 @@ fn redirects() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("followRedirects"), "{stderr}");
 }
+
+/// HTTPS with a certificate from a private CA: trusted through
+/// `GIT_SSL_CAINFO` / `http.sslCAInfo` only.
+#[test]
+fn https_with_private_ca() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let openssl = |args: &[&str]| {
+        let mut cmd = command("openssl", dir);
+        cmd.args(args);
+        run(cmd);
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut args = vec!["req", "-x509", "-days", "2", "-subj", "/CN=test CA"];
+    args.extend(ec);
+    args.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]);
+    openssl(&args);
+    let mut args = vec![
+        "req",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+    ];
+    args.extend(ec);
+    openssl(&args);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "srv.pem",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let mut pem = std::fs::read(dir.join("srv.key")).unwrap();
+    pem.extend(std::fs::read(dir.join("srv.pem")).unwrap());
+    std::fs::write(dir.join("server.pem"), pem).unwrap();
+
+    let repo = corpus_repo(dir, "ripgrep", Some(10));
+    let cert = dir.join("server.pem");
+    let server = Server::hg(&repo, &[&format!("web.certificate={}", cert.display())]);
+    let url = format!("hg::https://127.0.0.1:{}/", server.port);
+    let ca = dir.join("ca.pem");
+    let clone = |name: &str, config: Option<&str>| {
+        let mut cmd = command("git", dir);
+        if let Some(c) = config {
+            cmd.args(["-c", c]);
+        }
+        cmd.args(["clone", "-q", "--mirror", &url])
+            .arg(dir.join(name))
+            .env_remove("GIT_SSL_CAINFO");
+        output(cmd)
+    };
+    let out = clone("untrusted.git", None);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("127.0.0.1"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+    let out = clone(
+        "trusted.git",
+        Some(&format!("http.sslCAInfo={}", ca.display())),
+    );
+    check(&out);
+    assert_eq!(notes_map(&dir.join("trusted.git")).len(), hg_count(&repo));
+}

@@ -664,7 +664,10 @@ fn http_config(store: &Store) -> HttpConfig {
     let repo = store.repo();
     HttpConfig {
         proxy: repo.config_string("http.proxy"),
-        ca_info: repo.config_string("http.sslCAInfo").map(PathBuf::from),
+        ca_info: std::env::var_os("GIT_SSL_CAINFO")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| repo.config_string("http.sslCAInfo").map(PathBuf::from)),
         no_verify: matches!(repo.config_bool("http.sslVerify"), Ok(Some(false)))
             || std::env::var("GIT_SSL_NO_VERIFY").is_ok_and(|v| !v.is_empty()),
         follow_redirects: repo

@@ -33,7 +33,7 @@ pub enum FollowRedirects {
 pub struct HttpConfig {
     /// `http.proxy` (the environment variables apply otherwise).
     pub proxy: Option<String>,
-    /// `http.sslCAInfo`.
+    /// `GIT_SSL_CAINFO` or `http.sslCAInfo`.
     pub ca_info: Option<PathBuf>,
     /// `http.sslVerify = false`.
     pub no_verify: bool,
@@ -522,10 +522,12 @@ fn build_client(config: &HttpConfig) -> reqwest::Result<Client> {
         } else {
             format!("http://{proxy}")
         };
-        builder = builder.proxy(reqwest::Proxy::all(proxy)?);
+        builder = builder.proxy(reqwest::Proxy::all(proxy)?.no_proxy(reqwest::NoProxy::from_env()));
     }
     if let Some(path) = &config.ca_info {
+        // Like curl's CAINFO: this bundle replaces the built-in roots.
         if let Ok(pem) = std::fs::read(path) {
+            builder = builder.tls_built_in_root_certs(false);
             for cert in reqwest::Certificate::from_pem_bundle(&pem)? {
                 builder = builder.add_root_certificate(cert);
             }
