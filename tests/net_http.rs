@@ -330,3 +330,42 @@ fn https_with_private_ca() {
     check(&out);
     assert_eq!(notes_map(&dir.join("trusted.git")).len(), hg_count(&repo));
 }
+
+/// `http.proxy` sends every request through the proxy.
+#[test]
+fn through_a_proxy() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(10));
+    let server = Server::hg(&repo, &[]);
+    let log = tmp.path().join("proxy.log");
+    let proxy = Server::wsgi(tmp.path(), &log, "proxy");
+    let mut cmd = command("git", tmp.path());
+    cmd.args([
+        "-c",
+        &format!("http.proxy=127.0.0.1:{}", proxy.port),
+        "clone",
+        "-q",
+        "--mirror",
+        &format!("hg::{}", server.url()),
+    ])
+    .arg(tmp.path().join("clone.git"));
+    for var in [
+        "NO_PROXY",
+        "no_proxy",
+        "http_proxy",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    check(&output(cmd));
+    assert_eq!(
+        notes_map(&tmp.path().join("clone.git")).len(),
+        hg_count(&repo)
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    for command in ["cmd=capabilities", "cmd=branchmap", "cmd=getbundle"] {
+        assert!(log.contains(command), "{log}");
+    }
+}

@@ -87,7 +87,8 @@ pub fn python_path() -> PathBuf {
 /// A WSGI server around hgweb. Modes: `auth` (Basic auth user:s3cret),
 /// `error500` (getbundle fails), `truncate` (getbundle replies stop half
 /// way, as when the server dies), `redirect` (`/old` moved to `/`), `file` (serves the file given instead of
-/// a repository), `plain` (nothing special).
+/// a repository), `proxy` (an HTTP proxy logging the URLs to the file
+/// given), `plain` (nothing special).
 pub const WSGI: &str = r#"
 import base64, os, sys
 from wsgiref.simple_server import make_server, WSGIRequestHandler
@@ -99,7 +100,34 @@ class Quiet(WSGIRequestHandler):
     def log_message(self, *args):
         pass
 
-if mode == 'file':
+if mode == 'proxy':
+    import urllib.request, urllib.error
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    def app(environ, start_response):
+        url = environ['PATH_INFO']
+        if environ.get('QUERY_STRING'):
+            url += '?' + environ['QUERY_STRING']
+        if not url.startswith('http://'):
+            start_response('400 Bad Request', [('Content-Type', 'text/plain')])
+            return [b'not a proxy request']
+        with open(path, 'a') as log:
+            log.write(url + '\n')
+        headers = {k[5:].replace('_', '-'): v for k, v in environ.items()
+                   if k.startswith('HTTP_') and k not in ('HTTP_HOST', 'HTTP_PROXY_CONNECTION')}
+        if environ.get('CONTENT_TYPE'):
+            headers['Content-Type'] = environ['CONTENT_TYPE']
+        length = int(environ.get('CONTENT_LENGTH') or 0)
+        body = environ['wsgi.input'].read(length) if length else None
+        request = urllib.request.Request(url, data=body, headers=headers,
+                                         method=environ['REQUEST_METHOD'])
+        try:
+            response = opener.open(request)
+        except urllib.error.HTTPError as e:
+            response = e
+        start_response('%d %s' % (response.status, response.reason),
+                       [('Content-Type', response.headers.get('Content-Type', 'text/plain'))])
+        return [response.read()]
+elif mode == 'file':
     def app(environ, start_response):
         start_response('200 OK', [('Content-Type', 'application/octet-stream')])
         with open(path, 'rb') as f:
