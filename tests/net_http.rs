@@ -369,3 +369,53 @@ fn through_a_proxy() {
         assert!(log.contains(command), "{log}");
     }
 }
+
+/// The peer's commands, called directly, with arguments in the query
+/// string, in headers and in POST bodies.
+#[test]
+fn peer_commands() {
+    use cinnabar::hg::HgNode;
+    use cinnabar::wire::http::{HttpConfig, HttpPeer, HttpSource};
+    use cinnabar::wire::HgPeer;
+
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(30));
+    let tip = hg(&repo, &["log", "-r", "tip", "-T", "{node}"]);
+    let first = hg(&repo, &["log", "-r", "0", "-T", "{node}"]);
+    let unknown = HgNode([0x42; 20]);
+    for mode in ["headers", "post", "query"] {
+        let server = match mode {
+            "headers" => Server::hg(&repo, &[]),
+            "post" => Server::hg(&repo, &["experimental.httppostargs=true"]),
+            _ => Server::wsgi(tmp.path(), &repo, "noheader"),
+        };
+        let mut peer = match HttpPeer::open(&server.url(), &HttpConfig::default()).unwrap() {
+            HttpSource::Peer(p) => p,
+            HttpSource::Bundle(_) => panic!("not a bundle"),
+        };
+        assert!(peer.capability("getbundle").is_some());
+        assert_eq!(peer.capability("httpheader").is_none(), mode == "query");
+        assert_eq!(peer.lookup("tip").unwrap().to_string(), tip);
+        assert_eq!(peer.lookup("0").unwrap().to_string(), first);
+        let err = peer.lookup("no-such-thing").unwrap_err().to_string();
+        assert!(err.contains("no-such-thing"), "{err}");
+        assert_eq!(peer.heads().unwrap().len(), 1);
+        let tip_node = peer.heads().unwrap()[0];
+        assert_eq!(
+            peer.known(&[tip_node, unknown, tip_node]).unwrap(),
+            vec![true, false, true]
+        );
+        assert!(peer.listkeys("bookmarks").unwrap().is_empty());
+        let branches = peer.branchmap().unwrap();
+        assert_eq!(branches[0].name, b"default");
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(
+            &mut peer
+                .getbundle(&[tip_node], &[], Some(cinnabar::wire::BUNDLECAPS))
+                .unwrap(),
+            &mut data,
+        )
+        .unwrap();
+        assert!(data.starts_with(b"HG20"), "{mode}");
+    }
+}

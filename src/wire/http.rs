@@ -609,6 +609,11 @@ impl HgPeer for HttpPeer {
         parse_branchmap(&data).map_err(|e| self.protocol("branchmap", e))
     }
 
+    fn lookup(&mut self, key: &str) -> Result<HgNode, WireError> {
+        let data = self.simple("lookup", &[("key", key.as_bytes())])?;
+        super::parse_lookup(&data, &self.display, key)
+    }
+
     fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
         self.simple("clonebundles", &[])
     }

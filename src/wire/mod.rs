@@ -70,6 +70,10 @@ pub trait HgPeer {
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError>;
 
+    /// `lookup`: the changeset a name (revision, tag, bookmark, branch,
+    /// hex prefix) designates on the peer.
+    fn lookup(&mut self, key: &str) -> Result<HgNode, WireError>;
+
     /// `clonebundles`: the clone bundles manifest.
     fn clonebundles(&mut self) -> Result<Vec<u8>, WireError>;
 
@@ -123,6 +127,28 @@ pub fn parse_listkeys(data: &[u8]) -> Keys {
         .collect()
 }
 
+/// Parses a `lookup` reply: `1 <hex>\n` or `0 <error message>\n`.
+pub fn parse_lookup(data: &[u8], url: &str, key: &str) -> Result<HgNode, WireError> {
+    let text = String::from_utf8_lossy(data);
+    let text = text.trim_end();
+    match text.split_once(' ') {
+        Some(("1", hex)) => HgNode::from_hex(hex.as_bytes()).map_err(|e| WireError::Protocol {
+            command: "lookup".into(),
+            url: url.into(),
+            detail: e.to_string(),
+        }),
+        Some(("0", message)) => Err(WireError::Remote {
+            url: url.into(),
+            message: format!("cannot look up {key:?}: {message}"),
+        }),
+        _ => Err(WireError::Protocol {
+            command: "lookup".into(),
+            url: url.into(),
+            detail: format!("{text:?}"),
+        }),
+    }
+}
+
 /// Picks the first usable clone bundle of a manifest (spec 9.6): an
 /// http(s) URL with a `BUNDLESPEC` we can read, not a stream bundle.
 pub fn select_clonebundle(manifest: &[u8]) -> Option<String> {
@@ -169,6 +195,13 @@ mod tests {
         assert_eq!(b[0].heads.len(), 2);
         assert_eq!(b[1].name, b"foo%20bar");
         assert!(parse_branchmap(b"default zz\n").is_err());
+        assert_eq!(
+            parse_lookup(format!("1 {n}\n").as_bytes(), "u", "k")
+                .unwrap()
+                .to_string(),
+            n
+        );
+        assert!(parse_lookup(b"0 unknown revision 'x'\n", "u", "x").is_err());
         let manifest = b"ssh://h/b BUNDLESPEC=gzip-v2\n\
             https://h/s BUNDLESPEC=none-v2%3Bstream%3Dv2\n\
             https://h/p BUNDLESPEC=none-packed1\n\

@@ -88,7 +88,8 @@ pub fn python_path() -> PathBuf {
 /// `error500` (getbundle fails), `truncate` (getbundle replies stop half
 /// way, as when the server dies), `redirect` (`/old` moved to `/`), `file` (serves the file given instead of
 /// a repository), `proxy` (an HTTP proxy logging the URLs to the file
-/// given), `plain` (nothing special).
+/// given), `noheader` (no `httpheader` capability: arguments go in the
+/// query string), `plain` (nothing special).
 pub const WSGI: &str = r#"
 import base64, os, sys
 from wsgiref.simple_server import make_server, WSGIRequestHandler
@@ -150,6 +151,16 @@ else:
         if mode == 'error500' and getbundle:
             start_response('500 Internal Server Error', [('Content-Type', 'text/plain')])
             return [b'oops']
+        if mode == 'noheader' and 'cmd=capabilities' in query:
+            captured = {}
+            def keep(status, headers, exc_info=None):
+                captured['s'] = (status, [(k, v) for k, v in headers
+                                          if k.lower() != 'content-length'])
+            data = b''.join(web(environ, keep))
+            data = b' '.join(t for t in data.split(b' ')
+                             if not t.startswith(b'httpheader'))
+            start_response(*captured['s'])
+            return [data]
         result = web(environ, start_response)
         if mode == 'truncate' and getbundle:
             data = b''.join(result)
