@@ -408,6 +408,10 @@ fn peer_commands() {
         assert!(peer.listkeys("bookmarks").unwrap().is_empty());
         let branches = peer.branchmap().unwrap();
         assert_eq!(branches[0].name, b"default");
+        let (b, h, k) = peer.remote_listing().unwrap();
+        assert_eq!(b, branches);
+        assert_eq!(h, vec![tip_node]);
+        assert!(k.is_empty());
         let mut data = Vec::new();
         std::io::Read::read_to_end(
             &mut peer

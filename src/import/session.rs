@@ -237,16 +237,15 @@ impl Session {
                 }
             }
             Source::Peer(peer) => {
-                let branches = peer
-                    .branchmap()?
+                let (branches, _heads, bookmarks) = peer.remote_listing()?;
+                let branches = branches
                     .into_iter()
                     .map(|b| RemoteBranch {
                         name: String::from_utf8_lossy(&b.name).into_owned(),
                         heads: b.heads,
                     })
                     .collect();
-                let bookmarks = peer
-                    .listkeys("bookmarks")?
+                let bookmarks = bookmarks
                     .into_iter()
                     .filter_map(|(k, v)| {
                         let node = HgNode::from_hex(&v).ok()?;

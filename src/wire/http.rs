@@ -614,6 +614,10 @@ impl HgPeer for HttpPeer {
         super::parse_lookup(&data, &self.display, key)
     }
 
+    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError> {
+        self.simple("batch", &[("cmds", cmds.as_bytes())])
+    }
+
     fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
         self.simple("clonebundles", &[])
     }

@@ -77,6 +77,47 @@ pub trait HgPeer {
     /// `clonebundles`: the clone bundles manifest.
     fn clonebundles(&mut self) -> Result<Vec<u8>, WireError>;
 
+    /// `batch`: runs `cmds` (`name args;name args…`, arguments escaped
+    /// with [`batch_escape`]) and returns the raw reply.
+    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError>;
+
+    /// The branchmap, topological heads and bookmarks, consistent with
+    /// each other: in one `batch` when the peer has it, else bookmarks
+    /// first, then `branchmap` and `heads` until every head is in the
+    /// branchmap (spec 9.4).
+    fn remote_listing(&mut self) -> Result<(Vec<BranchHeads>, Vec<HgNode>, Keys), WireError> {
+        if self.capability("batch").is_some() {
+            let reply = self.batch(&format!(
+                "branchmap ;heads ;listkeys namespace={}",
+                batch_escape("bookmarks")
+            ))?;
+            let parts: Vec<Vec<u8>> = reply.split(|&b| b == b';').map(batch_unescape).collect();
+            let bad = |detail: String| WireError::Protocol {
+                command: "batch".into(),
+                url: self.url().to_string(),
+                detail,
+            };
+            if parts.len() != 3 {
+                return Err(bad(format!("{} results instead of 3", parts.len())));
+            }
+            let branches = parse_branchmap(&parts[0]).map_err(bad)?;
+            let heads = parse_nodes(&parts[1]).map_err(bad)?;
+            return Ok((branches, heads, parse_listkeys(&parts[2])));
+        }
+        let bookmarks = self.listkeys("bookmarks")?;
+        let mut attempts = 0;
+        loop {
+            let branches = self.branchmap()?;
+            let heads = self.heads()?;
+            attempts += 1;
+            let all: std::collections::HashSet<&HgNode> =
+                branches.iter().flat_map(|b| b.heads.iter()).collect();
+            if heads.iter().all(|h| all.contains(h)) || attempts >= 5 {
+                return Ok((branches, heads, bookmarks));
+            }
+        }
+    }
+
     /// How many nodes one `known` request may carry (spec 9.5).
     fn sample_size(&self) -> usize {
         10000
@@ -125,6 +166,46 @@ pub fn parse_listkeys(data: &[u8]) -> Keys {
             Some((line[..tab].to_vec(), line[tab + 1..].to_vec()))
         })
         .collect()
+}
+
+/// Escapes a `batch` argument value.
+pub fn batch_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            ':' => out.push_str(":c"),
+            ',' => out.push_str(":o"),
+            ';' => out.push_str(":s"),
+            '=' => out.push_str(":e"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Unescapes one `batch` result.
+pub fn batch_unescape(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == b':' && i + 1 < data.len() {
+            let c = match data[i + 1] {
+                b'c' => Some(b':'),
+                b'o' => Some(b','),
+                b's' => Some(b';'),
+                b'e' => Some(b'='),
+                _ => None,
+            };
+            if let Some(c) = c {
+                out.push(c);
+                i += 2;
+                continue;
+            }
+        }
+        out.push(data[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Parses a `lookup` reply: `1 <hex>\n` or `0 <error message>\n`.
@@ -195,6 +276,8 @@ mod tests {
         assert_eq!(b[0].heads.len(), 2);
         assert_eq!(b[1].name, b"foo%20bar");
         assert!(parse_branchmap(b"default zz\n").is_err());
+        assert_eq!(batch_escape("a=b;c,d:e"), "a:eb:sc:od:ce");
+        assert_eq!(batch_unescape(b"a:eb:sc:od:ce:x"), b"a=b;c,d:e:x");
         assert_eq!(
             parse_lookup(format!("1 {n}\n").as_bytes(), "u", "k")
                 .unwrap()

@@ -229,6 +229,17 @@ impl HgPeer for StdioPeer {
         super::parse_lookup(&data, &self.url, key)
     }
 
+    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError> {
+        self.send("batch", &[("cmds", cmds.as_bytes())])?;
+        self.stdin
+            .write_all(b"* 0\n")
+            .map_err(self.io("cannot send a command"))?;
+        self.stdin
+            .flush()
+            .map_err(self.io("cannot send a command"))?;
+        self.read_reply("batch")
+    }
+
     fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
         self.simple("clonebundles", &[])
     }
