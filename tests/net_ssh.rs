@@ -83,7 +83,8 @@ fn killed_server_then_incremental_fetch() {
         tmp.path(),
         "| dd bs=65536 count=200000 iflag=count_bytes 2>/dev/null",
     );
-    let url = "hg::ssh://localhost/ripgrep-hg";
+    // An absolute path: ssh://host//abs/path.
+    let url = &format!("hg::ssh://localhost/{}", repo.display());
     let dest = tmp.path().join("repo.git");
     git(
         tmp.path(),
@@ -96,7 +97,7 @@ fn killed_server_then_incremental_fetch() {
     let out = fetch(&dest, url, &dying);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
-    assert!(stderr.contains("ssh://localhost/ripgrep-hg"), "{stderr}");
+    assert!(stderr.contains(&url[4..]), "{stderr}");
     assert_eq!(metadata(&dest), before, "{stderr}");
     check(&fetch(&dest, url, &ssh));
     assert_submap(

@@ -69,10 +69,10 @@ pub fn quote_path(path: &str) -> String {
     format!("'{}'", path.replace('\'', "'\\''"))
 }
 
-/// The remote command for a repository path taken from an `ssh://` URL
-/// (already percent-decoded, with its leading `/`).
+/// The remote command for a repository path taken from an `ssh://` URL:
+/// the URL path without its leading `/`, percent-decoded (`ssh://h/p` ⇒
+/// `p`, relative to the home directory; `ssh://h//abs` ⇒ `/abs`).
 pub fn remote_command(path: &str) -> String {
-    let path = path.strip_prefix('/').unwrap_or(path);
     format!("hg -R {} serve --stdio", quote_path(path))
 }
 
@@ -91,9 +91,8 @@ pub fn ssh_command(
     if let Some(u) = user.filter(|u| looks_like_option(u)) {
         return Err(format!("strange username '{u}' blocked"));
     }
-    let repo_path = path.strip_prefix('/').unwrap_or(path);
-    if looks_like_option(repo_path) {
-        return Err(format!("strange pathname '{repo_path}' blocked"));
+    if looks_like_option(path) {
+        return Err(format!("strange pathname '{path}' blocked"));
     }
     let shell_command = std::env::var("GIT_SSH_COMMAND")
         .ok()
@@ -189,9 +188,21 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(remote_command("/repo"), "hg -R repo serve --stdio");
-        assert_eq!(remote_command("//abs/p"), "hg -R /abs/p serve --stdio");
-        assert_eq!(remote_command("/a b'c"), "hg -R 'a b'\\''c' serve --stdio");
+        assert_eq!(remote_command("repo"), "hg -R repo serve --stdio");
+        assert_eq!(remote_command("/abs/p"), "hg -R /abs/p serve --stdio");
+        assert_eq!(remote_command("a b'c"), "hg -R 'a b'\\''c' serve --stdio");
+        // From the URL: `ssh://h/p` is relative, `ssh://h//abs` absolute.
+        for (url, expected) in [("ssh://h/p", "p"), ("ssh://h//abs", "/abs")] {
+            let crate::wire::url::HgUrl::Ssh { path, .. } =
+                crate::wire::url::HgUrl::parse(url).unwrap()
+            else {
+                panic!("{url}");
+            };
+            assert_eq!(
+                remote_command(&path),
+                format!("hg -R {expected} serve --stdio")
+            );
+        }
     }
 
     #[test]
@@ -204,7 +215,7 @@ mod tests {
             return;
         }
         let config = SshConfig::default();
-        let cmd = ssh_command(Some("me"), "host", Some(2222), "/r", &config).unwrap();
+        let cmd = ssh_command(Some("me"), "host", Some(2222), "r", &config).unwrap();
         assert_eq!(
             args(&cmd),
             ["ssh", "-p", "2222", "me@host", "hg -R r serve --stdio"]
@@ -213,7 +224,7 @@ mod tests {
             ssh_command: Some("my ssh -v".into()),
             variant: Some("putty".into()),
         };
-        let cmd = ssh_command(None, "host", Some(22), "/r", &config).unwrap();
+        let cmd = ssh_command(None, "host", Some(22), "r", &config).unwrap();
         assert_eq!(
             args(&cmd),
             [
@@ -229,6 +240,6 @@ mod tests {
         );
         assert!(ssh_command(None, "-oProxyCommand=x", None, "/r", &config).is_err());
         assert!(ssh_command(Some("-x"), "h", None, "/r", &config).is_err());
-        assert!(ssh_command(None, "h", None, "/-r", &config).is_err());
+        assert!(ssh_command(None, "h", None, "-r", &config).is_err());
     }
 }
