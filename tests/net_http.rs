@@ -423,3 +423,22 @@ fn peer_commands() {
         assert!(data.starts_with(b"HG20"), "{mode}");
     }
 }
+
+/// Progress shows with `--progress` (git's `option progress true`), never
+/// with `-q`.
+#[test]
+fn progress_only_when_asked() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(20));
+    let server = Server::hg(&repo, &[]);
+    let url = format!("hg::{}", server.url());
+    for (flag, shown) in [("--progress", true), ("-q", false)] {
+        let mut cmd = command("git", tmp.path());
+        cmd.args(["clone", "--mirror", flag, &url])
+            .arg(tmp.path().join(format!("clone{flag}.git")));
+        let out = output(cmd);
+        check(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.contains("Reading"), shown, "{flag}: {stderr}");
+    }
+}

@@ -196,7 +196,11 @@ impl HttpPeer {
             detail.push_str(&s.to_string());
             source = s.source();
         }
-        self.protocol(command, detail)
+        WireError::Connection {
+            command: command.into(),
+            url: self.display.clone(),
+            detail,
+        }
     }
 
     /// The URL of a command, with `query` appended.

@@ -28,6 +28,13 @@ pub enum WireError {
         url: String,
         detail: String,
     },
+    #[error("cannot reach {url} (`{command}`): {detail}")]
+    #[diagnostic(code(cinnabar::wire::connection))]
+    Connection {
+        command: String,
+        url: String,
+        detail: String,
+    },
     #[error("{url} does not support `{capability}`")]
     #[diagnostic(code(cinnabar::wire::capability))]
     MissingCapability { url: String, capability: String },
