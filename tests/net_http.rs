@@ -84,7 +84,7 @@ fn incremental_fetch() {
     let out = output(cmd);
     check(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("find-common"), "{stderr}");
+    assert!(stderr.contains("find-common: 1 round trip"), "{stderr}");
     assert_map(&notes_map(&dest), &corpus_map("ripgrep"), "after fetch");
 }
 
@@ -365,7 +365,7 @@ fn through_a_proxy() {
         hg_count(&repo)
     );
     let log = std::fs::read_to_string(&log).unwrap();
-    for command in ["cmd=capabilities", "cmd=branchmap", "cmd=getbundle"] {
+    for command in ["cmd=capabilities", "cmd=batch", "cmd=getbundle"] {
         assert!(log.contains(command), "{log}");
     }
 }
@@ -441,4 +441,50 @@ fn progress_only_when_asked() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.contains("Reading"), shown, "{flag}: {stderr}");
     }
+}
+
+/// Fetching from a server that lacks many of our changesets and has one we
+/// lack: discovery walks our history down to what the server knows, and
+/// only the new changeset comes.
+#[test]
+fn discovery_with_local_only_changesets() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(1000));
+    hg(&repo, &["update", "-q", "tip"]);
+    std::fs::write(repo.join("new-file"), "new\n").unwrap();
+    hg(&repo, &["add", "new-file"]);
+    hg(&repo, &["commit", "-m", "new", "-u", "nobody", "-d", "0 0"]);
+    let dest = tmp.path().join("clone.git");
+    let bundle = shared_dir().join("corpus/ripgrep.hg");
+    check(&mirror(
+        tmp.path(),
+        &format!("hg::{}", bundle.display()),
+        &dest,
+        &[],
+    ));
+    let server = Server::hg(&repo, &[]);
+    let mut cmd = command("git", &dest);
+    cmd.args([
+        "fetch",
+        "-q",
+        &format!("hg::{}", server.url()),
+        "refs/heads/*:refs/remotes/b/*",
+    ])
+    .env("GIT_CINNABAR_LOG", "find-common:debug");
+    let out = output(cmd);
+    check(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let trips: usize = stderr
+        .split("find-common: ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    // 100 nodes per `known` without httppostargs.
+    assert!(trips > 1 && trips < 30, "{stderr}");
+    let map = notes_map(&dest);
+    let full = corpus_map("ripgrep");
+    assert_eq!(map.len(), full.len() + 1);
+    let set: std::collections::HashSet<&String> = map.iter().collect();
+    assert!(full.iter().all(|l| set.contains(l)));
 }

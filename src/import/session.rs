@@ -3,7 +3,7 @@
 //! commit. Nothing moves a ref until [`Session::commit`], which finishes
 //! the pack first and then updates every ref in one transaction.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -572,9 +572,10 @@ fn changeset_parents(store: &mut Store, state: &State, node: &HgNode) -> Vec<HgN
 
 /// Finds changesets we and the peer both have (spec 9.5): the remote heads
 /// we already have, and, asking `known` in samples, our branch heads or
-/// their nearest known ancestors. The walk stops at known changesets (their
-/// ancestors are common too) and goes on through the parents of unknown
-/// ones.
+/// their nearest known ancestors. The first round asks about our heads;
+/// later rounds walk our history (through the metadata) from the unknown
+/// ones, a whole sample at a time. A known changeset makes its ancestors
+/// known without asking. Only the heads of the result are returned.
 fn find_common(
     peer: &mut dyn HgPeer,
     store: &mut Store,
@@ -595,21 +596,64 @@ fn find_common(
         .collect();
     let sample = peer.sample_size().max(1);
     let mut round_trips = 0;
+    let mut parents: HashMap<HgNode, Vec<HgNode>> = HashMap::new();
+    let mut parents_of = |store: &mut Store, node: &HgNode| -> Vec<HgNode> {
+        parents
+            .entry(*node)
+            .or_insert_with(|| changeset_parents(store, state, node))
+            .clone()
+    };
+    // Changesets known to the peer, asked or implied (ancestors of a known
+    // one that we already came across).
+    let mut known_set: HashSet<HgNode> = HashSet::new();
+    let mut first = true;
     while !queue.is_empty() {
-        let batch: Vec<HgNode> = queue.drain(..queue.len().min(sample)).collect();
-        let known = peer.known(&batch)?;
-        round_trips += 1;
-        for (node, known) in batch.into_iter().zip(known) {
-            if known {
-                common.push(node);
-            } else {
-                for p in changeset_parents(store, state, &node) {
+        // The first round asks about our heads alone; later ones walk
+        // ahead through our history to fill a whole sample.
+        let mut batch = Vec::new();
+        while batch.len() < sample {
+            let Some(node) = queue.pop_front() else {
+                break;
+            };
+            if known_set.contains(&node) {
+                continue;
+            }
+            batch.push(node);
+            if !first {
+                for p in parents_of(store, &node) {
                     if seen.insert(p) {
                         queue.push_back(p);
                     }
                 }
             }
         }
+        if batch.is_empty() {
+            break;
+        }
+        let answers = peer.known(&batch)?;
+        round_trips += 1;
+        for (node, known) in batch.into_iter().zip(answers) {
+            if known {
+                if known_set.insert(node) {
+                    common.push(node);
+                    let mut stack = vec![node];
+                    while let Some(n) = stack.pop() {
+                        for p in parents_of(store, &n) {
+                            if seen.contains(&p) && known_set.insert(p) {
+                                stack.push(p);
+                            }
+                        }
+                    }
+                }
+            } else if first {
+                for p in parents_of(store, &node) {
+                    if seen.insert(p) {
+                        queue.push_back(p);
+                    }
+                }
+            }
+        }
+        first = false;
     }
     // Only the heads of the common set matter to the server; keep the
     // request small (arguments may travel in size-limited headers).
