@@ -88,8 +88,9 @@ pub fn python_path() -> PathBuf {
 /// `error500` (getbundle fails), `truncate` (getbundle replies stop half
 /// way, as when the server dies), `redirect` (`/old` moved to `/`), `file` (serves the file given instead of
 /// a repository), `proxy` (an HTTP proxy logging the URLs to the file
-/// given), `noheader` (no `httpheader` capability: arguments go in the
-/// query string), `plain` (nothing special).
+/// given), `noheader` (no `httpheader` nor `httpmediatype` capability:
+/// arguments go in the query string, replies are zlib streams), `plain`
+/// (nothing special).
 pub const WSGI: &str = r#"
 import base64, os, sys
 from wsgiref.simple_server import make_server, WSGIRequestHandler
@@ -158,7 +159,7 @@ else:
                                           if k.lower() != 'content-length'])
             data = b''.join(web(environ, keep))
             data = b' '.join(t for t in data.split(b' ')
-                             if not t.startswith(b'httpheader'))
+                             if not t.startswith((b'httpheader', b'httpmediatype')))
             start_response(*captured['s'])
             return [data]
         result = web(environ, start_response)
