@@ -465,12 +465,13 @@ fn discovery_with_local_only_changesets() {
     let server = Server::hg(&repo, &[]);
     let mut cmd = command("git", &dest);
     cmd.args([
+        "-c",
+        "cinnabar.log=find-common",
         "fetch",
         "-q",
         &format!("hg::{}", server.url()),
         "refs/heads/*:refs/remotes/b/*",
-    ])
-    .env("GIT_CINNABAR_LOG", "find-common:debug");
+    ]);
     let out = output(cmd);
     check(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);

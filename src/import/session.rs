@@ -281,6 +281,7 @@ impl Session {
                 Ok(())
             }
             Source::Peer(_) => {
+                let log = log_enabled(self.config("log").as_deref(), "find-common");
                 let remote_heads: Vec<HgNode> = self
                     .remote
                     .iter()
@@ -289,8 +290,13 @@ impl Session {
                 let Source::Peer(peer) = &mut self.source else {
                     unreachable!()
                 };
-                let mut common =
-                    find_common(peer.as_mut(), &mut self.store, &self.state, &remote_heads)?;
+                let mut common = find_common(
+                    peer.as_mut(),
+                    &mut self.store,
+                    &self.state,
+                    &remote_heads,
+                    log,
+                )?;
                 // A first clone may start from a clone bundle (spec 9.6).
                 if common.is_empty()
                     && self.state.previous.is_none()
@@ -307,8 +313,13 @@ impl Session {
                     let Source::Peer(peer) = &mut self.source else {
                         unreachable!()
                     };
-                    common =
-                        find_common(peer.as_mut(), &mut self.store, &self.state, &remote_heads)?;
+                    common = find_common(
+                        peer.as_mut(),
+                        &mut self.store,
+                        &self.state,
+                        &remote_heads,
+                        log,
+                    )?;
                 }
                 let Source::Peer(peer) = &mut self.source else {
                     unreachable!()
@@ -360,7 +371,7 @@ impl Session {
             return Ok(false);
         };
         let shown = crate::wire::http::strip_credentials(&url);
-        if log_enabled("clonebundle") {
+        if log_enabled(self.config("log").as_deref(), "clonebundle") {
             eprintln!("DEBUG clonebundle: fetching {shown}");
         }
         let stream = match crate::wire::http::get_stream(&url, &http_config(&self.store)) {
@@ -524,10 +535,11 @@ impl Session {
     }
 }
 
-/// Whether debug logging is on for `target` (`GIT_CINNABAR_LOG`, a comma
-/// list of `target[:level]`, `*` for every target).
-pub fn log_enabled(target: &str) -> bool {
-    std::env::var("GIT_CINNABAR_LOG").is_ok_and(|v| {
+/// Whether debug logging is on for `target` according to the `log`
+/// setting (`GIT_CINNABAR_LOG` or `cinnabar.log`): a comma list of
+/// `target[:level][>path]`, `*` for every target.
+pub fn log_enabled(setting: Option<&str>, target: &str) -> bool {
+    setting.is_some_and(|v| {
         v.split(',').any(|item| {
             let item = item.split('>').next().unwrap_or_default();
             let (t, level) = item.split_once(':').unwrap_or((item, "debug"));
@@ -581,6 +593,7 @@ fn find_common(
     store: &mut Store,
     state: &State,
     remote_heads: &[HgNode],
+    log: bool,
 ) -> miette::Result<Vec<HgNode>> {
     let mut common: Vec<HgNode> = remote_heads
         .iter()
@@ -668,7 +681,7 @@ fn find_common(
             }
         }
     }
-    if log_enabled("find-common") {
+    if log {
         eprintln!(
             "DEBUG find-common: {round_trips} round trip(s), {} common changeset(s)",
             common.len()
