@@ -395,6 +395,7 @@ fn peer_commands() {
         };
         assert!(peer.capability("getbundle").is_some());
         assert_eq!(peer.capability("httpheader").is_none(), mode == "query");
+        assert_eq!(peer.capability("batch").is_none(), mode == "query");
         assert_eq!(peer.lookup("tip").unwrap().to_string(), tip);
         assert_eq!(peer.lookup("0").unwrap().to_string(), first);
         let err = peer.lookup("no-such-thing").unwrap_err().to_string();

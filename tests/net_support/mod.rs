@@ -88,8 +88,9 @@ pub fn python_path() -> PathBuf {
 /// `error500` (getbundle fails), `truncate` (getbundle replies stop half
 /// way, as when the server dies), `redirect` (`/old` moved to `/`), `file` (serves the file given instead of
 /// a repository), `proxy` (an HTTP proxy logging the URLs to the file
-/// given), `noheader` (no `httpheader` nor `httpmediatype` capability:
-/// arguments go in the query string, replies are zlib streams), `plain`
+/// given), `noheader` (no `httpheader`, `httpmediatype` nor `batch`
+/// capability: arguments go in the query string, replies are zlib streams,
+/// one command per request), `plain`
 /// (nothing special).
 pub const WSGI: &str = r#"
 import base64, os, sys
@@ -159,7 +160,8 @@ else:
                                           if k.lower() != 'content-length'])
             data = b''.join(web(environ, keep))
             data = b' '.join(t for t in data.split(b' ')
-                             if not t.startswith((b'httpheader', b'httpmediatype')))
+                             if not t.startswith((b'httpheader', b'httpmediatype'))
+                             and t != b'batch')
             start_response(*captured['s'])
             return [data]
         result = web(environ, start_response)
