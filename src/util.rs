@@ -21,6 +21,16 @@ impl Progress {
         }
     }
 
+    /// Progress that shows exactly when `enabled` (the remote helper, told
+    /// by git with `option progress`).
+    pub fn exact(enabled: bool) -> Progress {
+        Progress {
+            enabled,
+            last: None,
+            current: None,
+        }
+    }
+
     /// Reports that `n` items of `what` are done.
     pub fn update(&mut self, what: &str, n: u64) {
         if !self.enabled {

@@ -28,7 +28,7 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args) -> super::Outcome {
     if args.tags {
-        return super::not_implemented("fetch --tags");
+        return crate::helper::tags::fetch_tags();
     }
     if args.bundle {
         return super::not_implemented("fetch --bundle");

@@ -1,5 +1,14 @@
 //! `git cinnabar unbundle`.
 
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use miette::Context;
+
+use crate::import::session::Session;
+use crate::store::Repo;
+use crate::wire::url::HgUrl;
+
 /// Import a Mercurial bundle.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -10,7 +19,18 @@ pub struct Args {
     pub url: String,
 }
 
-/// Runs the subcommand.
-pub fn run(_args: Args) -> super::Outcome {
-    super::not_implemented("unbundle")
+/// Runs the subcommand: imports the bundle into the metadata (no branch
+/// refs change).
+pub fn run(args: Args) -> super::Outcome {
+    let raw = args.url.strip_prefix("hg::").unwrap_or(&args.url);
+    let url = HgUrl::parse(raw).wrap_err_with(|| format!("invalid URL {raw:?}"))?;
+    let repo = Repo::open()?;
+    let mut session = Session::with_repo(repo, &url, None, std::io::stderr().is_terminal())?;
+    if args.clonebundle {
+        session.import_clonebundle(true)?;
+    } else {
+        session.import_bundle()?;
+    }
+    session.commit(&[])?;
+    Ok(ExitCode::SUCCESS)
 }

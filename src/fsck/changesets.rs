@@ -11,7 +11,7 @@ use crate::convert::changeset::ChangesetNote;
 use crate::hg::changeset::Changeset;
 use crate::hg::HgNode;
 use crate::import::changesets::rebuild_changeset;
-use crate::import::git_tree::GitTreeConverter;
+use crate::import::git_tree::MetaTreeConverter;
 use crate::import::state::oid;
 use crate::store::commit::parse_commit;
 use crate::store::Store;
@@ -32,7 +32,7 @@ pub fn check(
     manifests: &Sender<ObjectId>,
 ) -> miette::Result<Outcome> {
     let mut out = Outcome::default();
-    let mut trees = GitTreeConverter::default();
+    let mut trees = MetaTreeConverter::default();
     let mut entries: Vec<([u8; 20], [u8; 20])> = ctx
         .state
         .git2hg
@@ -89,7 +89,7 @@ pub fn check(
 fn check_one(
     store: &mut Store,
     ctx: &Context<'_>,
-    trees: &mut GitTreeConverter,
+    trees: &mut MetaTreeConverter,
     commit: ObjectId,
     note_blob: ObjectId,
     manifests: &Sender<ObjectId>,

@@ -13,13 +13,15 @@ use crate::import::session::Session;
 use crate::wire::url::HgUrl;
 
 pub mod refs;
+pub mod tags;
 
 use refs::{list_refs, valid_ref_name, Branch, RefList, RefStyle};
 
 /// Options git set with `option`.
 #[derive(Debug, Default)]
 struct Options {
-    progress: bool,
+    /// `option progress`; unset, progress shows when stderr is a terminal.
+    progress: Option<bool>,
     dry_run: bool,
 }
 
@@ -52,14 +54,22 @@ pub fn run(remote: &str, url: Option<&str>) -> Outcome {
             "" => break,
             "capabilities" => {
                 writeln!(out, "option\nimport").into_diagnostic()?;
-                writeln!(out, "refspec refs/heads/*:refs/cinnabar/refs/heads/*")
-                    .into_diagnostic()?;
-                writeln!(out, "refspec hg/*:refs/cinnabar/hg/*").into_diagnostic()?;
+                if helper.url != HgUrl::Tags {
+                    writeln!(out, "refspec refs/heads/*:refs/cinnabar/refs/heads/*")
+                        .into_diagnostic()?;
+                    writeln!(out, "refspec hg/*:refs/cinnabar/hg/*").into_diagnostic()?;
+                }
                 writeln!(out, "refspec HEAD:refs/cinnabar/HEAD\n").into_diagnostic()?;
             }
             "option" => {
                 let reply = helper.option(arg);
                 writeln!(out, "{reply}").into_diagnostic()?;
+            }
+            "list" if helper.url == HgUrl::Tags => {
+                // Tags point to imported commits: git takes the listed
+                // values, `import` has nothing to do.
+                let listing = tags::list(crate::store::Repo::open()?)?;
+                out.write_all(listing.as_bytes()).into_diagnostic()?;
             }
             "list" => {
                 let listing = helper.list()?;
@@ -78,11 +88,18 @@ pub fn run(remote: &str, url: Option<&str>) -> Outcome {
                         None => break,
                     }
                 }
+                if helper.url == HgUrl::Tags {
+                    writeln!(out, "done").into_diagnostic()?;
+                    out.flush().into_diagnostic()?;
+                    continue;
+                }
                 if let Err(e) = helper.import(&wanted) {
-                    // An unknown command makes git report the failure.
+                    // Report first: git may be gone once it reads the
+                    // unknown command that makes it fail.
+                    eprintln!("{e:?}");
                     let _ = writeln!(out, "error");
                     let _ = out.flush();
-                    return Err(e);
+                    return Ok(ExitCode::FAILURE);
                 }
                 writeln!(out, "done").into_diagnostic()?;
             }
@@ -110,7 +127,7 @@ impl Helper {
         let (name, value) = arg.split_once(' ').unwrap_or((arg, ""));
         match name {
             "progress" => {
-                self.options.progress = value == "true";
+                self.options.progress = Some(value == "true");
                 "ok"
             }
             "dry-run" => {
@@ -125,7 +142,11 @@ impl Helper {
         if self.session.is_none() {
             let remote = (!self.remote.starts_with("hg::") && !self.remote.starts_with("hg://"))
                 .then(|| self.remote.clone());
-            let session = Session::open(&self.url, remote.as_deref(), self.options.progress)?;
+            let progress = self
+                .options
+                .progress
+                .unwrap_or_else(|| std::io::IsTerminal::is_terminal(&std::io::stderr()));
+            let session = Session::open(&self.url, remote.as_deref(), progress)?;
             self.session = Some(session);
         }
         self.session

@@ -1,25 +1,105 @@
 //! A manifest's tree into the git tree of its changesets (spec 3.2, 4.5):
 //! hg file nodes replaced by their blobs, flags turned into file modes.
-//! Works on the in-memory manifest tree, so only the directories a
-//! manifest changed are converted and written. Paths git would refuse stop
-//! the import.
+//! The import works on the in-memory manifest tree ([`git_tree`]), so only
+//! the directories a manifest changed are converted; checks work from the
+//! stored metadata trees ([`MetaTreeConverter`]). Paths git would refuse
+//! stop both.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use gix::object::Kind;
 use gix_hash::ObjectId;
-use miette::miette;
+use miette::{miette, Context};
 
 use super::manifest_tree::{Dir, Entry, Node};
-use super::state::State;
+use super::state::{oid_bytes, State};
 use crate::hg::manifest::Flag;
 use crate::hg::HgNode;
-use crate::store::tree::{encode_tree, Mode, TreeEntry};
+use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
 
 /// Whether git refuses a path component.
 pub fn refused_component(name: &[u8]) -> bool {
     name == b"." || name == b".." || name.eq_ignore_ascii_case(b".git") || name.contains(&0)
+}
+
+fn full_path(path: &[u8], name: &[u8]) -> String {
+    String::from_utf8_lossy(&[path, name].concat()).into_owned()
+}
+
+/// Refuses a name git would not accept in a tree.
+fn check_name(name: &[u8], path: &[u8], changeset: HgNode) -> miette::Result<()> {
+    if refused_component(name) {
+        return Err(miette!(
+            "changeset {changeset}: refusing path {:?}: git does not allow `{}` in a path",
+            full_path(path, name),
+            String::from_utf8_lossy(name)
+        ));
+    }
+    Ok(())
+}
+
+/// The git mode and blob of a file.
+fn file_entry(
+    store: &mut Store,
+    state: &State,
+    node: HgNode,
+    flag: Flag,
+    path: &[u8],
+    name: &[u8],
+    changeset: HgNode,
+) -> miette::Result<(Mode, ObjectId)> {
+    let blob = if node == HgNode::EMPTY_FILE {
+        // Trees built here may be the first to need it.
+        store.write(Kind::Blob, b"")?
+    } else {
+        state.hg2git(&node).ok_or_else(|| {
+            miette!(
+                "changeset {changeset}: file {:?} revision {node} is unknown",
+                full_path(path, name)
+            )
+        })?
+    };
+    let mode = match flag {
+        Flag::Regular => Mode::FILE,
+        Flag::Exec => Mode::EXECUTABLE,
+        Flag::Link => Mode::SYMLINK,
+    };
+    Ok((mode, blob))
+}
+
+/// Adds the entries of an empty-named directory (from `//` in paths);
+/// entries of the single-slash path win.
+fn merge_double_slash(entries: &mut Vec<TreeEntry>, merged: Vec<TreeEntry>) {
+    for m in merged {
+        if !entries.iter().any(|e| e.name == m.name) {
+            entries.push(m);
+        }
+    }
+}
+
+/// Encodes and writes a tree, refusing a name used twice (a file and a
+/// directory).
+fn write_tree(
+    store: &mut Store,
+    mut entries: Vec<TreeEntry>,
+    path: &[u8],
+    changeset: HgNode,
+) -> miette::Result<ObjectId> {
+    let mut names: Vec<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(miette!(
+            "changeset {changeset}: path {:?} is both a file and a directory, which git refuses",
+            full_path(path, w[0])
+        ));
+    }
+    Ok(store.write(Kind::Tree, &encode_tree(&mut entries))?)
+}
+
+fn absolute_path(changeset: HgNode) -> miette::Report {
+    miette!("changeset {changeset}: refusing an absolute path (starting with `/`)")
 }
 
 /// The git tree of a manifest directory. `changeset` names the changeset
@@ -43,22 +123,12 @@ fn convert_dir(
     if let Some(t) = dir.git_written() {
         return Ok(t);
     }
-    let mut entries = git_entries(store, state, dir, path, changeset)?;
-    let mut names: Vec<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
-    names.sort_unstable();
-    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(miette!(
-            "changeset {changeset}: path {:?} is both a file and a directory, which git refuses",
-            String::from_utf8_lossy(&[path.as_slice(), w[0]].concat())
-        ));
-    }
-    let id = store.write(Kind::Tree, &encode_tree(&mut entries))?;
+    let entries = git_entries(store, state, dir, path, changeset)?;
+    let id = write_tree(store, entries, path, changeset)?;
     dir.set_git_written(id);
     Ok(id)
 }
 
-/// The git entries of a directory; an empty-named subdirectory (from `//`
-/// in paths) is merged in, entries of the single-slash path winning.
 fn git_entries(
     store: &mut Store,
     state: &State,
@@ -69,20 +139,11 @@ fn git_entries(
     let mut entries = Vec::with_capacity(dir.entries().len());
     let mut merged = Vec::new();
     for Entry { name, node } in dir.entries_mut() {
-        let full = |path: &[u8]| String::from_utf8_lossy(&[path, &name[..]].concat()).into_owned();
-        if refused_component(name) {
-            return Err(miette!(
-                "changeset {changeset}: refusing path {:?}: git does not allow `{}` in a path",
-                full(path),
-                String::from_utf8_lossy(name)
-            ));
-        }
+        check_name(name, path, changeset)?;
         let (mode, oid) = match node {
             Node::Dir(sub) if name.is_empty() => {
                 if path.is_empty() {
-                    return Err(miette!(
-                        "changeset {changeset}: refusing an absolute path (starting with `/`)"
-                    ));
+                    return Err(absolute_path(changeset));
                 }
                 merged = git_entries(store, state, Arc::make_mut(sub), path, changeset)?;
                 continue;
@@ -102,23 +163,7 @@ fn git_entries(
                 (Mode::DIR, id)
             }
             Node::File { node, flag } => {
-                let blob = if *node == HgNode::EMPTY_FILE {
-                    // Trees built here may be the first to need it.
-                    store.write(Kind::Blob, b"")?
-                } else {
-                    state.hg2git(node).ok_or_else(|| {
-                        miette!(
-                            "changeset {changeset}: file {:?} revision {node} is unknown",
-                            full(path)
-                        )
-                    })?
-                };
-                let mode = match flag {
-                    Flag::Regular => Mode::FILE,
-                    Flag::Exec => Mode::EXECUTABLE,
-                    Flag::Link => Mode::SYMLINK,
-                };
-                (mode, blob)
+                file_entry(store, state, *node, *flag, path, name, changeset)?
             }
         };
         entries.push(TreeEntry {
@@ -127,10 +172,110 @@ fn git_entries(
             oid,
         });
     }
-    for m in merged {
-        if !entries.iter().any(|e| e.name == m.name) {
-            entries.push(m);
-        }
-    }
+    merge_double_slash(&mut entries, merged);
     Ok(entries)
+}
+
+/// Bound on cached conversions before the cache is emptied.
+const CACHE_LIMIT: usize = 1 << 18;
+
+/// Converts stored metadata trees, remembering each directory's
+/// conversion (for checks of existing metadata).
+#[derive(Default)]
+pub struct MetaTreeConverter {
+    cache: HashMap<ObjectId, ObjectId, ahash::RandomState>,
+}
+
+impl MetaTreeConverter {
+    /// The git tree for a metadata tree. `changeset` names the changeset in
+    /// errors.
+    pub fn convert(
+        &mut self,
+        store: &mut Store,
+        state: &State,
+        meta_tree: ObjectId,
+        changeset: HgNode,
+    ) -> miette::Result<ObjectId> {
+        self.convert_dir(store, state, meta_tree, &mut Vec::new(), changeset)
+    }
+
+    fn convert_dir(
+        &mut self,
+        store: &mut Store,
+        state: &State,
+        meta_tree: ObjectId,
+        path: &mut Vec<u8>,
+        changeset: HgNode,
+    ) -> miette::Result<ObjectId> {
+        if let Some(t) = self.cache.get(&meta_tree) {
+            return Ok(*t);
+        }
+        let entries = self.entries(store, state, meta_tree, path, changeset)?;
+        let id = write_tree(store, entries, path, changeset)?;
+        if self.cache.len() >= CACHE_LIMIT {
+            self.cache.clear();
+        }
+        self.cache.insert(meta_tree, id);
+        Ok(id)
+    }
+
+    fn entries(
+        &mut self,
+        store: &mut Store,
+        state: &State,
+        meta_tree: ObjectId,
+        path: &mut Vec<u8>,
+        changeset: HgNode,
+    ) -> miette::Result<Vec<TreeEntry>> {
+        let mut buf = Vec::new();
+        store
+            .read(&meta_tree, &mut buf)
+            .wrap_err_with(|| format!("cannot read manifest tree {meta_tree}"))?;
+        let mut entries = Vec::new();
+        let mut merged = Vec::new();
+        for entry in parse_tree(&buf) {
+            let entry = entry.map_err(|e| miette!("manifest tree {meta_tree}: {e}"))?;
+            let name = entry
+                .name
+                .strip_prefix(b"_")
+                .ok_or_else(|| miette!("manifest tree {meta_tree}: entry without `_` prefix"))?
+                .to_vec();
+            check_name(&name, path, changeset)?;
+            let flag = match entry.mode {
+                Mode::DIR if name.is_empty() => {
+                    if path.is_empty() {
+                        return Err(absolute_path(changeset));
+                    }
+                    merged = self.entries(store, state, entry.oid, path, changeset)?;
+                    continue;
+                }
+                Mode::DIR => {
+                    let base = path.len();
+                    path.extend_from_slice(&name);
+                    path.push(b'/');
+                    let id = self.convert_dir(store, state, entry.oid, path, changeset);
+                    path.truncate(base);
+                    entries.push(TreeEntry {
+                        mode: Mode::DIR,
+                        name,
+                        oid: id?,
+                    });
+                    continue;
+                }
+                Mode::CINNABAR_FILE => Flag::Regular,
+                Mode::CINNABAR_EXECUTABLE => Flag::Exec,
+                Mode::GITLINK => Flag::Link,
+                other => {
+                    return Err(miette!(
+                        "manifest tree {meta_tree}: unexpected mode {other:?}"
+                    ))
+                }
+            };
+            let node = HgNode(oid_bytes(&entry.oid));
+            let (mode, oid) = file_entry(store, state, node, flag, path, &name, changeset)?;
+            entries.push(TreeEntry { mode, name, oid });
+        }
+        merge_double_slash(&mut entries, merged);
+        Ok(entries)
+    }
 }

@@ -3,7 +3,7 @@
 //! commit. Nothing moves a ref until [`Session::commit`], which finishes
 //! the pack first and then updates every ref in one transaction.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -20,7 +20,9 @@ use crate::convert::changeset::ChangesetNote;
 use crate::hg::bundle::BundleReader;
 use crate::hg::HgNode;
 use crate::store::refs::{Expected, RefUpdate};
-use crate::store::{Repo, Store, WriteMode};
+use crate::store::{ConfigOverrides, Repo, Store, StoreError, WriteMode};
+use crate::wire::http::{FollowRedirects, HttpConfig, HttpPeer, HttpSource};
+use crate::wire::ssh::{self, SshConfig};
 use crate::wire::stdio::StdioPeer;
 use crate::wire::url::HgUrl;
 use crate::wire::{HgPeer, BUNDLECAPS};
@@ -42,6 +44,11 @@ pub struct RemoteState {
 enum Source {
     /// A bundle file, imported whole when first listed.
     Bundle { path: PathBuf, imported: bool },
+    /// A bundle served over HTTP, imported whole when first listed.
+    Stream {
+        url: String,
+        body: Option<Box<dyn Read + Send>>,
+    },
     /// A Mercurial peer.
     Peer(Box<dyn HgPeer>),
 }
@@ -59,13 +66,41 @@ pub struct Session {
     bundle_heads: Vec<(HgNode, Vec<u8>)>,
     /// Changesets of this run that close their branch.
     closed: HashSet<HgNode>,
+    /// The scratch repository used outside of any git repository.
+    scratch: Option<tempfile::TempDir>,
 }
 
 impl Session {
     /// Opens the repository git runs us in, its metadata, and the source.
+    ///
+    /// Outside of any git repository (`git ls-remote hg::…` run anywhere),
+    /// a scratch repository stands in, removed at the end.
     pub fn open(url: &HgUrl, remote_name: Option<&str>, progress: bool) -> miette::Result<Session> {
-        let repo = Repo::open()?;
-        Session::with_repo(repo, url, remote_name, progress)
+        match Repo::open() {
+            Ok(repo) => Session::with_repo(repo, url, remote_name, progress),
+            Err(StoreError::OpenRepo { .. }) if std::env::var_os("GIT_DIR").is_none() => {
+                let scratch = tempfile::Builder::new()
+                    .prefix("git-cinnabar")
+                    .tempdir()
+                    .into_diagnostic()
+                    .wrap_err("cannot create a scratch repository")?;
+                let status = std::process::Command::new("git")
+                    .args(["init", "-q", "--bare"])
+                    .arg(scratch.path())
+                    .env_remove("GIT_DIR")
+                    .status()
+                    .into_diagnostic()
+                    .wrap_err("cannot run git init")?;
+                if !status.success() {
+                    return Err(miette!("git init of a scratch repository failed"));
+                }
+                let repo = Repo::open_at(scratch.path(), ConfigOverrides::from_env()?)?;
+                let mut session = Session::with_repo(repo, url, remote_name, progress)?;
+                session.scratch = Some(scratch);
+                Ok(session)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Same as [`Session::open`] with an opened repository.
@@ -90,8 +125,37 @@ impl Session {
             HgUrl::Local(path) => {
                 return Err(miette!("{}: no such repository or bundle", path.display()))
             }
-            other => {
-                return Err(miette!("{} is not supported yet", other.display()));
+            HgUrl::Http(http_url) => {
+                let config = http_config(&store);
+                match HttpPeer::open(http_url, &config)? {
+                    HttpSource::Peer(peer) => Source::Peer(peer),
+                    HttpSource::Bundle(body) => Source::Stream {
+                        url: url.display(),
+                        body: Some(body),
+                    },
+                }
+            }
+            HgUrl::Ssh {
+                user,
+                host,
+                port,
+                path,
+            } => {
+                let config = SshConfig {
+                    ssh_command: store.repo().config_string("core.sshCommand"),
+                    variant: store.repo().config_string("ssh.variant"),
+                };
+                Source::Peer(Box::new(ssh::connect(
+                    &url.display(),
+                    user.as_deref(),
+                    host,
+                    *port,
+                    path,
+                    &config,
+                )?))
+            }
+            HgUrl::Tags => {
+                return Err(miette!("the tags: pseudo-remote has no repository"));
             }
         };
         Ok(Session {
@@ -108,6 +172,7 @@ impl Session {
             remote: None,
             bundle_heads: Vec::new(),
             closed: HashSet::new(),
+            scratch: None,
         })
     }
 
@@ -153,7 +218,7 @@ impl Session {
             return Ok(r.clone());
         }
         let state = match &mut self.source {
-            Source::Bundle { .. } => {
+            Source::Bundle { .. } | Source::Stream { .. } => {
                 self.import_bundle_file()?;
                 let mut branches: Vec<RemoteBranch> = Vec::new();
                 for (node, branch) in &self.bundle_heads {
@@ -172,16 +237,15 @@ impl Session {
                 }
             }
             Source::Peer(peer) => {
-                let branches = peer
-                    .branchmap()?
+                let (branches, _heads, bookmarks) = peer.remote_listing()?;
+                let branches = branches
                     .into_iter()
                     .map(|b| RemoteBranch {
                         name: String::from_utf8_lossy(&b.name).into_owned(),
                         heads: b.heads,
                     })
                     .collect();
-                let bookmarks = peer
-                    .listkeys("bookmarks")?
+                let bookmarks = bookmarks
                     .into_iter()
                     .filter_map(|(k, v)| {
                         let node = HgNode::from_hex(&v).ok()?;
@@ -203,7 +267,9 @@ impl Session {
     pub fn lookup(&mut self, name: &str) -> miette::Result<HgNode> {
         match &mut self.source {
             Source::Peer(peer) => Ok(peer.lookup(name)?),
-            Source::Bundle { .. } => Err(miette!("{name}: names cannot be looked up in a bundle")),
+            Source::Bundle { .. } | Source::Stream { .. } => {
+                Err(miette!("{name}: names cannot be looked up in a bundle"))
+            }
         }
     }
 
@@ -218,20 +284,57 @@ impl Session {
             return Ok(());
         }
         match &mut self.source {
-            Source::Bundle { .. } => {
+            Source::Bundle { .. } | Source::Stream { .. } => {
                 self.import_bundle_file()?;
                 if let Some(h) = missing.iter().find(|h| self.state.hg2git(h).is_none()) {
                     return Err(miette!("changeset {h} is not in the bundle"));
                 }
                 Ok(())
             }
-            Source::Peer(peer) => {
-                let ours: Vec<HgNode> = self.state.branch_heads.iter().map(|h| h.node).collect();
-                let mut common = Vec::new();
-                for chunk in ours.chunks(1000) {
-                    let known = peer.known(chunk)?;
-                    common.extend(chunk.iter().zip(known).filter(|(_, k)| *k).map(|(n, _)| *n));
+            Source::Peer(_) => {
+                let log = log_enabled(self.config("log").as_deref(), "find-common");
+                let remote_heads: Vec<HgNode> = self
+                    .remote
+                    .iter()
+                    .flat_map(|r| r.branches.iter().flat_map(|b| b.heads.iter().copied()))
+                    .collect();
+                let Source::Peer(peer) = &mut self.source else {
+                    unreachable!()
+                };
+                let mut common = find_common(
+                    peer.as_mut(),
+                    &mut self.store,
+                    &self.state,
+                    &remote_heads,
+                    log,
+                )?;
+                // A first clone may start from a clone bundle (spec 9.6).
+                if common.is_empty()
+                    && self.state.previous.is_none()
+                    && self.import_clonebundle(false)?
+                {
+                    let missing: Vec<HgNode> = missing
+                        .iter()
+                        .filter(|h| self.state.hg2git(h).is_none())
+                        .copied()
+                        .collect();
+                    if missing.is_empty() {
+                        return Ok(());
+                    }
+                    let Source::Peer(peer) = &mut self.source else {
+                        unreachable!()
+                    };
+                    common = find_common(
+                        peer.as_mut(),
+                        &mut self.store,
+                        &self.state,
+                        &remote_heads,
+                        log,
+                    )?;
                 }
+                let Source::Peer(peer) = &mut self.source else {
+                    unreachable!()
+                };
                 let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
                 let url = peer.url().to_string();
                 let stream = peer.getbundle(&missing, &common, caps)?;
@@ -253,17 +356,95 @@ impl Session {
         }
     }
 
-    fn import_bundle_file(&mut self) -> miette::Result<()> {
-        let Source::Bundle { path, imported } = &mut self.source else {
-            return Ok(());
+    /// Imports the clone bundle `cinnabar.clonebundle` names, or else the
+    /// first usable one of the server's manifest (an empty setting
+    /// disables them). Returns whether one was imported. A bundle that
+    /// cannot be downloaded is skipped with a warning unless `required`;
+    /// one that fails half-way is an error.
+    pub fn import_clonebundle(&mut self, required: bool) -> miette::Result<bool> {
+        let configured = self.config("clonebundle");
+        let Source::Peer(peer) = &mut self.source else {
+            return Err(miette!("clone bundles come from Mercurial servers"));
         };
-        if *imported {
-            return Ok(());
+        let server = peer.url().to_string();
+        let url = match configured {
+            Some(url) => Some(url).filter(|u| !u.is_empty()),
+            None if peer.capability("clonebundles").is_some() => {
+                let manifest = peer.clonebundles()?;
+                crate::wire::select_clonebundle(&manifest)
+            }
+            None => None,
+        };
+        let Some(url) = url else {
+            if required {
+                return Err(miette!("{server} offers no usable clone bundle"));
+            }
+            return Ok(false);
+        };
+        let shown = crate::wire::http::strip_credentials(&url);
+        if log_enabled(self.config("log").as_deref(), "clonebundle") {
+            eprintln!("DEBUG clonebundle: fetching {shown}");
         }
-        let file = std::fs::File::open(&*path)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot open {}", path.display()))?;
-        let shown = path.display().to_string();
+        let stream = match crate::wire::http::get_stream(&url, &http_config(&self.store)) {
+            Ok(stream) => stream,
+            Err(e) if !required => {
+                eprintln!("warning: cannot use the clone bundle: {e}");
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Session {
+            store,
+            state,
+            importers,
+            progress,
+            closed,
+            ..
+        } = self;
+        import_stream(
+            Box::new(stream),
+            store,
+            state,
+            importers,
+            *progress,
+            &mut |c| {
+                if c.closes {
+                    closed.insert(c.node);
+                }
+            },
+        )
+        .wrap_err_with(|| format!("while importing the clone bundle {shown}"))?;
+        Ok(true)
+    }
+
+    /// Imports a bundle source whole (`git cinnabar unbundle`).
+    pub fn import_bundle(&mut self) -> miette::Result<()> {
+        match self.source {
+            Source::Peer(_) => Err(miette!("not a bundle: a Mercurial server")),
+            _ => self.import_bundle_file(),
+        }
+    }
+
+    fn import_bundle_file(&mut self) -> miette::Result<()> {
+        let (input, shown): (Box<dyn Read + '_>, String) = match &mut self.source {
+            Source::Bundle { imported: true, .. } | Source::Stream { body: None, .. } => {
+                return Ok(())
+            }
+            Source::Bundle { path, .. } => {
+                let file = std::fs::File::open(&*path)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot open {}", path.display()))?;
+                (
+                    Box::new(std::io::BufReader::new(file)),
+                    path.display().to_string(),
+                )
+            }
+            Source::Stream { url, body } => match body.take() {
+                Some(body) => (Box::new(body), url.clone()),
+                None => return Ok(()),
+            },
+            Source::Peer(_) => return Ok(()),
+        };
         let Session {
             store,
             state,
@@ -273,21 +454,14 @@ impl Session {
             bundle_heads,
             ..
         } = self;
-        import_stream(
-            Box::new(std::io::BufReader::new(file)),
-            store,
-            state,
-            importers,
-            *progress,
-            &mut |c| {
-                if c.closes {
-                    closed.insert(c.node);
-                }
-                // Heads of the bundle's own graph, per branch.
-                bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
-                bundle_heads.push((c.node, c.branch.clone()));
-            },
-        )
+        import_stream(input, store, state, importers, *progress, &mut |c| {
+            if c.closes {
+                closed.insert(c.node);
+            }
+            // Heads of the bundle's own graph, per branch.
+            bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
+            bundle_heads.push((c.node, c.branch.clone()));
+        })
         .wrap_err_with(|| format!("while importing {shown}"))?;
         if let Source::Bundle { imported, .. } = &mut self.source {
             *imported = true;
@@ -372,6 +546,161 @@ impl Session {
     }
 }
 
+/// Whether debug logging is on for `target` according to the `log`
+/// setting (`GIT_CINNABAR_LOG` or `cinnabar.log`): a comma list of
+/// `target[:level][>path]`, `*` for every target.
+pub fn log_enabled(setting: Option<&str>, target: &str) -> bool {
+    setting.is_some_and(|v| {
+        v.split(',').any(|item| {
+            let item = item.split('>').next().unwrap_or_default();
+            let (t, level) = item.split_once(':').unwrap_or((item, "debug"));
+            (t == target || t == "*")
+                && matches!(
+                    level.to_ascii_lowercase().as_str(),
+                    "debug" | "trace" | "4" | "5"
+                )
+        })
+    })
+}
+
+/// The hg parents of an imported changeset, through its git commit's
+/// parents and their notes.
+fn changeset_parents(store: &mut Store, state: &State, node: &HgNode) -> Vec<HgNode> {
+    let Some(commit) = state.hg2git(node) else {
+        return Vec::new();
+    };
+    let mut buf = Vec::new();
+    if store.read(&commit, &mut buf).is_err() {
+        return Vec::new();
+    }
+    let parents = match crate::store::parse_commit(&buf) {
+        Ok(c) => c.parents,
+        Err(_) => return Vec::new(),
+    };
+    let mut result = Vec::new();
+    for parent in parents {
+        let Some(note) = state.git2hg.get(&super::state::oid_bytes(&parent)) else {
+            continue;
+        };
+        let mut blob = Vec::new();
+        if store.read(&super::state::oid(note), &mut blob).is_err() {
+            continue;
+        }
+        if let Ok(n) = ChangesetNote::parse(&blob) {
+            result.push(n.changeset);
+        }
+    }
+    result
+}
+
+/// Finds changesets we and the peer both have (spec 9.5): the remote heads
+/// we already have, and, asking `known` in samples, our branch heads or
+/// their nearest known ancestors. The first round asks about our heads;
+/// later rounds walk our history (through the metadata) from the unknown
+/// ones, a whole sample at a time. A known changeset makes its ancestors
+/// known without asking. Only the heads of the result are returned.
+fn find_common(
+    peer: &mut dyn HgPeer,
+    store: &mut Store,
+    state: &State,
+    remote_heads: &[HgNode],
+    log: bool,
+) -> miette::Result<Vec<HgNode>> {
+    let mut common: Vec<HgNode> = remote_heads
+        .iter()
+        .filter(|h| state.hg2git(h).is_some())
+        .copied()
+        .collect();
+    let mut seen: HashSet<HgNode> = common.iter().copied().collect();
+    let mut queue: std::collections::VecDeque<HgNode> = state
+        .branch_heads
+        .iter()
+        .map(|h| h.node)
+        .filter(|n| seen.insert(*n))
+        .collect();
+    let sample = peer.sample_size().max(1);
+    let mut round_trips = 0;
+    let mut parents: HashMap<HgNode, Vec<HgNode>> = HashMap::new();
+    let mut parents_of = |store: &mut Store, node: &HgNode| -> Vec<HgNode> {
+        parents
+            .entry(*node)
+            .or_insert_with(|| changeset_parents(store, state, node))
+            .clone()
+    };
+    // Changesets known to the peer, asked or implied (ancestors of a known
+    // one that we already came across).
+    let mut known_set: HashSet<HgNode> = HashSet::new();
+    let mut first = true;
+    while !queue.is_empty() {
+        // The first round asks about our heads alone; later ones walk
+        // ahead through our history to fill a whole sample.
+        let mut batch = Vec::new();
+        while batch.len() < sample {
+            let Some(node) = queue.pop_front() else {
+                break;
+            };
+            if known_set.contains(&node) {
+                continue;
+            }
+            batch.push(node);
+            if !first {
+                for p in parents_of(store, &node) {
+                    if seen.insert(p) {
+                        queue.push_back(p);
+                    }
+                }
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let answers = peer.known(&batch)?;
+        round_trips += 1;
+        for (node, known) in batch.into_iter().zip(answers) {
+            if known {
+                if known_set.insert(node) {
+                    common.push(node);
+                    let mut stack = vec![node];
+                    while let Some(n) = stack.pop() {
+                        for p in parents_of(store, &n) {
+                            if seen.contains(&p) && known_set.insert(p) {
+                                stack.push(p);
+                            }
+                        }
+                    }
+                }
+            } else if first {
+                for p in parents_of(store, &node) {
+                    if seen.insert(p) {
+                        queue.push_back(p);
+                    }
+                }
+            }
+        }
+        first = false;
+    }
+    // Only the heads of the common set matter to the server; keep the
+    // request small (arguments may travel in size-limited headers).
+    if common.len() > 1 {
+        let commits: Vec<ObjectId> = common.iter().filter_map(|n| state.hg2git(n)).collect();
+        // Commits of this run may not be readable by git yet: then the
+        // whole set goes.
+        if commits.len() == common.len() {
+            if let Ok(heads) = crate::helper::tags::independent(store.repo(), &commits) {
+                let keep: HashSet<ObjectId> = heads.into_iter().collect();
+                common.retain(|n| state.hg2git(n).is_some_and(|c| keep.contains(&c)));
+            }
+        }
+    }
+    if log {
+        eprintln!(
+            "DEBUG find-common: {round_trips} round trip(s), {} common changeset(s)",
+            common.len()
+        );
+    }
+    Ok(common)
+}
+
 /// Reads a bundle stream and imports each of its changegroups.
 fn import_stream(
     stream: Box<dyn Read + '_>,
@@ -382,7 +711,7 @@ fn import_stream(
     on_changeset: &mut dyn FnMut(&Imported),
 ) -> miette::Result<()> {
     let mut bundle = BundleReader::open(stream)?;
-    let mut report = crate::util::Progress::new(progress);
+    let mut report = crate::util::Progress::exact(progress);
     while let Some(mut cg) = bundle.next_changegroup()? {
         import_changegroup(
             &mut cg,
@@ -395,6 +724,24 @@ fn import_stream(
     }
     report.finish();
     Ok(())
+}
+
+/// The `http.*` settings.
+fn http_config(store: &Store) -> HttpConfig {
+    let repo = store.repo();
+    HttpConfig {
+        proxy: repo.config_string("http.proxy"),
+        ca_info: std::env::var_os("GIT_SSL_CAINFO")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| repo.config_string("http.sslCAInfo").map(PathBuf::from)),
+        no_verify: matches!(repo.config_bool("http.sslVerify"), Ok(Some(false)))
+            || std::env::var("GIT_SSL_NO_VERIFY").is_ok_and(|v| !v.is_empty()),
+        follow_redirects: repo
+            .config_string("http.followRedirects")
+            .map(|v| FollowRedirects::parse(&v))
+            .unwrap_or_default(),
+    }
 }
 
 fn config_value(repo: &Repo, remote: Option<&str>, key: &str) -> Option<String> {

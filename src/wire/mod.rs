@@ -6,6 +6,8 @@ use std::io::Read;
 
 use crate::hg::HgNode;
 
+pub mod http;
+pub mod ssh;
 pub mod stdio;
 pub mod url;
 
@@ -22,6 +24,13 @@ pub enum WireError {
     #[error("unexpected reply to `{command}` from {url}: {detail}")]
     #[diagnostic(code(cinnabar::wire::protocol))]
     Protocol {
+        command: String,
+        url: String,
+        detail: String,
+    },
+    #[error("cannot reach {url} (`{command}`): {detail}")]
+    #[diagnostic(code(cinnabar::wire::connection))]
+    Connection {
         command: String,
         url: String,
         detail: String,
@@ -69,12 +78,56 @@ pub trait HgPeer {
     ) -> Result<Box<dyn Read + '_>, WireError>;
 
     /// `lookup`: the changeset a name (revision, tag, bookmark, branch,
-    /// id prefix) stands for on the peer.
-    fn lookup(&mut self, name: &str) -> Result<HgNode, WireError> {
-        Err(WireError::MissingCapability {
-            url: self.url().to_string(),
-            capability: format!("lookup ({name})"),
-        })
+    /// hex prefix) designates on the peer.
+    fn lookup(&mut self, key: &str) -> Result<HgNode, WireError>;
+
+    /// `clonebundles`: the clone bundles manifest.
+    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError>;
+
+    /// `batch`: runs `cmds` (`name args;name args…`, arguments escaped
+    /// with [`batch_escape`]) and returns the raw reply.
+    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError>;
+
+    /// The branchmap, topological heads and bookmarks, consistent with
+    /// each other: in one `batch` when the peer has it, else bookmarks
+    /// first, then `branchmap` and `heads` until every head is in the
+    /// branchmap (spec 9.4).
+    fn remote_listing(&mut self) -> Result<(Vec<BranchHeads>, Vec<HgNode>, Keys), WireError> {
+        if self.capability("batch").is_some() {
+            let reply = self.batch(&format!(
+                "branchmap ;heads ;listkeys namespace={}",
+                batch_escape("bookmarks")
+            ))?;
+            let parts: Vec<Vec<u8>> = reply.split(|&b| b == b';').map(batch_unescape).collect();
+            let bad = |detail: String| WireError::Protocol {
+                command: "batch".into(),
+                url: self.url().to_string(),
+                detail,
+            };
+            if parts.len() != 3 {
+                return Err(bad(format!("{} results instead of 3", parts.len())));
+            }
+            let branches = parse_branchmap(&parts[0]).map_err(bad)?;
+            let heads = parse_nodes(&parts[1]).map_err(bad)?;
+            return Ok((branches, heads, parse_listkeys(&parts[2])));
+        }
+        let bookmarks = self.listkeys("bookmarks")?;
+        let mut attempts = 0;
+        loop {
+            let branches = self.branchmap()?;
+            let heads = self.heads()?;
+            attempts += 1;
+            let all: std::collections::HashSet<&HgNode> =
+                branches.iter().flat_map(|b| b.heads.iter()).collect();
+            if heads.iter().all(|h| all.contains(h)) || attempts >= 5 {
+                return Ok((branches, heads, bookmarks));
+            }
+        }
+    }
+
+    /// How many nodes one `known` request may carry (spec 9.5).
+    fn sample_size(&self) -> usize {
+        10000
     }
 
     /// The value of a capability (`name=value`), or `Some("")` for a bare
@@ -87,17 +140,6 @@ pub trait HgPeer {
                 None if c == name => Some(""),
                 _ => None,
             })
-    }
-}
-
-/// Parses a `lookup` reply: `1 <hex node>` or `0 <error message>`.
-pub fn parse_lookup(data: &[u8]) -> Result<HgNode, String> {
-    let text = String::from_utf8_lossy(data);
-    let text = text.trim_end();
-    match text.split_once(' ') {
-        Some(("1", hex)) => HgNode::from_hex(hex.as_bytes()).map_err(|e| e.to_string()),
-        Some(("0", message)) => Err(message.to_string()),
-        _ => Err(format!("unexpected reply {text:?}")),
     }
 }
 
@@ -133,28 +175,103 @@ pub fn parse_listkeys(data: &[u8]) -> Keys {
         .collect()
 }
 
+/// Escapes a `batch` argument value.
+pub fn batch_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            ':' => out.push_str(":c"),
+            ',' => out.push_str(":o"),
+            ';' => out.push_str(":s"),
+            '=' => out.push_str(":e"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Unescapes one `batch` result.
+pub fn batch_unescape(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == b':' && i + 1 < data.len() {
+            let c = match data[i + 1] {
+                b'c' => Some(b':'),
+                b'o' => Some(b','),
+                b's' => Some(b';'),
+                b'e' => Some(b'='),
+                _ => None,
+            };
+            if let Some(c) = c {
+                out.push(c);
+                i += 2;
+                continue;
+            }
+        }
+        out.push(data[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Parses a `lookup` reply: `1 <hex>\n` or `0 <error message>\n`.
+pub fn parse_lookup(data: &[u8], url: &str, key: &str) -> Result<HgNode, WireError> {
+    let text = String::from_utf8_lossy(data);
+    let text = text.trim_end();
+    match text.split_once(' ') {
+        Some(("1", hex)) => HgNode::from_hex(hex.as_bytes()).map_err(|e| WireError::Protocol {
+            command: "lookup".into(),
+            url: url.into(),
+            detail: e.to_string(),
+        }),
+        Some(("0", message)) => Err(WireError::Remote {
+            url: url.into(),
+            message: format!("cannot look up {key:?}: {message}"),
+        }),
+        _ => Err(WireError::Protocol {
+            command: "lookup".into(),
+            url: url.into(),
+            detail: format!("{text:?}"),
+        }),
+    }
+}
+
+/// Picks the first usable clone bundle of a manifest (spec 9.6): an
+/// http(s) URL with a `BUNDLESPEC` we can read, not a stream bundle.
+pub fn select_clonebundle(manifest: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(manifest);
+    text.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let url = fields.next()?;
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            return None;
+        }
+        let spec = fields.find_map(|attr| {
+            let (k, v) = attr.split_once('=')?;
+            (url::percent_decode(k) == "BUNDLESPEC").then(|| url::percent_decode(v))
+        })?;
+        let mut parts = spec.split(';');
+        let kind = parts.next()?;
+        if parts.any(|p| p.split('=').next() == Some("stream")) {
+            return None;
+        }
+        let (compression, version) = match kind.split_once('-') {
+            Some((c, v)) => (c, v),
+            None if kind.starts_with('v') => ("none", kind),
+            None => (kind, "v2"),
+        };
+        let supported = matches!(compression, "gzip" | "bzip2" | "none" | "zstd")
+            && matches!(version, "v1" | "v2");
+        supported.then(|| url.to_string())
+    })
+}
+
 /// The bundle2 capabilities we ask `getbundle` for.
 pub const BUNDLECAPS: &str = "HG20,bundle2=HG20%0Achangegroup%3D01%2C02";
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn lookup_replies() {
-        let node = "312a5a9c675e3ce302a33bd4605205a6be36d561";
-        assert_eq!(
-            parse_lookup(format!("1 {node}\n").as_bytes())
-                .unwrap()
-                .to_hex(),
-            node
-        );
-        assert_eq!(
-            parse_lookup(b"0 unknown revision 'x'\n").unwrap_err(),
-            "unknown revision 'x'"
-        );
-        assert!(parse_lookup(b"garbage").is_err());
-    }
-
     use super::*;
 
     #[test]
@@ -166,6 +283,28 @@ mod tests {
         assert_eq!(b[0].heads.len(), 2);
         assert_eq!(b[1].name, b"foo%20bar");
         assert!(parse_branchmap(b"default zz\n").is_err());
+        assert_eq!(batch_escape("a=b;c,d:e"), "a:eb:sc:od:ce");
+        assert_eq!(batch_unescape(b"a:eb:sc:od:ce:x"), b"a=b;c,d:e:x");
+        assert_eq!(
+            parse_lookup(format!("1 {n}\n").as_bytes(), "u", "k")
+                .unwrap()
+                .to_string(),
+            n
+        );
+        assert!(parse_lookup(b"0 unknown revision 'x'\n", "u", "x").is_err());
+        let manifest = b"ssh://h/b BUNDLESPEC=gzip-v2\n\
+            https://h/s BUNDLESPEC=none-v2%3Bstream%3Dv2\n\
+            https://h/p BUNDLESPEC=none-packed1\n\
+            https://h/n REQUIRESNI=true\n\
+            https://h/ok BUNDLESPEC=zstd-v2 REQUIRESNI=true\n";
+        assert_eq!(
+            select_clonebundle(manifest).as_deref(),
+            Some("https://h/ok")
+        );
+        assert_eq!(
+            select_clonebundle(b"http://h/x BUNDLESPEC=gzip\n").as_deref(),
+            Some("http://h/x")
+        );
         assert_eq!(
             parse_listkeys(b"@\tabc\nx\ty\n"),
             vec![

@@ -16,6 +16,8 @@ pub struct StdioPeer {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     capabilities: Vec<String>,
+    /// The thread copying the child's stderr, if any.
+    stderr_thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl StdioPeer {
@@ -37,10 +39,24 @@ impl StdioPeer {
     }
 
     /// Runs `cmd` and performs the handshake.
-    pub fn spawn(url: &str, mut cmd: Command) -> Result<StdioPeer, WireError> {
+    pub fn spawn(url: &str, cmd: Command) -> Result<StdioPeer, WireError> {
+        StdioPeer::spawn_with(url, cmd, false)
+    }
+
+    /// Runs `cmd` for a remote server (ssh): its stderr is copied to ours
+    /// with a `remote: ` prefix.
+    pub fn spawn_remote(url: &str, cmd: Command) -> Result<StdioPeer, WireError> {
+        StdioPeer::spawn_with(url, cmd, true)
+    }
+
+    fn spawn_with(url: &str, mut cmd: Command, prefix: bool) -> Result<StdioPeer, WireError> {
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(if prefix {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            });
         let mut child = cmd.spawn().map_err(|source| WireError::Io {
             context: format!("cannot start {cmd:?} for {url}"),
             source,
@@ -52,12 +68,33 @@ impl StdioPeer {
                 detail: "no pipes to the child".into(),
             });
         };
+        let stderr_thread = child.stderr.take().map(|stderr| {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stderr);
+                let mut line = Vec::new();
+                loop {
+                    line.clear();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            let mut err = std::io::stderr().lock();
+                            let _ = err.write_all(b"remote: ");
+                            let _ = err.write_all(&line);
+                            if !line.ends_with(b"\n") {
+                                let _ = err.write_all(b"\n");
+                            }
+                        }
+                    }
+                }
+            })
+        });
         let mut peer = StdioPeer {
             url: url.to_string(),
             child,
             stdin,
             stdout: BufReader::new(stdout),
             capabilities: Vec::new(),
+            stderr_thread,
         };
         peer.handshake()?;
         Ok(peer)
@@ -187,6 +224,26 @@ impl HgPeer for StdioPeer {
         parse_branchmap(&data).map_err(|e| self.protocol("branchmap", e))
     }
 
+    fn lookup(&mut self, key: &str) -> Result<HgNode, WireError> {
+        let data = self.simple("lookup", &[("key", key.as_bytes())])?;
+        super::parse_lookup(&data, &self.url, key)
+    }
+
+    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError> {
+        self.send("batch", &[("cmds", cmds.as_bytes())])?;
+        self.stdin
+            .write_all(b"* 0\n")
+            .map_err(self.io("cannot send a command"))?;
+        self.stdin
+            .flush()
+            .map_err(self.io("cannot send a command"))?;
+        self.read_reply("batch")
+    }
+
+    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
+        self.simple("clonebundles", &[])
+    }
+
     fn heads(&mut self) -> Result<Vec<HgNode>, WireError> {
         let data = self.simple("heads", &[])?;
         parse_nodes(&data).map_err(|e| self.protocol("heads", e))
@@ -195,14 +252,6 @@ impl HgPeer for StdioPeer {
     fn listkeys(&mut self, namespace: &str) -> Result<super::Keys, WireError> {
         let data = self.simple("listkeys", &[("namespace", namespace.as_bytes())])?;
         Ok(parse_listkeys(&data))
-    }
-
-    fn lookup(&mut self, name: &str) -> Result<HgNode, WireError> {
-        let data = self.simple("lookup", &[("key", name.as_bytes())])?;
-        super::parse_lookup(&data).map_err(|message| WireError::Remote {
-            url: self.url().to_string(),
-            message,
-        })
     }
 
     fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError> {
@@ -243,5 +292,8 @@ impl Drop for StdioPeer {
         let _ = self.stdin.write_all(b"\n");
         let _ = self.stdin.flush();
         let _ = self.child.wait();
+        if let Some(t) = self.stderr_thread.take() {
+            let _ = t.join();
+        }
     }
 }

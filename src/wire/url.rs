@@ -27,6 +27,9 @@ impl HgUrl {
         if url == "tags:" {
             return Ok(HgUrl::Tags);
         }
+        if let Some(rest) = url.strip_prefix("hg://") {
+            return HgUrl::parse(&msys_safe(rest)?);
+        }
         if let Some(rest) = url.strip_prefix("file://") {
             let path = percent_decode(rest);
             return Ok(HgUrl::Local(PathBuf::from(path)));
@@ -37,7 +40,7 @@ impl HgUrl {
         if let Some(rest) = url.strip_prefix("ssh://") {
             let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
             let (user, hostport) = match authority.rsplit_once('@') {
-                Some((u, h)) => (Some(u.to_string()), h),
+                Some((u, h)) => (Some(percent_decode(u)), h),
                 None => (None, authority),
             };
             let (host, port) = match hostport.rsplit_once(':') {
@@ -50,6 +53,7 @@ impl HgUrl {
                 ),
                 _ => (hostport, None),
             };
+            let host = percent_decode(host);
             if host.starts_with('-') || user.as_deref().is_some_and(|u| u.starts_with('-')) {
                 return Err(miette::miette!(
                     "refusing ssh host {host:?}: it looks like an option"
@@ -57,7 +61,7 @@ impl HgUrl {
             }
             return Ok(HgUrl::Ssh {
                 user,
-                host: host.to_string(),
+                host,
                 port,
                 path: percent_decode(path),
             });
@@ -80,7 +84,7 @@ impl HgUrl {
     pub fn display(&self) -> String {
         match self {
             HgUrl::Local(p) => p.display().to_string(),
-            HgUrl::Http(u) => u.clone(),
+            HgUrl::Http(u) => super::http::strip_credentials(u),
             HgUrl::Ssh {
                 user,
                 host,
@@ -93,6 +97,30 @@ impl HgUrl {
             ),
             HgUrl::Tags => "tags:".into(),
         }
+    }
+}
+
+/// Rewrites the msys-safe form `hg://<host>[:[<port>.]<proto>]/<path>`
+/// (after `hg://`) as a regular URL: `https` by default, `:8443` is a port,
+/// `:http` a protocol, `:8080.http` both; `hg://:file/path` is
+/// `file:///path` and `hg://:tags` is `tags:`.
+fn msys_safe(rest: &str) -> miette::Result<String> {
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (host, spec) = authority.split_once(':').unwrap_or((authority, ""));
+    let (port, proto) = match spec.split_once('.') {
+        Some((port, proto)) => (Some(port), proto),
+        None if !spec.is_empty() && spec.bytes().all(|b| b.is_ascii_digit()) => (Some(spec), ""),
+        None => (None, spec),
+    };
+    let proto = if proto.is_empty() { "https" } else { proto };
+    match proto {
+        "tags" => Ok("tags:".into()),
+        "file" => Ok(format!("file:///{path}")),
+        "http" | "https" | "ssh" => Ok(match port {
+            Some(p) => format!("{proto}://{host}:{p}/{path}"),
+            None => format!("{proto}://{host}/{path}"),
+        }),
+        other => Err(miette::miette!("protocol '{other}' is not supported")),
     }
 }
 
@@ -144,5 +172,19 @@ mod tests {
         assert!(HgUrl::parse("ssh://-oProxyCommand=x/p").is_err());
         assert!(HgUrl::parse("ftp://x").is_err());
         assert_eq!(percent_decode("a%2"), "a%2");
+        for (url, expected) in [
+            ("hg://h/r", HgUrl::Http("https://h/r".into())),
+            ("hg://h:8443/r", HgUrl::Http("https://h:8443/r".into())),
+            ("hg://h:http/r", HgUrl::Http("http://h/r".into())),
+            (
+                "hg://h:8080.http/a/b",
+                HgUrl::Http("http://h:8080/a/b".into()),
+            ),
+            ("hg://:file/p/q", HgUrl::Local("/p/q".into())),
+            ("hg://:tags", HgUrl::Tags),
+        ] {
+            assert_eq!(HgUrl::parse(url).unwrap(), expected, "{url}");
+        }
+        assert!(HgUrl::parse("hg://h:ftp/r").is_err());
     }
 }

@@ -1,0 +1,696 @@
+//! The HTTP(S) transport (spec 9.3): one request per command, arguments in
+//! a POST body (`httppostargs`), in `X-HgArg-N` headers (`httpheader`) or in
+//! the query string; `getbundle` replies negotiated with `X-HgProto-1` and
+//! read as a stream. A URL that serves something else than the Mercurial
+//! protocol is read as a bundle file.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION};
+use reqwest::{StatusCode, Url};
+
+use super::{parse_branchmap, parse_listkeys, parse_nodes, BranchHeads, HgPeer, Keys, WireError};
+use crate::hg::HgNode;
+
+/// `http.followRedirects`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FollowRedirects {
+    /// Never.
+    No,
+    /// Only for the first request (git's default).
+    #[default]
+    Initial,
+    /// Always.
+    Yes,
+}
+
+/// The git settings the HTTP transport honours.
+#[derive(Clone, Debug, Default)]
+pub struct HttpConfig {
+    /// `http.proxy` (the environment variables apply otherwise).
+    pub proxy: Option<String>,
+    /// `GIT_SSL_CAINFO` or `http.sslCAInfo`.
+    pub ca_info: Option<PathBuf>,
+    /// `http.sslVerify = false`.
+    pub no_verify: bool,
+    /// `http.followRedirects`.
+    pub follow_redirects: FollowRedirects,
+}
+
+impl FollowRedirects {
+    /// Parses the value of `http.followRedirects`.
+    pub fn parse(value: &str) -> FollowRedirects {
+        match value.to_ascii_lowercase().as_str() {
+            "initial" => FollowRedirects::Initial,
+            "false" | "no" | "off" | "0" => FollowRedirects::No,
+            _ => FollowRedirects::Yes,
+        }
+    }
+}
+
+/// What an HTTP URL turned out to be.
+pub enum HttpSource {
+    /// A Mercurial server.
+    Peer(Box<HttpPeer>),
+    /// A bundle file served directly: the response body.
+    Bundle(Box<dyn Read + Send>),
+}
+
+/// Credentials for Basic authentication, and whether they came from
+/// `git credential fill` (so they are approved or rejected).
+#[derive(Clone)]
+struct Credentials {
+    user: String,
+    password: String,
+    from_helper: bool,
+}
+
+/// A Mercurial server over HTTP(S).
+pub struct HttpPeer {
+    /// The URL without credentials, for messages.
+    display: String,
+    /// The repository URL, without credentials or query.
+    base: Url,
+    client: Client,
+    credentials: Option<Credentials>,
+    /// Whether credentials were asked for and not approved yet.
+    pending_approval: bool,
+    follow: FollowRedirects,
+    capabilities: Vec<String>,
+}
+
+/// Removes the user and password from a URL.
+pub fn strip_credentials(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
+/// Encodes arguments the way Python's `urlencode` does.
+pub fn urlencode(args: &[(&str, &[u8])]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in args.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        quote_plus(k.as_bytes(), &mut out);
+        out.push('=');
+        quote_plus(v, &mut out);
+    }
+    out
+}
+
+fn quote_plus(data: &[u8], out: &mut String) {
+    for &b in data {
+        if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) {
+            out.push(b as char);
+        } else if b == b' ' {
+            out.push('+');
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+/// Splits an encoded argument string into `X-HgArg-N` header values for a
+/// server that accepts headers of `limit` bytes (Mercurial's own rule).
+pub fn header_chunks(encoded: &str, limit: usize) -> Vec<String> {
+    let size = limit
+        .saturating_sub("X-HgArg-000".len() + ": \r\n".len())
+        .max(1);
+    encoded
+        .as_bytes()
+        .chunks(size)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect()
+}
+
+impl HttpPeer {
+    /// Connects: sends `capabilities`, following redirects as configured.
+    pub fn open(url: &str, config: &HttpConfig) -> Result<HttpSource, WireError> {
+        let display = strip_credentials(url);
+        let mut base = Url::parse(url).map_err(|e| WireError::Protocol {
+            command: "capabilities".into(),
+            url: display.clone(),
+            detail: format!("invalid URL: {e}"),
+        })?;
+        let credentials = (!base.username().is_empty()).then(|| Credentials {
+            user: super::url::percent_decode(base.username()),
+            password: super::url::percent_decode(base.password().unwrap_or_default()),
+            from_helper: false,
+        });
+        let _ = base.set_username("");
+        let _ = base.set_password(None);
+        let client = build_client(config).map_err(|e| WireError::Protocol {
+            command: "capabilities".into(),
+            url: display.clone(),
+            detail: format!("cannot set up HTTP: {e}"),
+        })?;
+        let mut peer = HttpPeer {
+            display,
+            base,
+            client,
+            credentials,
+            pending_approval: false,
+            follow: config.follow_redirects,
+            capabilities: Vec::new(),
+        };
+        let response = peer.request("capabilities", &[], false, true)?;
+        let content_type = content_type(&response);
+        if !content_type.starts_with("application/mercurial-") {
+            peer.approve();
+            return Ok(HttpSource::Bundle(Box::new(response)));
+        }
+        let body = peer.body("capabilities", response)?;
+        peer.capabilities = String::from_utf8_lossy(&body)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        peer.approve();
+        Ok(HttpSource::Peer(Box::new(peer)))
+    }
+
+    fn protocol(&self, command: &str, detail: impl Into<String>) -> WireError {
+        WireError::Protocol {
+            command: command.into(),
+            url: self.display.clone(),
+            detail: detail.into(),
+        }
+    }
+
+    fn http_error(&self, command: &str, e: reqwest::Error) -> WireError {
+        // reqwest's messages name the URL, which never holds credentials.
+        let mut detail = e.to_string();
+        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+        while let Some(s) = source {
+            detail.push_str(": ");
+            detail.push_str(&s.to_string());
+            source = s.source();
+        }
+        WireError::Connection {
+            command: command.into(),
+            url: self.display.clone(),
+            detail,
+        }
+    }
+
+    /// The URL of a command, with `query` appended.
+    fn command_url(&self, command: &str, query: Option<&str>) -> Url {
+        let mut url = self.base.clone();
+        let mut q = url.query().map(str::to_string).unwrap_or_default();
+        if !q.is_empty() {
+            q.push('&');
+        }
+        q.push_str("cmd=");
+        q.push_str(command);
+        if let Some(extra) = query.filter(|e| !e.is_empty()) {
+            q.push('&');
+            q.push_str(extra);
+        }
+        url.set_query(Some(&q));
+        url
+    }
+
+    /// Sends a command; returns a successful response (after
+    /// authentication and redirects).
+    fn request(
+        &mut self,
+        command: &str,
+        args: &[(&str, &[u8])],
+        proto2: bool,
+        initial: bool,
+    ) -> Result<Response, WireError> {
+        let encoded = urlencode(args);
+        let post = !args.is_empty() && self.capability("httppostargs").is_some();
+        let header_limit = if post || args.is_empty() {
+            None
+        } else {
+            self.capability("httpheader")
+                .and_then(|v| v.split(',').next()?.parse::<usize>().ok())
+        };
+        let mut asked = false;
+        let mut redirects = 0;
+        loop {
+            let query = (!post && header_limit.is_none()).then_some(encoded.as_str());
+            let url = self.command_url(command, query);
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                "Accept",
+                HeaderValue::from_static("application/mercurial-0.1"),
+            );
+            if let Some(limit) = header_limit {
+                for (i, chunk) in header_chunks(&encoded, limit).into_iter().enumerate() {
+                    let value = HeaderValue::from_str(&chunk)
+                        .map_err(|e| self.protocol(command, e.to_string()))?;
+                    headers.insert(
+                        reqwest::header::HeaderName::from_bytes(
+                            format!("X-HgArg-{}", i + 1).as_bytes(),
+                        )
+                        .map_err(|e| self.protocol(command, e.to_string()))?,
+                        value,
+                    );
+                }
+            }
+            if proto2 {
+                headers.insert(
+                    "X-HgProto-1",
+                    HeaderValue::from_static("0.1 0.2 comp=zstd,zlib,none,bzip2"),
+                );
+            }
+            let mut builder = if post {
+                headers.insert("X-HgArgs-Post", HeaderValue::from(encoded.len() as u64));
+                headers.insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/mercurial-0.1"),
+                );
+                self.client.post(url).body(encoded.clone())
+            } else {
+                self.client.get(url)
+            };
+            builder = builder.headers(headers);
+            if let Some(c) = &self.credentials {
+                builder = builder.basic_auth(&c.user, Some(&c.password));
+            }
+            let response = builder.send().map_err(|e| self.http_error(command, e))?;
+            let status = response.status();
+            if status == StatusCode::UNAUTHORIZED && !asked {
+                asked = true;
+                if let Some(c) = &self.credentials {
+                    if c.from_helper {
+                        self.reject();
+                    }
+                }
+                self.fill_credentials()?;
+                continue;
+            }
+            if status.is_redirection() {
+                let allowed = match self.follow {
+                    FollowRedirects::Yes => true,
+                    FollowRedirects::Initial => initial,
+                    FollowRedirects::No => false,
+                };
+                let location = response
+                    .headers()
+                    .get(LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| response.url().join(l).ok());
+                match location {
+                    Some(target) if allowed && redirects < 10 => {
+                        redirects += 1;
+                        self.rebase(&target);
+                        continue;
+                    }
+                    _ => {
+                        return Err(self.protocol(
+                            command,
+                            format!("redirected ({status}) and http.followRedirects forbids it"),
+                        ))
+                    }
+                }
+            }
+            if status == StatusCode::UNAUTHORIZED {
+                self.reject();
+                return Err(self.protocol(command, "authentication failed (401)"));
+            }
+            if !status.is_success() {
+                let detail = format!("HTTP error {status}");
+                return Err(self.protocol(command, detail));
+            }
+            if content_type(&response) == "application/hg-error" {
+                let message = String::from_utf8_lossy(&self.body(command, response)?)
+                    .trim()
+                    .to_string();
+                return Err(WireError::Remote {
+                    url: self.display.clone(),
+                    message,
+                });
+            }
+            return Ok(response);
+        }
+    }
+
+    /// Makes `target` (a redirected command URL) the new base URL.
+    fn rebase(&mut self, target: &Url) {
+        let mut base = target.clone();
+        base.set_query(None);
+        base.set_fragment(None);
+        let _ = base.set_username("");
+        let _ = base.set_password(None);
+        if base != self.base {
+            eprintln!("warning: redirecting to {base}");
+            self.display = base.to_string();
+            self.base = base;
+        }
+    }
+
+    fn body(&self, command: &str, mut response: Response) -> Result<Vec<u8>, WireError> {
+        let mut data = Vec::new();
+        response
+            .read_to_end(&mut data)
+            .map_err(|source| WireError::Io {
+                context: format!("cannot read the reply to `{command}` from {}", self.display),
+                source,
+            })?;
+        Ok(data)
+    }
+
+    fn simple(&mut self, command: &str, args: &[(&str, &[u8])]) -> Result<Vec<u8>, WireError> {
+        let response = self.request(command, args, false, false)?;
+        self.body(command, response)
+    }
+
+    /// The `git credential` description of our URL.
+    fn credential_description(&self) -> String {
+        let mut text = format!("protocol={}\n", self.base.scheme());
+        let host = match self.base.port() {
+            Some(p) => format!("{}:{p}", self.base.host_str().unwrap_or_default()),
+            None => self.base.host_str().unwrap_or_default().to_string(),
+        };
+        text.push_str(&format!("host={host}\n"));
+        let path = self.base.path().trim_start_matches('/');
+        if !path.is_empty() {
+            text.push_str(&format!("path={path}\n"));
+        }
+        text
+    }
+
+    /// Asks `git credential fill` for a user and password.
+    fn fill_credentials(&mut self) -> Result<(), WireError> {
+        let mut input = self.credential_description();
+        if let Some(c) = &self.credentials {
+            input.push_str(&format!("username={}\n", c.user));
+        }
+        input.push('\n');
+        let output = run_credential("fill", &input).map_err(|source| WireError::Io {
+            context: format!("cannot run `git credential fill` for {}", self.display),
+            source,
+        })?;
+        let mut user = None;
+        let mut password = None;
+        for line in output.lines() {
+            if let Some(v) = line.strip_prefix("username=") {
+                user = Some(v.to_string());
+            } else if let Some(v) = line.strip_prefix("password=") {
+                password = Some(v.to_string());
+            }
+        }
+        match (user, password) {
+            (Some(user), Some(password)) => {
+                self.credentials = Some(Credentials {
+                    user,
+                    password,
+                    from_helper: true,
+                });
+                self.pending_approval = true;
+                Ok(())
+            }
+            _ => Err(self.protocol(
+                "capabilities",
+                "authentication required and no credentials given",
+            )),
+        }
+    }
+
+    fn credential_input(&self, c: &Credentials) -> String {
+        format!(
+            "{}username={}\npassword={}\n\n",
+            self.credential_description(),
+            c.user,
+            c.password
+        )
+    }
+
+    /// Tells the credential helpers that the credentials worked.
+    fn approve(&mut self) {
+        if !self.pending_approval {
+            return;
+        }
+        self.pending_approval = false;
+        if let Some(c) = &self.credentials {
+            let _ = run_credential("approve", &self.credential_input(c));
+        }
+    }
+
+    /// Tells the credential helpers that the credentials failed.
+    fn reject(&mut self) {
+        if let Some(c) = self.credentials.as_ref().filter(|c| c.from_helper) {
+            let _ = run_credential("reject", &self.credential_input(c));
+        }
+        self.pending_approval = false;
+    }
+}
+
+/// Downloads `url` (a clone bundle) as a stream.
+pub fn get_stream(url: &str, config: &HttpConfig) -> Result<Box<dyn Read + Send>, WireError> {
+    let display = strip_credentials(url);
+    let bad = |detail: String| WireError::Protocol {
+        command: "GET".into(),
+        url: display.clone(),
+        detail,
+    };
+    let client = build_client(config).map_err(|e| bad(format!("cannot set up HTTP: {e}")))?;
+    let mut redirects = 0;
+    let mut target = Url::parse(url).map_err(|e| bad(format!("invalid URL: {e}")))?;
+    loop {
+        let response = client
+            .get(target.clone())
+            .send()
+            .map_err(|e| bad(e.to_string()))?;
+        let status = response.status();
+        if status.is_redirection() && config.follow_redirects != FollowRedirects::No {
+            let next = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| response.url().join(l).ok());
+            if let Some(next) = next.filter(|_| redirects < 10) {
+                redirects += 1;
+                target = next;
+                continue;
+            }
+        }
+        if !status.is_success() {
+            return Err(bad(format!("HTTP error {status}")));
+        }
+        return Ok(Box::new(response));
+    }
+}
+
+fn run_credential(action: &str, input: &str) -> std::io::Result<String> {
+    let mut child = Command::new("git")
+        .args(["credential", action])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input.as_bytes())?;
+    }
+    let output = child.wait_with_output()?;
+    if !output.status.success() {
+        return Err(std::io::Error::other(format!(
+            "git credential {action} failed ({})",
+            output.status
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn content_type(response: &Response) -> String {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_string())
+        .unwrap_or_default()
+}
+
+fn build_client(config: &HttpConfig) -> reqwest::Result<Client> {
+    let mut builder = Client::builder()
+        .user_agent("mercurial/proto-1.0")
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(None::<Duration>)
+        .connect_timeout(Duration::from_secs(60));
+    if let Some(proxy) = config.proxy.as_deref().filter(|p| !p.is_empty()) {
+        let proxy = if proxy.contains("://") {
+            proxy.to_string()
+        } else {
+            format!("http://{proxy}")
+        };
+        builder = builder.proxy(reqwest::Proxy::all(proxy)?.no_proxy(reqwest::NoProxy::from_env()));
+    }
+    if let Some(path) = &config.ca_info {
+        // Like curl's CAINFO: this bundle replaces the built-in roots.
+        if let Ok(pem) = std::fs::read(path) {
+            builder = builder.tls_built_in_root_certs(false);
+            for cert in reqwest::Certificate::from_pem_bundle(&pem)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+    }
+    if config.no_verify {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    builder.build()
+}
+
+fn join_nodes(nodes: &[HgNode]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(nodes.len() * 41);
+    for (i, n) in nodes.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        n.write_hex(&mut out);
+    }
+    out
+}
+
+/// Reads the compressed `getbundle` stream of a response.
+fn decompress(mut response: Response, url: &str) -> Result<Box<dyn Read + Send>, WireError> {
+    let content_type = content_type(&response);
+    let bad = |detail: String| WireError::Protocol {
+        command: "getbundle".into(),
+        url: url.to_string(),
+        detail,
+    };
+    match content_type.as_str() {
+        "application/mercurial-0.1" => Ok(Box::new(flate2::read::ZlibDecoder::new(response))),
+        "application/mercurial-0.2" => {
+            let mut len = [0u8];
+            response
+                .read_exact(&mut len)
+                .map_err(|source| WireError::Io {
+                    context: format!("cannot read the reply to `getbundle` from {url}"),
+                    source,
+                })?;
+            let mut name = vec![0u8; len[0] as usize];
+            response
+                .read_exact(&mut name)
+                .map_err(|source| WireError::Io {
+                    context: format!("cannot read the reply to `getbundle` from {url}"),
+                    source,
+                })?;
+            match &name[..] {
+                b"zstd" => Ok(Box::new(
+                    zstd::stream::read::Decoder::new(response).map_err(|source| WireError::Io {
+                        context: format!("cannot start zstd for {url}"),
+                        source,
+                    })?,
+                )),
+                b"zlib" => Ok(Box::new(flate2::read::ZlibDecoder::new(response))),
+                b"none" => Ok(Box::new(response)),
+                b"bzip2" => Ok(Box::new(bzip2::read::BzDecoder::new(response))),
+                other => Err(bad(format!(
+                    "unknown compression {:?}",
+                    String::from_utf8_lossy(other)
+                ))),
+            }
+        }
+        other => Err(bad(format!("unexpected content type {other:?}"))),
+    }
+}
+
+impl HgPeer for HttpPeer {
+    fn url(&self) -> &str {
+        &self.display
+    }
+
+    fn capabilities(&self) -> &[String] {
+        &self.capabilities
+    }
+
+    fn branchmap(&mut self) -> Result<Vec<BranchHeads>, WireError> {
+        let data = self.simple("branchmap", &[])?;
+        parse_branchmap(&data).map_err(|e| self.protocol("branchmap", e))
+    }
+
+    fn lookup(&mut self, key: &str) -> Result<HgNode, WireError> {
+        let data = self.simple("lookup", &[("key", key.as_bytes())])?;
+        super::parse_lookup(&data, &self.display, key)
+    }
+
+    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError> {
+        self.simple("batch", &[("cmds", cmds.as_bytes())])
+    }
+
+    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
+        self.simple("clonebundles", &[])
+    }
+
+    fn heads(&mut self) -> Result<Vec<HgNode>, WireError> {
+        let data = self.simple("heads", &[])?;
+        parse_nodes(&data).map_err(|e| self.protocol("heads", e))
+    }
+
+    fn listkeys(&mut self, namespace: &str) -> Result<Keys, WireError> {
+        let data = self.simple("listkeys", &[("namespace", namespace.as_bytes())])?;
+        Ok(parse_listkeys(&data))
+    }
+
+    fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError> {
+        let data = self.simple("known", &[("nodes", &join_nodes(nodes))])?;
+        if data.len() != nodes.len() || data.iter().any(|&b| b != b'0' && b != b'1') {
+            return Err(self.protocol("known", format!("{:?}", String::from_utf8_lossy(&data))));
+        }
+        Ok(data.iter().map(|&b| b == b'1').collect())
+    }
+
+    fn getbundle(
+        &mut self,
+        heads: &[HgNode],
+        common: &[HgNode],
+        bundlecaps: Option<&str>,
+    ) -> Result<Box<dyn Read + '_>, WireError> {
+        let heads = join_nodes(heads);
+        let common = join_nodes(common);
+        let mut args: Vec<(&str, &[u8])> = Vec::new();
+        if let Some(caps) = bundlecaps {
+            args.push(("bundlecaps", caps.as_bytes()));
+        }
+        args.push(("common", &common));
+        args.push(("heads", &heads));
+        let proto2 = self
+            .capability("httpmediatype")
+            .is_some_and(|v| v.split(',').any(|t| t == "0.2tx"));
+        let response = self.request("getbundle", &args, proto2, false)?;
+        let stream: Box<dyn Read> = decompress(response, &self.display)?;
+        Ok(stream)
+    }
+
+    fn sample_size(&self) -> usize {
+        if self.capability("httppostargs").is_some() {
+            10000
+        } else {
+            100
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding() {
+        assert_eq!(
+            urlencode(&[("a b", b"x y&z"), ("n", b"1:2")]),
+            "a+b=x+y%26z&n=1%3A2"
+        );
+        let chunks = header_chunks(&"x".repeat(100), 40);
+        assert_eq!(chunks.len(), 4);
+        assert!(chunks.iter().all(|c| c.len() <= 25));
+        assert_eq!(strip_credentials("https://u:p@h:8/r?x"), "https://h:8/r?x");
+        assert_eq!(FollowRedirects::parse("initial"), FollowRedirects::Initial);
+        assert_eq!(FollowRedirects::parse("false"), FollowRedirects::No);
+        assert_eq!(FollowRedirects::parse("true"), FollowRedirects::Yes);
+    }
+}

@@ -1,0 +1,109 @@
+//! Cloning and fetching over ssh: `hg serve --stdio` run by a
+//! `GIT_SSH_COMMAND` stand-in that ignores the host.
+
+mod net_support;
+mod support;
+
+use net_support::*;
+use support::*;
+
+fn env(ssh: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![("GIT_SSH_COMMAND", ssh.display().to_string())]
+}
+
+fn fetch(git_dir: &std::path::Path, url: &str, ssh: &std::path::Path) -> std::process::Output {
+    let mut cmd = command("git", git_dir);
+    cmd.args(["fetch", "-q", url, "refs/heads/*:refs/heads/*"]);
+    for (k, v) in env(ssh) {
+        cmd.env(k, v);
+    }
+    output(cmd)
+}
+
+#[test]
+fn clone_ripgrep_over_ssh() {
+    let tmp = tempdir();
+    corpus_repo(tmp.path(), "ripgrep", None);
+    let ssh = fake_ssh(tmp.path(), tmp.path(), "");
+    let dest = tmp.path().join("clone.git");
+    let out = mirror(
+        tmp.path(),
+        "hg::ssh://me@localhost:2222/ripgrep-hg",
+        &dest,
+        &[("GIT_SSH_COMMAND", ssh.to_str().unwrap())],
+    );
+    check(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("remote: ssh stand-in"), "{stderr}");
+    let args = std::fs::read_to_string(tmp.path().join("ssh-args.log")).unwrap();
+    assert!(args.starts_with("-p\n2222\nme@localhost\n"), "{args}");
+    assert_map(&notes_map(&dest), &corpus_map("ripgrep"), "ripgrep");
+    let mut expected: Vec<String> =
+        std::fs::read_to_string(shared_dir().join("corpus/ripgrep.refs"))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+    expected.sort();
+    let mut actual = refs(&dest);
+    actual.sort();
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn option_like_hosts_run_nothing() {
+    let tmp = tempdir();
+    let pwned = tmp.path().join("pwned");
+    std::fs::create_dir(&pwned).unwrap();
+    for url in [
+        format!("hg::ssh://-oProxyCommand=touch%20{}/x/r", pwned.display()),
+        format!(
+            "hg::ssh://-oProxyCommand=touch%20{}%2Fy@h/r",
+            pwned.display()
+        ),
+        "hg::ssh://h/-oProxyCommand=x".to_string(),
+    ] {
+        let dest = tmp.path().join("clone");
+        let out = mirror(tmp.path(), &url, &dest, &[]);
+        assert!(!out.status.success());
+        assert!(!dest.exists());
+    }
+    assert_eq!(std::fs::read_dir(&pwned).unwrap().count(), 0);
+}
+
+/// A server that dies mid-transfer leaves the metadata as it was; fetching
+/// again (after the server got more changesets) completes.
+#[test]
+fn killed_server_then_incremental_fetch() {
+    let tmp = tempdir();
+    let repo = corpus_repo(tmp.path(), "ripgrep", Some(300));
+    let ssh = fake_ssh(tmp.path(), tmp.path(), "");
+    let dying = fake_ssh(
+        tmp.path(),
+        tmp.path(),
+        "| dd bs=65536 count=200000 iflag=count_bytes 2>/dev/null",
+    );
+    // An absolute path: ssh://host//abs/path.
+    let url = &format!("hg::ssh://localhost/{}", repo.display());
+    let dest = tmp.path().join("repo.git");
+    git(
+        tmp.path(),
+        &["init", "-q", "--bare", dest.to_str().unwrap()],
+    );
+    check(&fetch(&dest, url, &ssh));
+    let before = metadata(&dest);
+    assert!(before.is_some());
+    complete_repo(&repo, "ripgrep", Some(1200));
+    let out = fetch(&dest, url, &dying);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains(&url[4..]), "{stderr}");
+    assert_eq!(metadata(&dest), before, "{stderr}");
+    check(&fetch(&dest, url, &ssh));
+    assert_submap(
+        &notes_map(&dest),
+        &corpus_map("ripgrep"),
+        hg_count(&repo),
+        "after fetch",
+    );
+}

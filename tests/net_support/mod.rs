@@ -1,0 +1,301 @@
+//! Servers for the network tests: `hg serve` and a small WSGI wrapper
+//! around hgweb (Basic auth, failures), on 127.0.0.1 with a free port,
+//! stopped when dropped; an ssh stand-in for `GIT_SSH_COMMAND`.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+use crate::support::*;
+
+/// A server process, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    /// `hg serve` of `repo` with extra `--config` items.
+    pub fn hg(repo: &Path, configs: &[&str]) -> Server {
+        let mut cmd = command(hg_path(), repo);
+        cmd.args(["serve", "-p", "0", "--address", "127.0.0.1", "-R"])
+            .arg(repo);
+        for c in configs {
+            cmd.args(["--config", c]);
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        // "listening at http://localhost:PORT/ (bound to 127.0.0.1:PORT)"
+        let port = line
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.trim().trim_end_matches(')').parse().ok())
+            .unwrap_or_else(|| panic!("unexpected hg serve output {line:?}"));
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = stdout.read_to_end(&mut sink);
+        });
+        Server { child, port }
+    }
+
+    /// The WSGI wrapper (see `WSGI`) in `mode` for `repo`.
+    pub fn wsgi(dir: &Path, repo: &Path, mode: &str) -> Server {
+        let script = dir.join("server.py");
+        std::fs::write(&script, WSGI).unwrap();
+        let mut cmd = command(python_path(), dir);
+        cmd.arg(&script).arg(repo).arg(mode);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("unexpected server output {line:?}"));
+        Server { child, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Python running Mercurial.
+pub fn python_path() -> PathBuf {
+    let hg = hg_path();
+    if let Some(dir) = hg.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let p = dir.join("python3");
+        if p.exists() {
+            return p;
+        }
+    }
+    "python3".into()
+}
+
+/// A WSGI server around hgweb. Modes: `auth` (Basic auth user:s3cret),
+/// `error500` (getbundle fails), `truncate` (getbundle replies stop half
+/// way, as when the server dies), `redirect` (`/old` moved to `/`), `file` (serves the file given instead of
+/// a repository), `proxy` (an HTTP proxy logging the URLs to the file
+/// given), `noheader` (no `httpheader`, `httpmediatype` nor `batch`
+/// capability: arguments go in the query string, replies are zlib streams,
+/// one command per request), `plain`
+/// (nothing special).
+pub const WSGI: &str = r#"
+import base64, os, sys
+from wsgiref.simple_server import make_server, WSGIRequestHandler
+from mercurial.hgweb import hgweb
+
+path, mode = sys.argv[1], sys.argv[2]
+
+class Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+if mode == 'proxy':
+    import urllib.request, urllib.error
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    def app(environ, start_response):
+        url = environ['PATH_INFO']
+        if environ.get('QUERY_STRING'):
+            url += '?' + environ['QUERY_STRING']
+        if not url.startswith('http://'):
+            start_response('400 Bad Request', [('Content-Type', 'text/plain')])
+            return [b'not a proxy request']
+        with open(path, 'a') as log:
+            log.write(url + '\n')
+        headers = {k[5:].replace('_', '-'): v for k, v in environ.items()
+                   if k.startswith('HTTP_') and k not in ('HTTP_HOST', 'HTTP_PROXY_CONNECTION')}
+        if environ.get('CONTENT_TYPE'):
+            headers['Content-Type'] = environ['CONTENT_TYPE']
+        length = int(environ.get('CONTENT_LENGTH') or 0)
+        body = environ['wsgi.input'].read(length) if length else None
+        request = urllib.request.Request(url, data=body, headers=headers,
+                                         method=environ['REQUEST_METHOD'])
+        try:
+            response = opener.open(request)
+        except urllib.error.HTTPError as e:
+            response = e
+        start_response('%d %s' % (response.status, response.reason),
+                       [('Content-Type', response.headers.get('Content-Type', 'text/plain'))])
+        return [response.read()]
+elif mode == 'file':
+    def app(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'application/octet-stream')])
+        with open(path, 'rb') as f:
+            return [f.read()]
+else:
+    web = hgweb(path.encode())
+    def app(environ, start_response):
+        query = environ.get('QUERY_STRING', '')
+        getbundle = 'cmd=getbundle' in query
+        if mode == 'auth':
+            expected = 'Basic ' + base64.b64encode(b'user:s3cret').decode()
+            if environ.get('HTTP_AUTHORIZATION') != expected:
+                start_response('401 Unauthorized', [
+                    ('WWW-Authenticate', 'Basic realm="hg"'),
+                    ('Content-Type', 'text/plain')])
+                return [b'authentication required']
+        if mode == 'redirect' and environ.get('PATH_INFO', '').startswith('/old'):
+            start_response('301 Moved Permanently', [('Location', '/?' + query)])
+            return [b'moved']
+        if mode == 'error500' and getbundle:
+            start_response('500 Internal Server Error', [('Content-Type', 'text/plain')])
+            return [b'oops']
+        if mode == 'noheader' and 'cmd=capabilities' in query:
+            captured = {}
+            def keep(status, headers, exc_info=None):
+                captured['s'] = (status, [(k, v) for k, v in headers
+                                          if k.lower() != 'content-length'])
+            data = b''.join(web(environ, keep))
+            data = b' '.join(t for t in data.split(b' ')
+                             if not t.startswith((b'httpheader', b'httpmediatype'))
+                             and t != b'batch')
+            start_response(*captured['s'])
+            return [data]
+        result = web(environ, start_response)
+        if mode == 'truncate' and getbundle:
+            data = b''.join(result)
+            return [data[:len(data) // 2]]
+        return result
+
+server = make_server('127.0.0.1', 0, app, handler_class=Quiet)
+print(server.server_port, flush=True)
+server.serve_forever()
+"#;
+
+/// A Mercurial repository holding the corpus repository `name`, up to
+/// revision `rev` when given.
+pub fn corpus_repo(dir: &Path, name: &str, rev: Option<u32>) -> PathBuf {
+    let bundle = shared_dir().join(format!("corpus/{name}.hg"));
+    let dest = dir.join(format!("{name}-hg"));
+    let mut args = vec!["clone".to_string(), "-q".into(), "-U".into()];
+    if let Some(r) = rev {
+        args.push("-r".into());
+        args.push(r.to_string());
+    }
+    args.push(bundle.to_str().unwrap().into());
+    args.push(dest.to_str().unwrap().into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    hg(dir, &args);
+    dest
+}
+
+/// Adds more of the corpus repository `name` to `repo`: up to `rev`, or
+/// all of it.
+pub fn complete_repo(repo: &Path, name: &str, rev: Option<u32>) {
+    let bundle = shared_dir().join(format!("corpus/{name}.hg"));
+    let rev = rev.map(|r| r.to_string());
+    let mut args = vec!["pull", "-q"];
+    if let Some(r) = &rev {
+        args.extend(["-r", r]);
+    }
+    args.push(bundle.to_str().unwrap());
+    hg(repo, &args);
+}
+
+/// The number of changesets in a Mercurial repository.
+pub fn hg_count(repo: &Path) -> usize {
+    hg(repo, &["log", "-T", "x"]).len()
+}
+
+/// The value of `refs/cinnabar/metadata`, if any.
+pub fn metadata(git_dir: &Path) -> Option<String> {
+    let mut cmd = command("git", git_dir);
+    cmd.args(["rev-parse", "-q", "--verify", "refs/cinnabar/metadata"]);
+    let out = output(cmd);
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The corpus map of `name`, sorted.
+pub fn corpus_map(name: &str) -> Vec<String> {
+    let data = std::fs::read(shared_dir().join(format!("corpus/{name}.map.gz"))).unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&data[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+/// Asserts that `actual` is `expected` (both sorted).
+pub fn assert_map(actual: &[String], expected: &[String], what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: number of changesets");
+    let diff: Vec<_> = expected
+        .iter()
+        .zip(actual)
+        .filter(|(a, b)| a != b)
+        .take(5)
+        .collect();
+    assert!(diff.is_empty(), "{what}: first differences: {diff:?}");
+}
+
+/// Asserts that every line of `actual` is in `expected` and that there are
+/// `count` of them.
+pub fn assert_submap(actual: &[String], expected: &[String], count: usize, what: &str) {
+    assert_eq!(actual.len(), count, "{what}: number of changesets");
+    let set: std::collections::HashSet<&String> = expected.iter().collect();
+    let bad: Vec<_> = actual.iter().filter(|l| !set.contains(l)).take(5).collect();
+    assert!(bad.is_empty(), "{what}: unexpected pairs {bad:?}");
+}
+
+/// Writes an ssh stand-in that ignores its options and the host and runs
+/// the remote command (`hg -R <path> serve --stdio`) in `home`, with the
+/// real hg. `filter` is appended to the pipeline (e.g. `| head -c 1000`).
+pub fn fake_ssh(dir: &Path, home: &Path, filter: &str) -> PathBuf {
+    let script = dir.join(format!("ssh-{}.sh", filter.len()));
+    let hg = hg_path();
+    let prefix = match hg.parent().filter(|_| hg.is_absolute()) {
+        Some(dir) => format!("'{}'/", dir.display()),
+        None => String::new(),
+    };
+    let text = format!(
+        "#!/bin/sh\n\
+         # arguments: [options] host command\n\
+         while [ $# -gt 1 ]; do echo \"$1\" >> '{log}'; shift; done\n\
+         echo 'ssh stand-in' >&2\n\
+         cd '{home}' || exit 1\n\
+         eval \"{prefix}$1\" {filter}\n",
+        log = dir.join("ssh-args.log").display(),
+        home = home.display(),
+    );
+    std::fs::write(&script, text).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+/// `git clone --mirror -q <url> <dest>` with extra environment.
+pub fn mirror(cwd: &Path, url: &str, dest: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = command("git", cwd);
+    cmd.args(["clone", "-q", "--mirror", url]).arg(dest);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    output(cmd)
+}
+
+/// Fails with the output of a failed command.
+pub fn check(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

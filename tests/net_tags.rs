@@ -1,0 +1,81 @@
+//! `hg::tags:` and `git cinnabar fetch --tags` give the tags `hg tags`
+//! shows, with moved, removed and conflicting tags on several heads.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use support::*;
+
+#[test]
+fn tags_match_hg() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("repo");
+    hg(tmp.path(), &["init", "repo"]);
+    let mut n = 0;
+    let mut commit = |name: &str| {
+        std::fs::write(repo.join(name), format!("{name}\n")).unwrap();
+        hg(&repo, &["add", name]);
+        let date = format!("{n} 0");
+        hg(&repo, &["commit", "-m", name, "-u", "nobody", "-d", &date]);
+        n += 1;
+    };
+    commit("a");
+    commit("b");
+    let tag = |args: &[&str]| {
+        let mut all = vec!["tag", "-u", "nobody", "-d", "100 0"];
+        all.extend_from_slice(args);
+        hg(&repo, &all);
+    };
+    tag(&["-r", "0", "v1"]);
+    tag(&["-r", "1", "v2"]);
+    tag(&["-f", "-r", "1", "v1"]);
+    tag(&["--remove", "v2"]);
+    tag(&["-r", "0", "v3"]);
+    // A second head with its own view of the tags.
+    hg(&repo, &["update", "-q", "-r", "3"]);
+    tag(&["-f", "-r", "0", "v1"]);
+    tag(&["-r", "2", "other"]);
+
+    let git_dir = tmp.path().join("clone.git");
+    let mut cmd = command("git", tmp.path());
+    cmd.args(["clone", "-q", "--mirror"])
+        .arg(format!("hg::{}", repo.display()))
+        .arg(&git_dir);
+    run(cmd);
+    let mut cmd = command("git", &git_dir);
+    cmd.args(["cinnabar", "fetch", "--tags"]);
+    run(cmd);
+
+    let map: BTreeMap<String, String> = notes_map(&git_dir)
+        .into_iter()
+        .map(|l| {
+            let (h, g) = l.split_once(' ').unwrap();
+            (g.to_string(), h.to_string())
+        })
+        .collect();
+    let actual: BTreeMap<String, String> = git(
+        &git_dir,
+        &[
+            "for-each-ref",
+            "--format=%(refname:strip=2) %(objectname)",
+            "refs/tags",
+        ],
+    )
+    .lines()
+    .map(|l| {
+        let (name, oid) = l.rsplit_once(' ').unwrap();
+        (name.to_string(), map[oid].clone())
+    })
+    .collect();
+    let expected: BTreeMap<String, String> = hg(&repo, &["tags", "--debug"])
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.trim_end().rsplit_once(' ')?;
+            let node = rest.split(':').nth(1)?;
+            let name = name.trim_end();
+            (name != "tip").then(|| (name.to_string(), node.to_string()))
+        })
+        .collect();
+    assert_eq!(actual, expected);
+}
