@@ -155,6 +155,11 @@ fn basic_auth() {
     );
     check(&out);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret"));
+    // Approved, as git does.
+    assert!(std::fs::read_to_string(&store)
+        .unwrap()
+        .contains("user:s3cret@"));
+    std::fs::remove_file(&store).unwrap();
     let out = clone(
         "urlbad.git",
         &format!("hg::http://user:n0pe@127.0.0.1:{}/", server.port),

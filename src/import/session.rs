@@ -68,6 +68,8 @@ pub struct Session {
     closed: HashSet<HgNode>,
     /// The scratch repository used outside of any git repository.
     scratch: Option<tempfile::TempDir>,
+    /// The peer's topological heads, from the listing.
+    topo_heads: Vec<HgNode>,
 }
 
 impl Session {
@@ -173,6 +175,7 @@ impl Session {
             bundle_heads: Vec::new(),
             closed: HashSet::new(),
             scratch: None,
+            topo_heads: Vec::new(),
         })
     }
 
@@ -237,7 +240,8 @@ impl Session {
                 }
             }
             Source::Peer(peer) => {
-                let (branches, _heads, bookmarks) = peer.remote_listing()?;
+                let (branches, heads, bookmarks) = peer.remote_listing()?;
+                self.topo_heads = heads;
                 let branches = branches
                     .into_iter()
                     .map(|b| RemoteBranch {
@@ -332,26 +336,56 @@ impl Session {
                         log,
                     )?;
                 }
-                let Source::Peer(peer) = &mut self.source else {
-                    unreachable!()
+                // Servers answer faster for their topological heads: ask for
+                // those when they are all wanted (spec 9.5), then once more
+                // for anything left.
+                let wanted: HashSet<&HgNode> = missing.iter().collect();
+                let unknown_topo: Vec<HgNode> = self
+                    .topo_heads
+                    .iter()
+                    .filter(|h| self.state.hg2git(h).is_none())
+                    .copied()
+                    .collect();
+                let mut request = if !unknown_topo.is_empty()
+                    && unknown_topo.iter().all(|h| wanted.contains(h))
+                {
+                    unknown_topo
+                } else {
+                    missing.clone()
                 };
-                let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
-                let url = peer.url().to_string();
-                let stream = peer.getbundle(&missing, &common, caps)?;
-                let Session {
-                    store,
-                    state,
-                    importers,
-                    progress,
-                    closed,
-                    ..
-                } = self;
-                import_stream(stream, store, state, importers, *progress, &mut |c| {
-                    if c.closes {
-                        closed.insert(c.node);
+                for attempt in 0..2 {
+                    if attempt > 0 {
+                        request = missing
+                            .iter()
+                            .filter(|h| self.state.hg2git(h).is_none())
+                            .copied()
+                            .collect();
+                        if request.is_empty() {
+                            break;
+                        }
                     }
-                })
-                .wrap_err_with(|| format!("while fetching from {url}"))
+                    let Source::Peer(peer) = &mut self.source else {
+                        unreachable!()
+                    };
+                    let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
+                    let url = peer.url().to_string();
+                    let stream = peer.getbundle(&request, &common, caps)?;
+                    let Session {
+                        store,
+                        state,
+                        importers,
+                        progress,
+                        closed,
+                        ..
+                    } = self;
+                    import_stream(stream, store, state, importers, *progress, &mut |c| {
+                        if c.closes {
+                            closed.insert(c.node);
+                        }
+                    })
+                    .wrap_err_with(|| format!("while fetching from {url}"))?;
+                }
+                Ok(())
             }
         }
     }

@@ -155,12 +155,15 @@ impl HttpPeer {
             url: display.clone(),
             detail: format!("cannot set up HTTP: {e}"),
         })?;
+        // Like git, credentials given in the URL go to the credential
+        // helpers once they worked.
+        let pending_approval = credentials.is_some();
         let mut peer = HttpPeer {
             display,
             base,
             client,
             credentials,
-            pending_approval: false,
+            pending_approval,
             follow: config.follow_redirects,
             capabilities: Vec::new(),
         };
