@@ -4,7 +4,7 @@
 //! the pack first and then updates every ref in one transaction.
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use gix_hash::ObjectId;
@@ -205,6 +205,32 @@ impl Session {
             Source::Peer(peer) => Ok(peer.lookup(name)?),
             Source::Bundle { .. } => Err(miette!("{name}: names cannot be looked up in a bundle")),
         }
+    }
+
+    /// Copies to `out`, without importing it, the bundle the remote sends
+    /// for `heads` (everything they need that our branch heads do not
+    /// have); for a bundle file, the file itself.
+    pub fn write_bundle(&mut self, heads: &[HgNode], out: &mut dyn Write) -> miette::Result<()> {
+        match &mut self.source {
+            Source::Bundle { path, .. } => {
+                let mut file = std::fs::File::open(&*path)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot open {}", path.display()))?;
+                std::io::copy(&mut file, out).into_diagnostic()?;
+            }
+            Source::Peer(peer) => {
+                let ours: Vec<HgNode> = self.state.branch_heads.iter().map(|h| h.node).collect();
+                let mut common = Vec::new();
+                for chunk in ours.chunks(1000) {
+                    let known = peer.known(chunk)?;
+                    common.extend(chunk.iter().zip(known).filter(|(_, k)| *k).map(|(n, _)| *n));
+                }
+                let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
+                let stream = peer.getbundle(heads, &common, caps)?;
+                super::fetch::copy_bundle(stream, out)?;
+            }
+        }
+        out.flush().into_diagnostic()
     }
 
     /// Makes sure the given changesets are imported.
