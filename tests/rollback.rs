@@ -310,3 +310,34 @@ fn clear_removes_metadata_and_notes() {
     assert_eq!(refs(&g), "");
     assert_eq!(ok(&g, &["hg2git", F]).trim(), "0".repeat(40));
 }
+
+#[test]
+fn fetch_bundle_writes_what_the_remote_sends() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("repo");
+    make_repo(&repo);
+    let url = format!("hg::{}", repo.display());
+    let g = tmp.path().join("repo-git");
+    git(tmp.path(), &["init", "-q", g.to_str().unwrap()]);
+    let mut cmd = command("git", &g);
+    cmd.args(["cinnabar", "fetch", "--bundle", &url, E]);
+    let bundle = run(cmd);
+    assert!(bundle.starts_with(b"HG20"), "not a bundle2");
+    // Nothing was imported.
+    assert_eq!(refs(&g), "");
+    let path = tmp.path().join("e.hg");
+    std::fs::write(&path, bundle).unwrap();
+    let dest = tmp.path().join("clone.git");
+    let mut cmd = command("git", tmp.path());
+    cmd.args(["clone", "-q", "--mirror"])
+        .arg(format!("hg::{}", path.display()))
+        .arg(&dest);
+    run(cmd);
+    assert_eq!(
+        ok(&dest, &["hg2git", E, F]),
+        format!(
+            "ceb496b41c51e93d51a8d6b211ddd0c6458975ed\n{}\n",
+            "0".repeat(40)
+        )
+    );
+}

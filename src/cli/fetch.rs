@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use miette::miette;
 
-use crate::import::fetch::{fetch, resolve_source};
+use crate::import::fetch::{fetch, fetch_bundle, resolve_source};
 use crate::store::Repo;
 
 /// Fetch changesets from a Mercurial repository.
@@ -30,9 +30,6 @@ pub fn run(args: Args) -> super::Outcome {
     if args.tags {
         return crate::helper::tags::fetch_tags();
     }
-    if args.bundle {
-        return super::not_implemented("fetch --bundle");
-    }
     let Some(remote) = args.remote.as_deref() else {
         return Err(miette!("missing remote"));
     };
@@ -40,6 +37,11 @@ pub fn run(args: Args) -> super::Outcome {
         return Err(miette!("missing revisions to fetch"));
     }
     let source = resolve_source(&Repo::open()?, remote)?;
+    if args.bundle {
+        let mut out = std::io::stdout().lock();
+        fetch_bundle(&source, &args.revs, &mut out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let progress = std::io::stderr().is_terminal();
     let fetched = fetch(&source, &args.revs, progress)?;
     eprintln!("From {}", source.shown);

@@ -37,7 +37,7 @@ pub fn check(
         .state
         .git2hg
         .iter()
-        .filter(|(c, _)| !options.skip.contains(*c))
+        .filter(|(c, n)| !options.skip.contains(&(**c, **n)))
         .filter(|(c, _)| options.only.as_ref().is_none_or(|o| o.contains(*c)))
         .map(|(c, n)| (*c, *n))
         .collect();

@@ -29,8 +29,9 @@ pub struct Options {
     pub full: bool,
     /// Only these changeset commits (all when `None`).
     pub only: Option<HashSet<[u8; 20]>>,
-    /// Changeset commits already checked (skipped), for incremental runs.
-    pub skip: HashSet<[u8; 20]>,
+    /// (commit, git2hg note) pairs already checked (skipped), for
+    /// incremental runs.
+    pub skip: HashSet<([u8; 20], [u8; 20])>,
 }
 
 /// The result of a check.

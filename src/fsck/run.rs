@@ -51,7 +51,12 @@ pub fn run(force: bool, full: bool, commits: &[String]) -> miette::Result<(Statu
             }
             let repo = Repo::open_at(&git_dir, overrides.clone())?;
             if let Ok(previous) = Metadata::at(repo, Some(checked)) {
-                options.skip = previous.state.git2hg.iter().map(|(k, _)| *k).collect();
+                options.skip = previous
+                    .state
+                    .git2hg
+                    .iter()
+                    .map(|(c, n)| (*c, *n))
+                    .collect();
             }
         }
     }

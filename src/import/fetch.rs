@@ -1,7 +1,7 @@
 //! `git cinnabar fetch <remote|url> <rev>…`: import given changesets and
 //! record them in `FETCH_HEAD`, as `git fetch` would.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use gix_hash::ObjectId;
 use miette::{miette, Context, IntoDiagnostic};
@@ -9,6 +9,7 @@ use miette::{miette, Context, IntoDiagnostic};
 use super::history::BROKEN_REF;
 use super::metadata::METADATA_REF;
 use super::session::Session;
+use crate::hg::bundle::{BundleKind, BundleReader};
 use crate::hg::HgNode;
 use crate::store::Repo;
 use crate::wire::url::HgUrl;
@@ -58,14 +59,40 @@ pub fn check_not_broken(repo: &Repo) -> miette::Result<()> {
     Ok(())
 }
 
-/// Imports `revs` (full changeset ids, or names the remote looks up) from
-/// `source` and writes `FETCH_HEAD`. Returns the changesets and their
-/// commits, in the order of `revs`.
-pub fn fetch(
+/// Copies a bundle2 stream to `out`, byte for byte, stopping at its end
+/// (a peer's stream does not end there: the connection stays open).
+pub fn copy_bundle(stream: Box<dyn Read + '_>, out: &mut dyn Write) -> miette::Result<()> {
+    let mut tee = Tee { inner: stream, out };
+    let mut reader = BundleReader::open(&mut tee)?;
+    if !matches!(reader.kind(), BundleKind::Bundle2(_)) {
+        return Err(miette!(
+            "the server did not send a bundle2; `fetch --bundle` needs one"
+        ));
+    }
+    while reader.next_part_header()?.is_some() {}
+    Ok(())
+}
+
+/// A reader copying what it reads to a writer.
+struct Tee<'a, 'b> {
+    inner: Box<dyn Read + 'a>,
+    out: &'b mut dyn Write,
+}
+
+impl Read for Tee<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// Opens a session on `source` and resolves `revs` to changeset ids.
+fn open(
     source: &FetchSource,
     revs: &[String],
     progress: bool,
-) -> miette::Result<Vec<(HgNode, ObjectId)>> {
+) -> miette::Result<(Session, Vec<HgNode>, std::path::PathBuf)> {
     let repo = Repo::open()?;
     check_not_broken(&repo)?;
     let git_dir = repo.git_dir().to_path_buf();
@@ -80,6 +107,29 @@ pub fn fetch(
         };
         nodes.push(node);
     }
+    Ok((session, nodes, git_dir))
+}
+
+/// Writes the bundle the remote sends for `revs` to `out`, importing
+/// nothing (`fetch --bundle`).
+pub fn fetch_bundle(
+    source: &FetchSource,
+    revs: &[String],
+    out: &mut dyn Write,
+) -> miette::Result<()> {
+    let (mut session, nodes, _) = open(source, revs, false)?;
+    session.write_bundle(&nodes, out)
+}
+
+/// Imports `revs` (full changeset ids, or names the remote looks up) from
+/// `source` and writes `FETCH_HEAD`. Returns the changesets and their
+/// commits, in the order of `revs`.
+pub fn fetch(
+    source: &FetchSource,
+    revs: &[String],
+    progress: bool,
+) -> miette::Result<Vec<(HgNode, ObjectId)>> {
+    let (mut session, nodes, git_dir) = open(source, revs, progress)?;
     session.fetch(&nodes)?;
     let mut commits = Vec::with_capacity(revs.len());
     for rev in &nodes {

@@ -4,7 +4,7 @@
 //! the pack first and then updates every ref in one transaction.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use gix_hash::ObjectId;
@@ -275,6 +275,48 @@ impl Session {
                 Err(miette!("{name}: names cannot be looked up in a bundle"))
             }
         }
+    }
+
+    /// Copies to `out`, without importing it, the bundle the remote sends
+    /// for `heads` (everything they need that our branch heads do not
+    /// have); for a bundle file, the file itself.
+    pub fn write_bundle(&mut self, heads: &[HgNode], out: &mut dyn Write) -> miette::Result<()> {
+        match &mut self.source {
+            Source::Bundle { path, .. } => {
+                let mut file = std::fs::File::open(&*path)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot open {}", path.display()))?;
+                std::io::copy(&mut file, out).into_diagnostic()?;
+            }
+            Source::Stream { url, body } => {
+                let mut body = body
+                    .take()
+                    .ok_or_else(|| miette!("the bundle from {url} was already read"))?;
+                std::io::copy(&mut body, out).into_diagnostic()?;
+            }
+            Source::Peer(peer) => {
+                let log = log_enabled(
+                    config_value(self.store.repo(), self.remote_name.as_deref(), "log").as_deref(),
+                    "find-common",
+                );
+                let remote_heads: Vec<HgNode> = self
+                    .remote
+                    .iter()
+                    .flat_map(|r| r.branches.iter().flat_map(|b| b.heads.iter().copied()))
+                    .collect();
+                let common = find_common(
+                    peer.as_mut(),
+                    &mut self.store,
+                    &self.state,
+                    &remote_heads,
+                    log,
+                )?;
+                let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
+                let stream = peer.getbundle(heads, &common, caps)?;
+                super::fetch::copy_bundle(stream, out)?;
+            }
+        }
+        out.flush().into_diagnostic()
     }
 
     /// Makes sure the given changesets are imported.
