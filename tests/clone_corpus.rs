@@ -1,36 +1,13 @@
 //! `git clone --mirror hg::<bundle>` gives git-cinnabar's exact commits,
-//! metadata and branch refs for every shared corpus bundle.
+//! metadata and branch refs for every shared corpus bundle; on each clone,
+//! `hg2git --batch` and `git2hg --batch` agree with the corpus map and
+//! `fsck --full` passes.
 
 mod support;
 
 use std::path::Path;
 
 use support::*;
-
-fn read_map(path: &Path) -> Vec<String> {
-    let data = std::fs::read(path).unwrap();
-    let text = if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = String::new();
-        use std::io::Read;
-        flate2::read::GzDecoder::new(&data[..])
-            .read_to_string(&mut out)
-            .unwrap();
-        out
-    } else {
-        String::from_utf8(data).unwrap()
-    };
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines.sort();
-    lines
-}
-
-fn mirror_clone(bundle: &Path, dest: &Path) {
-    let mut cmd = command("git", dest.parent().unwrap());
-    cmd.args(["clone", "-q", "--mirror"])
-        .arg(format!("hg::{}", bundle.display()))
-        .arg(dest);
-    run(cmd);
-}
 
 /// Clones `NAME.hg` and checks the map, and the refs when a `.refs` file
 /// exists.
@@ -69,6 +46,30 @@ fn check_corpus(dir: &Path, name: &str) {
         actual.sort();
         assert_eq!(actual, expected, "{name}: refs");
     }
+    // hg2git and git2hg answer from the metadata as the map says.
+    let pairs: Vec<(&str, &str)> = expected
+        .iter()
+        .map(|l| l.split_once(' ').unwrap())
+        .collect();
+    let hg_in: String = pairs.iter().map(|(h, _)| format!("{h}\n")).collect();
+    let git_in: String = pairs.iter().map(|(_, g)| format!("{g} ")).collect();
+    let git_out: String = pairs.iter().map(|(_, g)| format!("{g}\n")).collect();
+    assert_eq!(
+        batch(&dest, "hg2git", hg_in.clone()),
+        git_out,
+        "{name}: hg2git"
+    );
+    assert_eq!(batch(&dest, "git2hg", git_in), hg_in, "{name}: git2hg");
+    let out = fsck_full(&dest);
+    assert!(
+        out.status.success(),
+        "{name}: fsck --full: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        git(&dest, &["rev-parse", "refs/cinnabar/checked"]),
+        git(&dest, &["rev-parse", "refs/cinnabar/metadata"])
+    );
     let fsck = output({
         let mut c = command("git", &dest);
         c.args(["fsck", "--no-progress"]);

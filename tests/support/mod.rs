@@ -181,3 +181,53 @@ pub fn commit_file(repo: &Path, name: &str, date: u32) {
         ],
     );
 }
+
+/// Lines of a corpus map (`NAME.map.gz` or `NAME.map`), sorted.
+pub fn read_map(path: &Path) -> Vec<String> {
+    use std::io::Read;
+    let data = std::fs::read(path).unwrap();
+    let text = if path.extension().is_some_and(|e| e == "gz") {
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&data[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    } else {
+        String::from_utf8(data).unwrap()
+    };
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+/// `git clone --mirror hg::<bundle> <dest>`.
+pub fn mirror_clone(bundle: &Path, dest: &Path) {
+    let mut cmd = command("git", dest.parent().unwrap());
+    cmd.args(["clone", "-q", "--mirror"])
+        .arg(format!("hg::{}", bundle.display()))
+        .arg(dest);
+    run(cmd);
+}
+
+/// `git cinnabar <cmd> --batch` with `input` on stdin.
+pub fn batch(dir: &Path, cmd: &str, input: String) -> String {
+    use std::io::Write;
+    let mut c = command("git", dir);
+    c.args(["cinnabar", cmd, "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `git cinnabar fsck --full`.
+pub fn fsck_full(dir: &Path) -> Output {
+    let mut cmd = command("git", dir);
+    cmd.args(["cinnabar", "fsck", "--full"]);
+    output(cmd)
+}

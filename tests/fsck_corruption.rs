@@ -1,11 +1,9 @@
-//! `hg2git --batch`, `git2hg --batch` and `fsck --full` on corpus clones,
-//! and fsck catching corrupted metadata.
+//! `fsck --full` catching corrupted metadata (the checks of clean corpus
+//! clones are in clone_corpus.rs).
 
 mod support;
 
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::Stdio;
 
 use cinnabar::store::commit::{parse_commit, raw_commit};
 use cinnabar::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
@@ -15,113 +13,6 @@ use cinnabar::store::{
 use support::*;
 
 const SIG: &[u8] = b" <cinnabar@git> 0 +0000";
-
-fn read_map(name: &str) -> Vec<(String, String)> {
-    let gz = shared_dir().join(format!("corpus/{name}.map.gz"));
-    let mut text = String::new();
-    if gz.exists() {
-        let data = std::fs::read(gz).unwrap();
-        flate2::read::GzDecoder::new(&data[..])
-            .read_to_string(&mut text)
-            .unwrap();
-    } else {
-        text = std::fs::read_to_string(shared_dir().join(format!("corpus/{name}.map"))).unwrap();
-    }
-    text.lines()
-        .map(|l| {
-            let (h, g) = l.split_once(' ').unwrap();
-            (h.to_string(), g.to_string())
-        })
-        .collect()
-}
-
-fn mirror_clone(name: &str, dest: &Path) {
-    let bundle = shared_dir().join(format!("corpus/{name}.hg"));
-    let mut cmd = command("git", dest.parent().unwrap());
-    cmd.args(["clone", "-q", "--mirror"])
-        .arg(format!("hg::{}", bundle.display()))
-        .arg(dest);
-    run(cmd);
-}
-
-fn batch(dir: &Path, cmd: &str, input: String) -> String {
-    let mut c = command("git", dir);
-    c.args(["cinnabar", cmd, "--batch"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fsck_full(dir: &Path) -> std::process::Output {
-    let mut cmd = command("git", dir);
-    cmd.args(["cinnabar", "fsck", "--full"]);
-    output(cmd)
-}
-
-fn check_corpus(name: &str) {
-    let tmp = tempdir();
-    let dest = tmp.path().join("clone.git");
-    mirror_clone(name, &dest);
-    let map = read_map(name);
-    let hg_in: String = map.iter().map(|(h, _)| format!("{h}\n")).collect();
-    let git_in: String = map.iter().map(|(_, g)| format!("{g} ")).collect();
-    let expected_git: String = map.iter().map(|(_, g)| format!("{g}\n")).collect();
-    let expected_hg: String = map.iter().map(|(h, _)| format!("{h}\n")).collect();
-    assert_eq!(
-        batch(&dest, "hg2git", hg_in),
-        expected_git,
-        "{name}: hg2git"
-    );
-    assert_eq!(
-        batch(&dest, "git2hg", git_in),
-        expected_hg,
-        "{name}: git2hg"
-    );
-    let out = fsck_full(&dest);
-    assert!(
-        out.status.success(),
-        "{name}: fsck --full: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        git(&dest, &["rev-parse", "refs/cinnabar/checked"]),
-        git(&dest, &["rev-parse", "refs/cinnabar/metadata"])
-    );
-}
-
-#[test]
-fn ripgrep_maps_and_fsck() {
-    check_corpus("ripgrep");
-}
-
-#[test]
-fn nginx_maps_and_fsck() {
-    check_corpus("nginx");
-}
-
-/// The edge-case bundles (all but the tampered one, which does not clone).
-#[test]
-fn edge_bundles_maps_and_fsck() {
-    let mut names: Vec<String> = std::fs::read_dir(shared_dir().join("corpus/edge"))
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().into_string().ok()?;
-            Some(name.strip_suffix(".hg")?.to_string())
-        })
-        .filter(|n| n != "tampered")
-        .collect();
-    names.sort();
-    assert!(!names.is_empty());
-    for name in names {
-        check_corpus(&format!("edge/{name}"));
-    }
-}
 
 /// Rewrites the metadata commit of the clone at `dir`: `edit` gets the
 /// store and the five parents (changesets, manifests, hg2git, git2hg,
@@ -209,7 +100,7 @@ fn assert_fsck_names(dir: &Path, what: &str) {
 fn fsck_catches_corruption() {
     let tmp = tempdir();
     let clean = tmp.path().join("clean.git");
-    mirror_clone("ripgrep", &clean);
+    mirror_clone(&shared_dir().join("corpus/ripgrep.hg"), &clean);
     let copy = |name: &str| {
         let dest = tmp.path().join(name);
         let mut cmd = command("cp", tmp.path());
