@@ -54,6 +54,10 @@ pub struct Store {
     mode: WriteMode,
     level: u32,
     writer: Option<Writer>,
+    /// Debug hook for crash tests: abort the process after this many
+    /// objects were written (`GIT_CINNABAR_DEBUG_ABORT_AFTER`).
+    abort_after: Option<u64>,
+    written: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -75,11 +79,16 @@ impl Store {
             .and_then(|v| v.trim().parse::<i32>().ok())
             .map(|l| if (0..=9).contains(&l) { l as u32 } else { 6 })
             .unwrap_or(6);
+        let abort_after = std::env::var("GIT_CINNABAR_DEBUG_ABORT_AFTER")
+            .ok()
+            .and_then(|v| v.parse().ok());
         Store {
             repo,
             mode,
             level,
             writer: None,
+            abort_after,
+            written: 0,
         }
     }
 
@@ -99,6 +108,13 @@ impl Store {
     }
 
     fn writer(&mut self) -> Result<&mut Writer> {
+        if let Some(limit) = self.abort_after {
+            self.written += 1;
+            if self.written > limit {
+                // As abrupt as a kill: no unwinding, no cleanup.
+                std::process::abort();
+            }
+        }
         if self.writer.is_none() {
             let pack = PackWriter::with_compression(&self.repo.objects_dir(), self.level)?;
             self.writer = Some(match self.mode {
