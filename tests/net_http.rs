@@ -7,25 +7,29 @@ mod support;
 use net_support::*;
 use support::*;
 
-#[test]
-fn clone_ripgrep_over_http() {
+/// Clones a corpus repository served by `hg serve`: exactly the map and
+/// the refs of the bundle clone.
+fn clone_over_http(name: &str) {
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), "ripgrep", None);
+    let repo = corpus_repo(tmp.path(), name, None);
     let server = Server::hg(&repo, &[]);
     let dest = tmp.path().join("clone.git");
     let out = mirror(tmp.path(), &format!("hg::{}", server.url()), &dest, &[]);
     check(&out);
-    assert_map(&notes_map(&dest), &corpus_map("ripgrep"), "ripgrep");
-    let mut expected: Vec<String> =
-        std::fs::read_to_string(shared_dir().join("corpus/ripgrep.refs"))
-            .unwrap()
-            .lines()
-            .map(str::to_string)
-            .collect();
-    expected.sort();
+    assert_map(&notes_map(&dest), &corpus_map(name), name);
     let mut actual = refs(&dest);
     actual.sort();
-    assert_eq!(actual, expected);
+    assert_eq!(actual, served_corpus_refs(&repo, name));
+}
+
+#[test]
+fn clone_ripgrep_over_http() {
+    clone_over_http("ripgrep");
+}
+
+#[test]
+fn clone_coveragepy_over_http() {
+    clone_over_http("coveragepy");
 }
 
 /// Every way of passing arguments and every compression.

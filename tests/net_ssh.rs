@@ -20,15 +20,16 @@ fn fetch(git_dir: &std::path::Path, url: &str, ssh: &std::path::Path) -> std::pr
     output(cmd)
 }
 
-#[test]
-fn clone_ripgrep_over_ssh() {
+/// Clones a corpus repository through a `GIT_SSH_COMMAND` stand-in:
+/// exactly the map and the refs of the bundle clone.
+fn clone_over_ssh(name: &str) {
     let tmp = tempdir();
-    corpus_repo(tmp.path(), "ripgrep", None);
+    let repo = corpus_repo(tmp.path(), name, None);
     let ssh = fake_ssh(tmp.path(), tmp.path(), "");
     let dest = tmp.path().join("clone.git");
     let out = mirror(
         tmp.path(),
-        "hg::ssh://me@localhost:2222/ripgrep-hg",
+        &format!("hg::ssh://me@localhost:2222/{name}-hg"),
         &dest,
         &[("GIT_SSH_COMMAND", ssh.to_str().unwrap())],
     );
@@ -37,17 +38,20 @@ fn clone_ripgrep_over_ssh() {
     assert!(stderr.contains("remote: ssh stand-in"), "{stderr}");
     let args = std::fs::read_to_string(tmp.path().join("ssh-args.log")).unwrap();
     assert!(args.starts_with("-p\n2222\nme@localhost\n"), "{args}");
-    assert_map(&notes_map(&dest), &corpus_map("ripgrep"), "ripgrep");
-    let mut expected: Vec<String> =
-        std::fs::read_to_string(shared_dir().join("corpus/ripgrep.refs"))
-            .unwrap()
-            .lines()
-            .map(str::to_string)
-            .collect();
-    expected.sort();
+    assert_map(&notes_map(&dest), &corpus_map(name), name);
     let mut actual = refs(&dest);
     actual.sort();
-    assert_eq!(actual, expected);
+    assert_eq!(actual, served_corpus_refs(&repo, name));
+}
+
+#[test]
+fn clone_ripgrep_over_ssh() {
+    clone_over_ssh("ripgrep");
+}
+
+#[test]
+fn clone_coveragepy_over_ssh() {
+    clone_over_ssh("coveragepy");
 }
 
 #[test]

@@ -299,3 +299,29 @@ pub fn check(out: &std::process::Output) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The refs of the corpus clone of `name` (`NAME.refs`, from the bundle),
+/// as a clone from a server gives them: the metadata is the same, but a
+/// server's branchmap counts as branch heads only the changesets without
+/// descendants in their branch, where a bundle's graph gives every
+/// changeset without a child in its branch (spec 3.9). Refs for heads the
+/// server does not list are dropped, using `hg heads --closed` of `repo`.
+pub fn served_corpus_refs(repo: &Path, name: &str) -> Vec<String> {
+    let heads = hg(repo, &["heads", "--closed", "-T", "{node}\n"]);
+    let heads: Vec<&str> = heads.lines().collect();
+    let mut expected: Vec<String> =
+        std::fs::read_to_string(shared_dir().join(format!("corpus/{name}.refs")))
+            .unwrap()
+            .lines()
+            .filter(|line| {
+                let last = line.rsplit('/').next().unwrap_or_default();
+                !(line.contains(" refs/heads/branches/")
+                    && last.len() == 40
+                    && last.bytes().all(|b| b.is_ascii_hexdigit())
+                    && !heads.contains(&last))
+            })
+            .map(str::to_string)
+            .collect();
+    expected.sort();
+    expected
+}
