@@ -21,24 +21,6 @@ const M_D: &str = "544f4ec28c4b9e3b2f5ac01fe2e50a8a67a12909";
 const M_E: &str = "1533f7bbc5d7bd3e420cd927b890097cf660531e";
 const M_F: &str = "fdc5127c26b6de6ec365bc18e9a4ae2ef2f35c08";
 
-fn commit_file(repo: &Path, name: &str, date: u32) {
-    std::fs::write(repo.join(name), format!("{name}\n")).unwrap();
-    hg(repo, &["add", name]);
-    hg(
-        repo,
-        &[
-            "commit",
-            "-q",
-            "-m",
-            name,
-            "-u",
-            "nobody",
-            "-d",
-            &format!("{date} 0"),
-        ],
-    );
-}
-
 /// The recipe of rollback.t: a, b; c, d from a; e, f on branch foo from c.
 fn make_repo(repo: &Path) {
     hg(repo.parent().unwrap(), &["init", repo.to_str().unwrap()]);
