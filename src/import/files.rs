@@ -24,7 +24,7 @@ pub struct FileImporter {
 impl Default for FileImporter {
     fn default() -> Self {
         FileImporter {
-            recent: TextCache::new(32, 4 << 20),
+            recent: TextCache::new(32, 1 << 20),
             text: Vec::new(),
             base_buf: Vec::new(),
             scratch: Vec::new(),
