@@ -13,7 +13,7 @@ use reqwest::blocking::{Client, Response};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION};
 use reqwest::{StatusCode, Url};
 
-use super::{parse_branchmap, parse_listkeys, parse_nodes, BranchHeads, HgPeer, Keys, WireError};
+use super::{join_nodes, HgPeer, WireError};
 use crate::hg::HgNode;
 
 /// `http.followRedirects`.
@@ -546,17 +546,6 @@ fn build_client(config: &HttpConfig) -> reqwest::Result<Client> {
     builder.build()
 }
 
-fn join_nodes(nodes: &[HgNode]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(nodes.len() * 41);
-    for (i, n) in nodes.iter().enumerate() {
-        if i > 0 {
-            out.push(b' ');
-        }
-        n.write_hex(&mut out);
-    }
-    out
-}
-
 /// Reads the compressed `getbundle` stream of a response.
 fn decompress(mut response: Response, url: &str) -> Result<Box<dyn Read + Send>, WireError> {
     let content_type = content_type(&response);
@@ -611,40 +600,8 @@ impl HgPeer for HttpPeer {
         &self.capabilities
     }
 
-    fn branchmap(&mut self) -> Result<Vec<BranchHeads>, WireError> {
-        let data = self.simple("branchmap", &[])?;
-        parse_branchmap(&data).map_err(|e| self.protocol("branchmap", e))
-    }
-
-    fn lookup(&mut self, key: &str) -> Result<HgNode, WireError> {
-        let data = self.simple("lookup", &[("key", key.as_bytes())])?;
-        super::parse_lookup(&data, &self.display, key)
-    }
-
-    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError> {
-        self.simple("batch", &[("cmds", cmds.as_bytes())])
-    }
-
-    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
-        self.simple("clonebundles", &[])
-    }
-
-    fn heads(&mut self) -> Result<Vec<HgNode>, WireError> {
-        let data = self.simple("heads", &[])?;
-        parse_nodes(&data).map_err(|e| self.protocol("heads", e))
-    }
-
-    fn listkeys(&mut self, namespace: &str) -> Result<Keys, WireError> {
-        let data = self.simple("listkeys", &[("namespace", namespace.as_bytes())])?;
-        Ok(parse_listkeys(&data))
-    }
-
-    fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError> {
-        let data = self.simple("known", &[("nodes", &join_nodes(nodes))])?;
-        if data.len() != nodes.len() || data.iter().any(|&b| b != b'0' && b != b'1') {
-            return Err(self.protocol("known", format!("{:?}", String::from_utf8_lossy(&data))));
-        }
-        Ok(data.iter().map(|&b| b == b'1').collect())
+    fn call(&mut self, command: &str, args: &[(&str, &[u8])]) -> Result<Vec<u8>, WireError> {
+        self.simple(command, args)
     }
 
     fn getbundle(

@@ -60,14 +60,10 @@ pub trait HgPeer {
     fn url(&self) -> &str;
     /// The capability string items (`name` or `name=value`).
     fn capabilities(&self) -> &[String];
-    /// `branchmap`.
-    fn branchmap(&mut self) -> Result<Vec<BranchHeads>, WireError>;
-    /// `heads`: the topological heads.
-    fn heads(&mut self) -> Result<Vec<HgNode>, WireError>;
-    /// `listkeys` of a namespace.
-    fn listkeys(&mut self, namespace: &str) -> Result<Keys, WireError>;
-    /// `known`: which of these nodes the peer has.
-    fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError>;
+    /// Sends a command whose reply is one value, and returns the value.
+    /// The transport's only primitive besides `getbundle`: the commands
+    /// below are built on it.
+    fn call(&mut self, command: &str, args: &[(&str, &[u8])]) -> Result<Vec<u8>, WireError>;
     /// `getbundle`: a stream holding a bundle of the ancestors of `heads`
     /// that are not ancestors of `common`.
     fn getbundle(
@@ -77,16 +73,51 @@ pub trait HgPeer {
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError>;
 
+    /// `branchmap`.
+    fn branchmap(&mut self) -> Result<Vec<BranchHeads>, WireError> {
+        let data = self.call("branchmap", &[])?;
+        parse_branchmap(&data).map_err(|e| protocol_error(self.url(), "branchmap", e))
+    }
+
+    /// `heads`: the topological heads.
+    fn heads(&mut self) -> Result<Vec<HgNode>, WireError> {
+        let data = self.call("heads", &[])?;
+        parse_nodes(&data).map_err(|e| protocol_error(self.url(), "heads", e))
+    }
+
+    /// `listkeys` of a namespace.
+    fn listkeys(&mut self, namespace: &str) -> Result<Keys, WireError> {
+        let data = self.call("listkeys", &[("namespace", namespace.as_bytes())])?;
+        Ok(parse_listkeys(&data))
+    }
+
+    /// `known`: which of these nodes the peer has.
+    fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError> {
+        let data = self.call("known", &[("nodes", &join_nodes(nodes))])?;
+        if data.len() != nodes.len() || data.iter().any(|&b| b != b'0' && b != b'1') {
+            let detail = format!("{:?}", String::from_utf8_lossy(&data));
+            return Err(protocol_error(self.url(), "known", detail));
+        }
+        Ok(data.iter().map(|&b| b == b'1').collect())
+    }
+
     /// `lookup`: the changeset a name (revision, tag, bookmark, branch,
     /// hex prefix) designates on the peer.
-    fn lookup(&mut self, key: &str) -> Result<HgNode, WireError>;
+    fn lookup(&mut self, key: &str) -> Result<HgNode, WireError> {
+        let data = self.call("lookup", &[("key", key.as_bytes())])?;
+        parse_lookup(&data, self.url(), key)
+    }
 
     /// `clonebundles`: the clone bundles manifest.
-    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError>;
+    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
+        self.call("clonebundles", &[])
+    }
 
     /// `batch`: runs `cmds` (`name args;name args…`, arguments escaped
     /// with [`batch_escape`]) and returns the raw reply.
-    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError>;
+    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError> {
+        self.call("batch", &[("cmds", cmds.as_bytes())])
+    }
 
     /// The branchmap, topological heads and bookmarks, consistent with
     /// each other: in one `batch` when the peer has it, else bookmarks
@@ -141,6 +172,27 @@ pub trait HgPeer {
                 _ => None,
             })
     }
+}
+
+/// A reply that does not parse.
+pub fn protocol_error(url: &str, command: &str, detail: impl Into<String>) -> WireError {
+    WireError::Protocol {
+        command: command.into(),
+        url: url.into(),
+        detail: detail.into(),
+    }
+}
+
+/// Nodes as hex, separated by spaces (argument of `known`, `getbundle`).
+pub fn join_nodes(nodes: &[HgNode]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(nodes.len() * 41);
+    for (i, n) in nodes.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        n.write_hex(&mut out);
+    }
+    out
 }
 
 /// Parses a space-separated list of hex nodes.

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use super::{parse_branchmap, parse_listkeys, parse_nodes, BranchHeads, HgPeer, WireError};
+use super::{join_nodes, HgPeer, WireError};
 use crate::hg::HgNode;
 
 /// A peer reached through a child process speaking the stdio protocol.
@@ -185,6 +185,16 @@ impl StdioPeer {
 
     fn simple(&mut self, name: &str, args: &[(&str, &[u8])]) -> Result<Vec<u8>, WireError> {
         self.send(name, args)?;
+        // Commands declared with a `*` argument also take a dictionary of
+        // extra arguments; send it empty.
+        if matches!(name, "known" | "batch") {
+            self.stdin
+                .write_all(b"* 0\n")
+                .map_err(self.io("cannot send a command"))?;
+            self.stdin
+                .flush()
+                .map_err(self.io("cannot send a command"))?;
+        }
         self.read_reply(name)
     }
 }
@@ -199,17 +209,6 @@ fn encode_command(out: &mut Vec<u8>, name: &str, args: &[(&str, &[u8])]) {
     }
 }
 
-fn join_nodes(nodes: &[HgNode]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(nodes.len() * 41);
-    for (i, n) in nodes.iter().enumerate() {
-        if i > 0 {
-            out.push(b' ');
-        }
-        n.write_hex(&mut out);
-    }
-    out
-}
-
 impl HgPeer for StdioPeer {
     fn url(&self) -> &str {
         &self.url
@@ -219,55 +218,8 @@ impl HgPeer for StdioPeer {
         &self.capabilities
     }
 
-    fn branchmap(&mut self) -> Result<Vec<BranchHeads>, WireError> {
-        let data = self.simple("branchmap", &[])?;
-        parse_branchmap(&data).map_err(|e| self.protocol("branchmap", e))
-    }
-
-    fn lookup(&mut self, key: &str) -> Result<HgNode, WireError> {
-        let data = self.simple("lookup", &[("key", key.as_bytes())])?;
-        super::parse_lookup(&data, &self.url, key)
-    }
-
-    fn batch(&mut self, cmds: &str) -> Result<Vec<u8>, WireError> {
-        self.send("batch", &[("cmds", cmds.as_bytes())])?;
-        self.stdin
-            .write_all(b"* 0\n")
-            .map_err(self.io("cannot send a command"))?;
-        self.stdin
-            .flush()
-            .map_err(self.io("cannot send a command"))?;
-        self.read_reply("batch")
-    }
-
-    fn clonebundles(&mut self) -> Result<Vec<u8>, WireError> {
-        self.simple("clonebundles", &[])
-    }
-
-    fn heads(&mut self) -> Result<Vec<HgNode>, WireError> {
-        let data = self.simple("heads", &[])?;
-        parse_nodes(&data).map_err(|e| self.protocol("heads", e))
-    }
-
-    fn listkeys(&mut self, namespace: &str) -> Result<super::Keys, WireError> {
-        let data = self.simple("listkeys", &[("namespace", namespace.as_bytes())])?;
-        Ok(parse_listkeys(&data))
-    }
-
-    fn known(&mut self, nodes: &[HgNode]) -> Result<Vec<bool>, WireError> {
-        self.send("known", &[("nodes", &join_nodes(nodes))])?;
-        // `known` takes a `*` dictionary too; send it empty.
-        self.stdin
-            .write_all(b"* 0\n")
-            .map_err(self.io("cannot send a command"))?;
-        self.stdin
-            .flush()
-            .map_err(self.io("cannot send a command"))?;
-        let data = self.read_reply("known")?;
-        if data.len() != nodes.len() || data.iter().any(|&b| b != b'0' && b != b'1') {
-            return Err(self.protocol("known", format!("{:?}", String::from_utf8_lossy(&data))));
-        }
-        Ok(data.iter().map(|&b| b == b'1').collect())
+    fn call(&mut self, command: &str, args: &[(&str, &[u8])]) -> Result<Vec<u8>, WireError> {
+        self.simple(command, args)
     }
 
     fn getbundle(
