@@ -420,11 +420,15 @@ impl Session {
                         closed,
                         ..
                     } = self;
-                    import_stream(stream, store, state, importers, *progress, &mut |c| {
-                        if c.closes {
-                            closed.insert(c.node);
-                        }
-                    })
+                    import_stream(
+                        stream,
+                        store,
+                        state,
+                        importers,
+                        *progress,
+                        closed,
+                        &mut |_| {},
+                    )
                     .wrap_err_with(|| format!("while fetching from {url}"))?;
                 }
                 Ok(())
@@ -483,11 +487,8 @@ impl Session {
             state,
             importers,
             *progress,
-            &mut |c| {
-                if c.closes {
-                    closed.insert(c.node);
-                }
-            },
+            closed,
+            &mut |_| {},
         )
         .wrap_err_with(|| format!("while importing the clone bundle {shown}"))?;
         Ok(true)
@@ -530,14 +531,19 @@ impl Session {
             bundle_heads,
             ..
         } = self;
-        import_stream(input, store, state, importers, *progress, &mut |c| {
-            if c.closes {
-                closed.insert(c.node);
-            }
-            // Heads of the bundle's own graph, per branch.
-            bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
-            bundle_heads.push((c.node, c.branch.clone()));
-        })
+        import_stream(
+            input,
+            store,
+            state,
+            importers,
+            *progress,
+            closed,
+            &mut |c| {
+                // Heads of the bundle's own graph, per branch.
+                bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
+                bundle_heads.push((c.node, c.branch.clone()));
+            },
+        )
         .wrap_err_with(|| format!("while importing {shown}"))?;
         if let Source::Bundle { imported, .. } = &mut self.source {
             *imported = true;
@@ -777,13 +783,15 @@ fn find_common(
     Ok(common)
 }
 
-/// Reads a bundle stream and imports each of its changegroups.
+/// Reads a bundle stream and imports each of its changegroups, noting the
+/// changesets that close their branch in `closed`.
 fn import_stream(
     stream: Box<dyn Read + '_>,
     store: &mut Store,
     state: &mut State,
     importers: &mut Importers,
     progress: bool,
+    closed: &mut HashSet<HgNode>,
     on_changeset: &mut dyn FnMut(&Imported),
 ) -> miette::Result<()> {
     let mut bundle = BundleReader::open(stream)?;
@@ -795,7 +803,12 @@ fn import_stream(
             state,
             importers,
             &mut |what, n| report.update(what, n),
-            on_changeset,
+            &mut |c| {
+                if c.closes {
+                    closed.insert(c.node);
+                }
+                on_changeset(c);
+            },
         )?;
     }
     report.finish();
