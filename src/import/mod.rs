@@ -2,6 +2,7 @@
 
 pub mod changegroup;
 pub mod changesets;
+pub mod discovery;
 pub mod fetch;
 pub mod files;
 pub mod git_tree;
