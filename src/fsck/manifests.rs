@@ -14,6 +14,7 @@ use super::files::FileJob;
 use super::Context;
 use crate::hg::node::NodeHasher;
 use crate::hg::HgNode;
+use crate::import::manifests::meta_flag;
 use crate::import::state::oid_bytes;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{parse_tree, Mode};
@@ -214,15 +215,15 @@ impl Checker<'_, '_> {
                     prefix.truncate(base);
                     continue;
                 }
-                Mode::CINNABAR_FILE => b"",
-                Mode::CINNABAR_EXECUTABLE => b"x",
-                Mode::GITLINK => b"l",
-                other => {
-                    return Err(format!(
-                        "tree {tree}: entry {:?} has mode {other}",
-                        String::from_utf8_lossy(prefix)
-                    ))
-                }
+                other => match meta_flag(other) {
+                    Some(flag) => flag.as_bytes(),
+                    None => {
+                        return Err(format!(
+                            "tree {tree}: entry {:?} has mode {other}",
+                            String::from_utf8_lossy(prefix)
+                        ))
+                    }
+                },
             };
             let file = HgNode(oid_bytes(&entry.oid));
             if file != HgNode::EMPTY_FILE && self.ctx.state.hg2git(&file).is_none() {

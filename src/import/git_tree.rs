@@ -13,6 +13,7 @@ use gix_hash::ObjectId;
 use miette::{miette, Context};
 
 use super::manifest_tree::{Dir, Entry, Node};
+use super::manifests::meta_flag;
 use super::state::{oid_bytes, State};
 use crate::hg::manifest::Flag;
 use crate::hg::HgNode;
@@ -262,14 +263,9 @@ impl MetaTreeConverter {
                     });
                     continue;
                 }
-                Mode::CINNABAR_FILE => Flag::Regular,
-                Mode::CINNABAR_EXECUTABLE => Flag::Exec,
-                Mode::GITLINK => Flag::Link,
-                other => {
-                    return Err(miette!(
-                        "manifest tree {meta_tree}: unexpected mode {other:?}"
-                    ))
-                }
+                other => meta_flag(other).ok_or_else(|| {
+                    miette!("manifest tree {meta_tree}: unexpected mode {other:?}")
+                })?,
             };
             let node = HgNode(oid_bytes(&entry.oid));
             let (mode, oid) = file_entry(store, state, node, flag, path, &name, changeset)?;

@@ -19,6 +19,26 @@ use crate::store::Store;
 /// The signature line of every metadata commit.
 pub const CINNABAR_SIG: &[u8] = b" <cinnabar@git> 0 +0000";
 
+/// The mode of a file entry in a manifest metadata tree (spec 4.2).
+pub fn meta_mode(flag: Flag) -> Mode {
+    match flag {
+        Flag::Regular => Mode::CINNABAR_FILE,
+        Flag::Exec => Mode::CINNABAR_EXECUTABLE,
+        Flag::Link => Mode::GITLINK,
+    }
+}
+
+/// The flag of a file entry of a manifest metadata tree; `None` for any
+/// other mode (directories included).
+pub fn meta_flag(mode: Mode) -> Option<Flag> {
+    match mode {
+        Mode::CINNABAR_FILE => Some(Flag::Regular),
+        Mode::CINNABAR_EXECUTABLE => Some(Flag::Exec),
+        Mode::GITLINK => Some(Flag::Link),
+        _ => None,
+    }
+}
+
 /// How many recent manifest trees are kept as possible delta bases.
 const RECENT: usize = 32;
 
@@ -151,24 +171,16 @@ fn load_dir(store: &mut Store, tree_oid: &ObjectId, prefix_len: usize) -> miette
             .name
             .strip_prefix(b"_")
             .ok_or_else(|| miette!("manifest tree {tree_oid}: entry without `_` prefix"))?;
-        let flag = match entry.mode {
-            Mode::DIR => {
-                let sub = load_dir(store, &entry.oid, prefix_len + name.len() + 1)?;
-                entries.push(Entry {
-                    name: name.into(),
-                    node: Node::Dir(Arc::new(sub)),
-                });
-                continue;
-            }
-            Mode::CINNABAR_FILE => Flag::Regular,
-            Mode::CINNABAR_EXECUTABLE => Flag::Exec,
-            Mode::GITLINK => Flag::Link,
-            other => {
-                return Err(miette!(
-                    "manifest tree {tree_oid}: unexpected mode {other:?}"
-                ))
-            }
-        };
+        if entry.mode == Mode::DIR {
+            let sub = load_dir(store, &entry.oid, prefix_len + name.len() + 1)?;
+            entries.push(Entry {
+                name: name.into(),
+                node: Node::Dir(Arc::new(sub)),
+            });
+            continue;
+        }
+        let flag = meta_flag(entry.mode)
+            .ok_or_else(|| miette!("manifest tree {tree_oid}: unexpected mode {:?}", entry.mode))?;
         entries.push(Entry {
             name: name.into(),
             node: Node::File {
@@ -192,14 +204,7 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> miette::Result<ObjectId> {
         prefixed.push(b'_');
         prefixed.extend_from_slice(name);
         let (mode, id) = match node {
-            Node::File { node, flag } => (
-                match flag {
-                    Flag::Regular => Mode::CINNABAR_FILE,
-                    Flag::Exec => Mode::CINNABAR_EXECUTABLE,
-                    Flag::Link => Mode::GITLINK,
-                },
-                oid(&node.0),
-            ),
+            Node::File { node, flag } => (meta_mode(*flag), oid(&node.0)),
             Node::Dir(sub) => {
                 let id = match sub.written() {
                     Some(w) => w,
