@@ -13,6 +13,7 @@ pub mod fsck;
 pub mod helper;
 pub mod hg;
 pub mod import;
+pub mod metadata;
 pub mod query;
 pub mod store;
 pub mod util;

@@ -62,3 +62,20 @@ impl Progress {
         self.last = None;
     }
 }
+
+/// Whether debug logging is on for `target` according to the `log`
+/// setting (`GIT_CINNABAR_LOG` or `cinnabar.log`): a comma list of
+/// `target[:level][>path]`, `*` for every target.
+pub fn log_enabled(setting: Option<&str>, target: &str) -> bool {
+    setting.is_some_and(|v| {
+        v.split(',').any(|item| {
+            let item = item.split('>').next().unwrap_or_default();
+            let (t, level) = item.split_once(':').unwrap_or((item, "debug"));
+            (t == target || t == "*")
+                && matches!(
+                    level.to_ascii_lowercase().as_str(),
+                    "debug" | "trace" | "4" | "5"
+                )
+        })
+    })
+}

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::import::history::clear;
+use crate::metadata::history::clear;
 use crate::store::Repo;
 
 /// Remove all the cinnabar metadata.

@@ -1,9 +1,9 @@
 //! `git cinnabar fetch`.
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
-use miette::miette;
+use miette::{miette, Context, IntoDiagnostic};
 
 use crate::import::fetch::{fetch, fetch_bundle, resolve_source};
 use crate::store::Repo;
@@ -28,7 +28,7 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args) -> super::Outcome {
     if args.tags {
-        return crate::helper::tags::fetch_tags();
+        return fetch_tags();
     }
     let Some(remote) = args.remote.as_deref() else {
         return Err(miette!("missing remote"));
@@ -49,4 +49,18 @@ pub fn run(args: Args) -> super::Outcome {
         eprintln!(" * branch            hg/revs/{rev} -> FETCH_HEAD");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `git cinnabar fetch --tags`: `git fetch --tags hg::tags: tag "*"`.
+pub fn fetch_tags() -> super::Outcome {
+    let status = Command::new("git")
+        .args(["fetch", "--tags", "hg::tags:", "tag", "*"])
+        .status()
+        .into_diagnostic()
+        .wrap_err("cannot run git fetch")?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
 }

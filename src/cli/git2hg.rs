@@ -1,8 +1,8 @@
 //! `git cinnabar git2hg`.
 
+use crate::metadata::Metadata;
 use crate::query::lookup::{check_abbrev, git2hg};
 use crate::query::maps::ChangesetMaps;
-use crate::query::Metadata;
 
 /// Convert git commit ids to Mercurial changeset ids.
 #[derive(Debug, clap::Args)]

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
+use crate::metadata::Metadata;
 use crate::query::lookup::{self, check_abbrev, hg2git};
 use crate::query::maps::{write_hex_line, ChangesetMaps};
-use crate::query::Metadata;
 
 /// Convert Mercurial changeset ids to git commit ids.
 #[derive(Debug, clap::Args)]

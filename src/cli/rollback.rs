@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::import::history::{candidates, resolve, rollback, Target};
+use crate::metadata::history::{candidates, resolve, rollback, Target};
 use crate::store::Repo;
 
 /// Roll back the cinnabar metadata to an earlier state.

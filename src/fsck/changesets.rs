@@ -10,9 +10,9 @@ use super::{Context, Options};
 use crate::convert::changeset::ChangesetNote;
 use crate::hg::changeset::Changeset;
 use crate::hg::HgNode;
-use crate::import::changesets::rebuild_changeset;
-use crate::import::git_tree::MetaTreeConverter;
-use crate::import::state::oid;
+use crate::metadata::changeset::rebuild_changeset;
+use crate::metadata::manifest::git_tree::MetaTreeConverter;
+use crate::metadata::state::oid;
 use crate::store::commit::parse_commit;
 use crate::store::Store;
 
@@ -66,7 +66,7 @@ pub fn check(
                 || !ctx
                     .state
                     .git2hg
-                    .contains(&crate::import::state::oid_bytes(&head.commit))
+                    .contains(&crate::metadata::state::oid_bytes(&head.commit))
             {
                 out.problems.push(format!(
                     "branch head {} ({}): commit {} is not its commit in hg2git/git2hg",
@@ -116,7 +116,7 @@ fn check_one(
     let parsed = parse_commit(scratch).map_err(|e| format!("changeset {node}: {e}"))?;
     let mut parents = [HgNode::NULL; 2];
     for (i, p) in parsed.parents.iter().enumerate().take(2) {
-        let key = crate::import::state::oid_bytes(p);
+        let key = crate::metadata::state::oid_bytes(p);
         match ctx.git_to_hg.get(&key) {
             Some(h) if state.git2hg.contains(&key) => parents[i] = HgNode(*h),
             _ => {

@@ -7,7 +7,7 @@ use std::sync::mpsc::Receiver;
 
 use super::Context;
 use crate::hg::HgNode;
-use crate::import::files::read_file_text;
+use crate::metadata::file::read_file_text;
 use crate::store::Store;
 
 /// A file revision a manifest introduced, with the nodes of the same path

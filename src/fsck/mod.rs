@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use gix_hash::ObjectId;
 use miette::miette;
 
-use crate::import::state::State;
+use crate::metadata::State;
 use crate::store::{ConfigOverrides, Repo, Store, WriteMode};
 
 /// What to check.

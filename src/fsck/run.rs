@@ -8,9 +8,9 @@ use miette::miette;
 
 use super::{check, Options, Report};
 use crate::hg::HgNode;
-use crate::import::history::{BROKEN_REF, CHECKED_REF};
-use crate::import::state::oid_bytes;
-use crate::query::Metadata;
+use crate::metadata::history::{BROKEN_REF, CHECKED_REF};
+use crate::metadata::state::oid_bytes;
+use crate::metadata::Metadata;
 use crate::store::refs::{update_refs, Expected, RefUpdate};
 use crate::store::Repo;
 

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use miette::{miette, Context, IntoDiagnostic};
 
-use crate::cli::Outcome;
 use crate::hg::HgNode;
 use crate::import::session::Session;
 use crate::wire::url::HgUrl;
@@ -27,7 +26,7 @@ struct Options {
 
 /// Runs the remote helper for `remote` at `url`, talking to git on
 /// stdin/stdout.
-pub fn run(remote: &str, url: Option<&str>) -> Outcome {
+pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
     let url = url.unwrap_or(remote);
     let url = url.strip_prefix("hg::").unwrap_or(url);
     let url = HgUrl::parse(url).wrap_err_with(|| format!("invalid Mercurial URL {url:?}"))?;
@@ -161,14 +160,18 @@ impl Helper {
         };
         let session = self.session()?;
         let remote = session.remote_state()?;
-        let branches: Vec<Branch> = remote
-            .branches
-            .iter()
-            .map(|b| Branch {
+        let mut branches: Vec<Branch> = Vec::with_capacity(remote.branches.len());
+        for b in &remote.branches {
+            let heads = b
+                .heads
+                .iter()
+                .map(|n| Ok((*n, session.is_closed(n)?)))
+                .collect::<miette::Result<_>>()?;
+            branches.push(Branch {
                 name: b.name.clone(),
-                heads: b.heads.iter().map(|n| (*n, session.is_closed(n))).collect(),
-            })
-            .collect();
+                heads,
+            });
+        }
         let listing = list_refs(style, &branches, &remote.bookmarks);
         let mut text = String::new();
         let mut head_listed = false;

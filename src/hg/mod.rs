@@ -10,6 +10,7 @@ pub mod filemeta;
 pub mod manifest;
 pub mod mdiff;
 pub mod node;
+pub mod tags;
 pub mod verify;
 
 pub use changegroup::{CgVersion, ChangegroupReader, RevisionChunk};

@@ -6,12 +6,13 @@
 use std::io::Read;
 
 use super::changesets::{ChangesetImporter, Imported, ManifestTrees};
+use super::error::Result;
 use super::files::FileImporter;
-use super::idmap::IdMap;
 use super::manifests::ManifestImporter;
 use super::spool::Spool;
-use super::state::State;
 use crate::hg::changegroup::ChangegroupReader;
+use crate::metadata::state::oid_bytes;
+use crate::metadata::{IdMap, State};
 use crate::store::Store;
 
 /// Reusable importers for the three kinds of revisions.
@@ -38,7 +39,7 @@ pub fn import_changegroup<R: Read>(
     importers: &mut Importers,
     progress: &mut dyn FnMut(&str, u64),
     on_changeset: &mut dyn FnMut(&Imported),
-) -> miette::Result<Counts> {
+) -> Result<Counts> {
     let mut counts = Counts::default();
     let mut changesets = Spool::new()?;
     while let Some(c) = cg.next_revision()? {
@@ -66,7 +67,7 @@ pub fn import_changegroup<R: Read>(
     let mut done = 0;
     while let Some(c) = reader.next_revision()? {
         let tree = importers.manifests.import(store, state, &c)?;
-        git_trees.insert(c.node.0, super::state::oid_bytes(&tree));
+        git_trees.insert(c.node.0, oid_bytes(&tree));
         done += 1;
         progress("manifests", done);
     }

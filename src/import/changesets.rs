@@ -1,18 +1,19 @@
 //! Changesets into git commits and git2hg notes (spec 3), after their
 //! manifests and files were imported.
 
+use super::error::{invalid, Result, ResultExt};
 use gix::object::Kind;
 use gix_hash::ObjectId;
-use miette::{miette, Context};
 
-use super::idmap::IdMap;
 use super::manifests::ManifestImporter;
-use super::state::{oid, State};
-use crate::convert::changeset::{signatures, ChangesetNote, CommitSignatures};
+use crate::convert::changeset::{signatures, ChangesetNote};
 use crate::hg::changeset::Changeset;
 use crate::hg::mdiff::apply;
 use crate::hg::{FormatError, HgNode, RevisionChunk};
-use crate::store::commit::{parse_commit, raw_commit};
+use crate::metadata::changeset::rebuild_changeset;
+use crate::metadata::state::{oid, oid_bytes};
+use crate::metadata::{IdMap, State};
+use crate::store::commit::raw_commit;
 use crate::store::{hash_object, Store};
 
 /// Where changesets find the git trees of their manifests: those of this
@@ -65,7 +66,7 @@ impl ChangesetImporter {
         state: &mut State,
         rev: &RevisionChunk<'_>,
         trees: &mut ManifestTrees<'_>,
-    ) -> miette::Result<Imported> {
+    ) -> Result<Imported> {
         let node = rev.node;
         let base: &[u8] = if rev.delta_base.is_null() {
             &[]
@@ -116,7 +117,7 @@ impl ChangesetImporter {
         rev: &RevisionChunk<'_>,
         cs: &Changeset,
         trees: &mut ManifestTrees<'_>,
-    ) -> miette::Result<()> {
+    ) -> Result<()> {
         let node = rev.node;
         let tree = if cs.manifest.is_null() {
             store.write(Kind::Tree, b"")?
@@ -126,7 +127,7 @@ impl ChangesetImporter {
             trees
                 .manifests
                 .git_tree_of(store, state, cs.manifest, node)
-                .wrap_err_with(|| format!("changeset {node}"))?
+                .context_with(|| format!("changeset {node}"))?
         };
         let mut parents = Vec::with_capacity(2);
         let mut hg_parents = Vec::with_capacity(2);
@@ -136,7 +137,7 @@ impl ChangesetImporter {
             }
             let c = state
                 .hg2git(&p)
-                .ok_or_else(|| miette!("changeset {node}: parent {p} is unknown"))?;
+                .ok_or_else(|| invalid(format!("changeset {node}: parent {p} is unknown")))?;
             parents.push(c);
             hg_parents.push(p);
         }
@@ -168,39 +169,12 @@ impl ChangesetImporter {
         state: &State,
         commit: &ObjectId,
         node: HgNode,
-    ) -> miette::Result<bool> {
-        let Some(note) = state.git2hg.get(&super::state::oid_bytes(commit)) else {
+    ) -> Result<bool> {
+        let Some(note) = state.git2hg.get(&oid_bytes(commit)) else {
             return Ok(false);
         };
         store.read(&oid(note), &mut self.scratch)?;
         let note = ChangesetNote::parse(&self.scratch)?;
         Ok(note.changeset != node)
     }
-}
-
-/// Rebuilds the exact text of a known changeset from its commit and note.
-pub fn rebuild_changeset(
-    store: &mut Store,
-    state: &State,
-    node: HgNode,
-    out: &mut Vec<u8>,
-    scratch: &mut Vec<u8>,
-) -> miette::Result<()> {
-    let commit = state
-        .hg2git(&node)
-        .ok_or_else(|| miette!("changeset {node} is unknown"))?;
-    let note = state
-        .git2hg
-        .get(&super::state::oid_bytes(&commit))
-        .ok_or_else(|| miette!("changeset {node}: commit {commit} has no metadata"))?;
-    store.read(&oid(note), scratch)?;
-    let note = ChangesetNote::parse(scratch).wrap_err_with(|| format!("changeset {node}"))?;
-    store.read(&commit, scratch)?;
-    let parsed = parse_commit(scratch).wrap_err_with(|| format!("commit {commit} is invalid"))?;
-    let sigs = CommitSignatures {
-        author: parsed.author.to_vec(),
-        committer: parsed.committer.to_vec(),
-    };
-    *out = note.rebuild(&sigs, parsed.message)?;
-    Ok(())
 }

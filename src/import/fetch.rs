@@ -3,14 +3,14 @@
 
 use std::io::{Read, Write};
 
+use super::error::{invalid, Result, ResultExt};
 use gix_hash::ObjectId;
-use miette::{miette, Context, IntoDiagnostic};
 
-use super::history::BROKEN_REF;
-use super::metadata::METADATA_REF;
 use super::session::Session;
 use crate::hg::bundle::{BundleKind, BundleReader};
 use crate::hg::HgNode;
+use crate::metadata::history::BROKEN_REF;
+use crate::metadata::METADATA_REF;
 use crate::store::Repo;
 use crate::wire::url::HgUrl;
 
@@ -24,16 +24,19 @@ pub struct FetchSource {
 
 /// Resolves `remote`: a git remote whose URL is `hg::…`, or a URL (with or
 /// without `hg::`).
-pub fn resolve_source(repo: &Repo, remote: &str) -> miette::Result<FetchSource> {
+pub fn resolve_source(repo: &Repo, remote: &str) -> Result<FetchSource> {
     let (raw, name) = match repo.config_string(&format!("remote.{remote}.url")) {
         Some(url) if !remote.contains([':', '/']) => (url, Some(remote.to_string())),
         _ => (remote.to_string(), None),
     };
     let bare = raw.strip_prefix("hg::").unwrap_or(&raw);
     if name.is_some() && !raw.starts_with("hg::") {
-        return Err(miette!("{remote} is not a Mercurial remote ({raw})"));
+        return Err(invalid(format!(
+            "{remote} is not a Mercurial remote ({raw})"
+        )));
     }
-    let url = HgUrl::parse(bare).wrap_err_with(|| format!("invalid Mercurial URL {bare:?}"))?;
+    let url =
+        HgUrl::parse(bare).map_err(|e| invalid(format!("invalid Mercurial URL {bare:?}: {e}")))?;
     Ok(FetchSource {
         url,
         shown: format!("hg::{bare}"),
@@ -49,24 +52,22 @@ fn full_id(rev: &str) -> Option<HgNode> {
 }
 
 /// Refuses to work on metadata flagged as broken.
-pub fn check_not_broken(repo: &Repo) -> miette::Result<()> {
+pub fn check_not_broken(repo: &Repo) -> Result<()> {
     let metadata = repo.find_ref(METADATA_REF)?;
     if metadata.is_some() && metadata == repo.find_ref(BROKEN_REF)? {
-        return Err(miette!(
-            "Broken metadata. Run `git cinnabar rollback --fsck` to go back to the last checked state, or `git cinnabar fsck` to check again."
-        ));
+        return Err(invalid("Broken metadata. Run `git cinnabar rollback --fsck` to go back to the last checked state, or `git cinnabar fsck` to check again."));
     }
     Ok(())
 }
 
 /// Copies a bundle2 stream to `out`, byte for byte, stopping at its end
 /// (a peer's stream does not end there: the connection stays open).
-pub fn copy_bundle(stream: Box<dyn Read + '_>, out: &mut dyn Write) -> miette::Result<()> {
+pub fn copy_bundle(stream: Box<dyn Read + '_>, out: &mut dyn Write) -> Result<()> {
     let mut tee = Tee { inner: stream, out };
     let mut reader = BundleReader::open(&mut tee)?;
     if !matches!(reader.kind(), BundleKind::Bundle2(_)) {
-        return Err(miette!(
-            "the server did not send a bundle2; `fetch --bundle` needs one"
+        return Err(invalid(
+            "the server did not send a bundle2; `fetch --bundle` needs one",
         ));
     }
     while reader.next_part_header()?.is_some() {}
@@ -92,7 +93,7 @@ fn open(
     source: &FetchSource,
     revs: &[String],
     progress: bool,
-) -> miette::Result<(Session, Vec<HgNode>, std::path::PathBuf)> {
+) -> Result<(Session, Vec<HgNode>, std::path::PathBuf)> {
     let repo = Repo::open()?;
     check_not_broken(&repo)?;
     let git_dir = repo.git_dir().to_path_buf();
@@ -103,7 +104,7 @@ fn open(
             Some(node) => node,
             None => session
                 .lookup(rev)
-                .wrap_err_with(|| format!("Invalid revision: {rev}"))?,
+                .context_with(|| format!("Invalid revision: {rev}"))?,
         };
         nodes.push(node);
     }
@@ -112,11 +113,7 @@ fn open(
 
 /// Writes the bundle the remote sends for `revs` to `out`, importing
 /// nothing (`fetch --bundle`).
-pub fn fetch_bundle(
-    source: &FetchSource,
-    revs: &[String],
-    out: &mut dyn Write,
-) -> miette::Result<()> {
+pub fn fetch_bundle(source: &FetchSource, revs: &[String], out: &mut dyn Write) -> Result<()> {
     let (mut session, nodes, _) = open(source, revs, false)?;
     session.write_bundle(&nodes, out)
 }
@@ -128,14 +125,14 @@ pub fn fetch(
     source: &FetchSource,
     revs: &[String],
     progress: bool,
-) -> miette::Result<Vec<(HgNode, ObjectId)>> {
+) -> Result<Vec<(HgNode, ObjectId)>> {
     let (mut session, nodes, git_dir) = open(source, revs, progress)?;
     session.fetch(&nodes)?;
     let mut commits = Vec::with_capacity(revs.len());
     for rev in &nodes {
         let commit = session
             .hg2git_commit(rev)
-            .ok_or_else(|| miette!("{} did not send changeset {rev}", source.shown))?;
+            .ok_or_else(|| invalid(format!("{} did not send changeset {rev}", source.shown)))?;
         commits.push((*rev, commit));
     }
     session.commit(&[])?;
@@ -145,12 +142,10 @@ pub fn fetch(
             fetch_head,
             "{commit}\t\t'hg/revs/{rev}' of {}",
             source.shown
-        )
-        .into_diagnostic()?;
+        )?;
     }
     let path = git_dir.join("FETCH_HEAD");
     std::fs::write(&path, fetch_head)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+        .context_with(|| format!("cannot write {}", path.display()))?;
     Ok(commits)
 }

@@ -3,14 +3,15 @@
 //! of this pack becomes a git delta against that blob. Recent texts of the
 //! file are kept to serve as delta bases.
 
+use super::error::{Result, ResultExt};
 use gix::object::Kind;
-use miette::{miette, Context};
 
-use super::state::{oid, State};
 use super::text_cache::TextCache;
 use crate::hg::filemeta;
 use crate::hg::mdiff::{apply, git_delta};
 use crate::hg::{FormatError, HgNode, RevisionChunk};
+use crate::metadata::file::read_file_text;
+use crate::metadata::State;
 use crate::store::Store;
 
 /// Imports the revisions of one file after another, reusing buffers.
@@ -45,7 +46,7 @@ impl FileImporter {
         state: &mut State,
         path: &[u8],
         rev: &RevisionChunk<'_>,
-    ) -> miette::Result<()> {
+    ) -> Result<()> {
         let node = rev.node;
         let context = || format!("file {} revision {node}", String::from_utf8_lossy(path));
         let base: &[u8] = if rev.delta_base.is_null() {
@@ -60,7 +61,7 @@ impl FileImporter {
                 &mut self.base_buf,
                 &mut self.scratch,
             )
-            .wrap_err_with(context)?;
+            .context_with(context)?;
             &self.base_buf
         };
         apply(base, rev.delta, &mut self.text).map_err(|e| e.for_node(node))?;
@@ -71,7 +72,7 @@ impl FileImporter {
                 node,
                 actual,
             })
-            .wrap_err_with(context);
+            .context_with(context);
         }
         if node != HgNode::EMPTY_FILE && state.hg2git(&node).is_none() {
             let (meta, content) = filemeta::split(&self.text);
@@ -106,31 +107,4 @@ impl FileImporter {
         }
         Ok(())
     }
-}
-
-/// Rebuilds the hg text of a file revision from git: its blob, preceded by
-/// its metadata block when it has one.
-pub fn read_file_text(
-    store: &mut Store,
-    state: &State,
-    node: HgNode,
-    out: &mut Vec<u8>,
-    scratch: &mut Vec<u8>,
-) -> miette::Result<()> {
-    out.clear();
-    if node == HgNode::EMPTY_FILE {
-        return Ok(());
-    }
-    let blob = state
-        .hg2git(&node)
-        .ok_or_else(|| miette!("file revision {node} is unknown"))?;
-    if let Some(meta) = state.files_meta.get(&node.0) {
-        store.read(&oid(meta), scratch)?;
-        out.extend_from_slice(filemeta::MARKER);
-        out.extend_from_slice(scratch);
-        out.extend_from_slice(filemeta::MARKER);
-    }
-    store.read(&blob, scratch)?;
-    out.extend_from_slice(scratch);
-    Ok(())
 }

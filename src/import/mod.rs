@@ -1,17 +1,17 @@
 //! Import: Mercurial changegroups into git objects and cinnabar metadata.
+//!
+//! [`session::Session`] drives a run against a source (what to ask for,
+//! discovery, clone bundles); [`importer::Importer`] owns the store and the
+//! metadata state; the per-kind importers turn revisions into objects.
 
 pub mod changegroup;
 pub mod changesets;
-pub mod discovery;
+pub mod clonebundle;
+pub mod error;
 pub mod fetch;
 pub mod files;
-pub mod git_tree;
-pub mod history;
-pub mod idmap;
-pub mod manifest_tree;
+pub mod importer;
 pub mod manifests;
-pub mod metadata;
 pub mod session;
 pub mod spool;
-pub mod state;
 pub mod text_cache;

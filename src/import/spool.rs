@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
 
-use miette::{miette, IntoDiagnostic};
+use super::error::{invalid, Result};
 
 use crate::hg::{HgNode, RevisionChunk};
 
@@ -18,8 +18,8 @@ const HEADER: usize = 5 * 20 + 8;
 
 impl Spool {
     /// An empty spool.
-    pub fn new() -> miette::Result<Spool> {
-        let file = tempfile::tempfile().into_diagnostic()?;
+    pub fn new() -> Result<Spool> {
+        let file = tempfile::tempfile()?;
         Ok(Spool {
             file: BufWriter::new(file),
             count: 0,
@@ -27,14 +27,12 @@ impl Spool {
     }
 
     /// Sets a revision aside.
-    pub fn push(&mut self, c: &RevisionChunk<'_>) -> miette::Result<()> {
+    pub fn push(&mut self, c: &RevisionChunk<'_>) -> Result<()> {
         for n in [c.node, c.p1, c.p2, c.delta_base, c.linknode] {
-            self.file.write_all(&n.0).into_diagnostic()?;
+            self.file.write_all(&n.0)?;
         }
-        self.file
-            .write_all(&(c.delta.len() as u64).to_le_bytes())
-            .into_diagnostic()?;
-        self.file.write_all(c.delta).into_diagnostic()?;
+        self.file.write_all(&(c.delta.len() as u64).to_le_bytes())?;
+        self.file.write_all(c.delta)?;
         self.count += 1;
         Ok(())
     }
@@ -50,12 +48,12 @@ impl Spool {
     }
 
     /// Reads the revisions back, in order.
-    pub fn into_reader(self) -> miette::Result<SpoolReader> {
+    pub fn into_reader(self) -> Result<SpoolReader> {
         let mut file = self
             .file
             .into_inner()
-            .map_err(|e| miette!("cannot write to a temporary file: {e}"))?;
-        file.rewind().into_diagnostic()?;
+            .map_err(|e| invalid(format!("cannot write to a temporary file: {e}")))?;
+        file.rewind()?;
         Ok(SpoolReader {
             file: BufReader::new(file),
             left: self.count,
@@ -73,13 +71,13 @@ pub struct SpoolReader {
 
 impl SpoolReader {
     /// The next revision, or `None` after the last.
-    pub fn next_revision(&mut self) -> miette::Result<Option<RevisionChunk<'_>>> {
+    pub fn next_revision(&mut self) -> Result<Option<RevisionChunk<'_>>> {
         if self.left == 0 {
             return Ok(None);
         }
         self.left -= 1;
         let mut header = [0u8; HEADER];
-        self.file.read_exact(&mut header).into_diagnostic()?;
+        self.file.read_exact(&mut header)?;
         let node = |k: usize| {
             let mut n = [0u8; 20];
             n.copy_from_slice(&header[k * 20..k * 20 + 20]);
@@ -88,7 +86,7 @@ impl SpoolReader {
         let mut len = [0u8; 8];
         len.copy_from_slice(&header[100..]);
         self.delta.resize(u64::from_le_bytes(len) as usize, 0);
-        self.file.read_exact(&mut self.delta).into_diagnostic()?;
+        self.file.read_exact(&mut self.delta)?;
         Ok(Some(RevisionChunk {
             node: node(0),
             p1: node(1),

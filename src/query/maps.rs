@@ -2,7 +2,7 @@
 //! (and abbreviated) lookups in both directions.
 
 use crate::hg::node::{decode_hex, Abbrev};
-use crate::import::state::{oid, State};
+use crate::metadata::state::{oid, State};
 use crate::store::Store;
 
 /// A sorted list of 20-byte key → 20-byte value pairs.

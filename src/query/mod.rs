@@ -1,45 +1,6 @@
-//! Reading the metadata of a repository for lookups and for printing the
-//! Mercurial text of what it holds: `hg2git`, `git2hg` and `data`.
+//! Lookups in the metadata and the Mercurial texts of what it holds:
+//! `hg2git`, `git2hg` and `data`.
 
 pub mod lookup;
 pub mod maps;
 pub mod text;
-
-use gix_hash::ObjectId;
-
-use crate::import::metadata::{self, METADATA_REF};
-use crate::import::state::State;
-use crate::store::{Repo, Store, WriteMode};
-
-/// The metadata of a repository, loaded once, for reading.
-pub struct Metadata {
-    pub store: Store,
-    pub state: State,
-    /// The metadata commit, if any.
-    pub commit: Option<ObjectId>,
-}
-
-impl Metadata {
-    /// Opens the repository git runs us in and loads its metadata.
-    pub fn open() -> miette::Result<Metadata> {
-        Metadata::with_repo(Repo::open()?)
-    }
-
-    /// Loads the current metadata of `repo`.
-    pub fn with_repo(repo: Repo) -> miette::Result<Metadata> {
-        let commit = repo.find_ref(METADATA_REF)?;
-        Metadata::at(repo, commit)
-    }
-
-    /// Loads the metadata commit `commit` of `repo` (none: empty).
-    pub fn at(repo: Repo, commit: Option<ObjectId>) -> miette::Result<Metadata> {
-        // Nothing is written: the store never starts a pack.
-        let mut store = Store::new(repo, WriteMode::Direct);
-        let state = metadata::load(&mut store, commit)?;
-        Ok(Metadata {
-            store,
-            state,
-            commit,
-        })
-    }
-}

@@ -4,12 +4,12 @@
 use miette::miette;
 
 use super::maps::{Found, SortedMap};
-use super::Metadata;
 use crate::hg::node::Abbrev;
 use crate::hg::HgNode;
-use crate::import::changesets::rebuild_changeset;
-use crate::import::files::read_file_text;
-use crate::import::manifests::load_manifest;
+use crate::metadata::changeset::rebuild_changeset;
+use crate::metadata::file::read_file_text;
+use crate::metadata::manifest::load_manifest;
+use crate::metadata::Metadata;
 
 /// The kind of revision asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

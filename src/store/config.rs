@@ -222,6 +222,21 @@ fn dequote_step(s: &str) -> Option<(String, &str)> {
     }
 }
 
+/// A cinnabar setting: `GIT_CINNABAR_<KEY>`, then
+/// `remote.<remote>.cinnabar-<key>`, then `cinnabar.<key>`.
+pub fn cinnabar_setting(repo: &super::Repo, remote: Option<&str>, key: &str) -> Option<String> {
+    let env = format!("GIT_CINNABAR_{}", key.to_uppercase().replace('-', "_"));
+    if let Ok(v) = std::env::var(env) {
+        return Some(v);
+    }
+    if let Some(r) = remote {
+        if let Some(v) = repo.config_string(&format!("remote.{r}.cinnabar-{key}")) {
+            return Some(v);
+        }
+    }
+    repo.config_string(&format!("cinnabar.{key}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

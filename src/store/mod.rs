@@ -18,6 +18,7 @@
 pub mod commit;
 pub mod config;
 pub mod error;
+pub mod graph;
 pub mod notes;
 pub mod object;
 pub mod odb;

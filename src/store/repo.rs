@@ -48,6 +48,25 @@ impl Repo {
         Self::from_gix(repo, overrides)
     }
 
+    /// Creates a bare repository at `path` (`git init --bare`) and opens
+    /// it with the given configuration overrides.
+    pub fn init_bare(path: impl AsRef<Path>, overrides: ConfigOverrides) -> Result<Repo> {
+        let path = path.as_ref();
+        let status = std::process::Command::new("git")
+            .args(["init", "-q", "--bare"])
+            .arg(path)
+            .env_remove("GIT_DIR")
+            .status()
+            .map_err(|e| StoreError::io("cannot run git init", e))?;
+        if !status.success() {
+            return Err(StoreError::io(
+                format!("git init --bare {} failed", path.display()),
+                std::io::Error::other(format!("exit status {status}")),
+            ));
+        }
+        Repo::open_at(path, overrides)
+    }
+
     /// Opens the repository at `path` (a `.git` directory, a bare
     /// repository, or a work tree), ignoring `GIT_DIR`, with the given
     /// configuration overrides.

@@ -6,7 +6,9 @@ use std::io::Read;
 
 use crate::hg::HgNode;
 
+pub mod discovery;
 pub mod http;
+pub mod open;
 pub mod ssh;
 pub mod stdio;
 pub mod url;
@@ -38,6 +40,9 @@ pub enum WireError {
     #[error("{url} does not support `{capability}`")]
     #[diagnostic(code(cinnabar::wire::capability))]
     MissingCapability { url: String, capability: String },
+    #[error("{url}: {detail}")]
+    #[diagnostic(code(cinnabar::wire::no_source))]
+    NoSource { url: String, detail: String },
     #[error("remote error from {url}: {message}")]
     #[diagnostic(code(cinnabar::wire::remote))]
     Remote { url: String, message: String },

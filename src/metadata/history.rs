@@ -1,15 +1,13 @@
 //! Metadata history (spec 2.8): the chain of previous metadata commits,
 //! the `checked` and `broken` marks, rollback and clear.
 
-use gix_hash::ObjectId;
-use miette::{miette, Context};
-
-use super::manifests::CINNABAR_SIG;
-use super::metadata::{METADATA_REF, NOTES_REF};
+use super::error::{invalid, ResultExt};
+use super::{Result, CINNABAR_SIG, METADATA_REF, NOTES_REF};
 use crate::store::commit::parse_commit;
 use crate::store::refs::{update_refs, Expected, RefUpdate};
 use crate::store::tree::{parse_tree, Mode};
 use crate::store::Repo;
+use gix_hash::ObjectId;
 
 /// The ref marking the last state `fsck` validated.
 pub const CHECKED_REF: &str = "refs/cinnabar/checked";
@@ -46,7 +44,7 @@ pub struct Candidate {
 }
 
 /// The metadata states reachable from the current one.
-pub fn candidates(repo: &Repo) -> miette::Result<Vec<Candidate>> {
+pub fn candidates(repo: &Repo) -> Result<Vec<Candidate>> {
     let checked = repo.find_ref(CHECKED_REF)?;
     let broken = repo.find_ref(BROKEN_REF)?;
     let mut out: Vec<Candidate> = Vec::new();
@@ -91,11 +89,11 @@ enum Status {
 
 /// Resolves a committish for rollback; "Invalid revision" when it does
 /// not name an existing object.
-pub fn resolve(repo: &Repo, spec: &str) -> miette::Result<ObjectId> {
+pub fn resolve(repo: &Repo, spec: &str) -> Result<ObjectId> {
     if spec.len() == 40 && spec.bytes().all(|b| b == b'0') {
         return Ok(ObjectId::null(gix_hash::Kind::Sha1));
     }
-    let invalid = || miette!("Invalid revision: {spec}");
+    let invalid = || invalid(format!("Invalid revision: {spec}"));
     let id = repo
         .gix()
         .rev_parse_single(spec)
@@ -108,7 +106,7 @@ pub fn resolve(repo: &Repo, spec: &str) -> miette::Result<ObjectId> {
 }
 
 /// Rolls the metadata back to `target` (spec 2.8), in one ref transaction.
-pub fn rollback(repo: &Repo, target: Target, force: bool) -> miette::Result<()> {
+pub fn rollback(repo: &Repo, target: Target, force: bool) -> Result<()> {
     let current = repo.find_ref(METADATA_REF)?;
     let checked = repo.find_ref(CHECKED_REF)?;
     let broken = repo.find_ref(BROKEN_REF)?;
@@ -116,12 +114,12 @@ pub fn rollback(repo: &Repo, target: Target, force: bool) -> miette::Result<()> 
     let target = match target {
         Target::Previous => {
             let Some(current) = current else {
-                return Err(miette!("Nothing to rollback."));
+                return Err(invalid("Nothing to rollback."));
             };
             previous(repo, &current).unwrap_or(null)
         }
         Target::Checked => checked
-            .ok_or_else(|| miette!("No successful fsck has been recorded. Cannot rollback."))?,
+            .ok_or_else(|| invalid("No successful fsck has been recorded. Cannot rollback."))?,
         Target::Commit(c) => c,
     };
     if target.is_null() {
@@ -153,17 +151,16 @@ pub fn rollback(repo: &Repo, target: Target, force: bool) -> miette::Result<()> 
         next = previous(repo, &commit);
     }
     if !found && !force {
-        return Err(miette!(
+        return Err(invalid(format!(
             "Cannot rollback to {target}, it is not in the ancestry of current metadata."
-        ));
+        )));
     }
     let mut buf = Vec::new();
-    let invalid = || miette!("Invalid cinnabar metadata: {target}");
-    repo.try_read_object(&target, &mut buf)?
-        .ok_or_else(invalid)?;
-    let parsed = parse_commit(&buf).map_err(|_| invalid())?;
+    let bad = || invalid(format!("Invalid cinnabar metadata: {target}"));
+    repo.try_read_object(&target, &mut buf)?.ok_or_else(bad)?;
+    let parsed = parse_commit(&buf).map_err(|_| bad())?;
     if parsed.author != CINNABAR_SIG || !(5..=6).contains(&parsed.parents.len()) {
-        return Err(invalid());
+        return Err(bad());
     }
     let notes = parsed.parents[3];
     let replace_tree = parsed.tree;
@@ -187,12 +184,13 @@ pub fn rollback(repo: &Repo, target: Target, force: bool) -> miette::Result<()> 
     }
     let mut replaced = Vec::new();
     repo.try_read_object(&replace_tree, &mut buf)?
-        .ok_or_else(invalid)?;
+        .ok_or_else(bad)?;
     for entry in parse_tree(&buf) {
-        let entry = entry.map_err(|e| miette!("Invalid cinnabar metadata: {target}: {e}"))?;
+        let entry =
+            entry.map_err(|e| invalid(format!("Invalid cinnabar metadata: {target}: {e}")))?;
         let name = String::from_utf8_lossy(entry.name).into_owned();
         if entry.mode != Mode::GITLINK || name.len() != 40 {
-            return Err(invalid());
+            return Err(bad());
         }
         replaced.push(format!("{REPLACE_PREFIX}{name}"));
         updates.push(RefUpdate::set(
@@ -211,12 +209,12 @@ pub fn rollback(repo: &Repo, target: Target, force: bool) -> miette::Result<()> 
         }
     }
     update_refs(repo, &updates, "cinnabar rollback")
-        .wrap_err_with(|| format!("cannot roll back to {target}"))?;
+        .context_with(|| format!("cannot roll back to {target}"))?;
     Ok(())
 }
 
 /// Removes all the metadata: every `refs/cinnabar/` ref and the notes ref.
-pub fn clear(repo: &Repo) -> miette::Result<()> {
+pub fn clear(repo: &Repo) -> Result<()> {
     let mut updates: Vec<RefUpdate> = repo
         .refs_with_prefix("refs/cinnabar/")?
         .into_iter()

@@ -2,44 +2,23 @@
 //! with `known` samples over the history we imported, so that a fetch asks
 //! only for what is missing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
-use gix_hash::ObjectId;
-
-use super::state::{oid, oid_bytes, State};
-use crate::convert::changeset::ChangesetNote;
+use super::{HgPeer, WireError};
 use crate::hg::HgNode;
-use crate::store::Store;
-use crate::wire::HgPeer;
 
-/// The hg parents of an imported changeset, through its git commit's
-/// parents and their notes.
-fn changeset_parents(store: &mut Store, state: &State, node: &HgNode) -> Vec<HgNode> {
-    let Some(commit) = state.hg2git(node) else {
-        return Vec::new();
-    };
-    let mut buf = Vec::new();
-    if store.read(&commit, &mut buf).is_err() {
-        return Vec::new();
-    }
-    let parents = match crate::store::parse_commit(&buf) {
-        Ok(c) => c.parents,
-        Err(_) => return Vec::new(),
-    };
-    let mut result = Vec::new();
-    for parent in parents {
-        let Some(note) = state.git2hg.get(&oid_bytes(&parent)) else {
-            continue;
-        };
-        let mut blob = Vec::new();
-        if store.read(&oid(note), &mut blob).is_err() {
-            continue;
-        }
-        if let Ok(n) = ChangesetNote::parse(&blob) {
-            result.push(n.changeset);
-        }
-    }
-    result
+/// What discovery needs of the local history: which changesets we have,
+/// our branch heads, the parents of a changeset, and the heads of a set.
+pub trait LocalHistory {
+    /// Whether the changeset is known locally.
+    fn contains(&self, node: &HgNode) -> bool;
+    /// Our branch heads.
+    fn heads(&self) -> Vec<HgNode>;
+    /// The parents of a known changeset (none when it cannot be read).
+    fn parents(&mut self, node: &HgNode) -> Vec<HgNode>;
+    /// The members of `nodes` that are no other member's ancestor, or
+    /// `None` when that cannot be told (then all of them are kept).
+    fn independent(&mut self, nodes: &[HgNode]) -> Option<Vec<HgNode>>;
 }
 
 /// Finds changesets we and the peer both have (spec 9.5): the remote heads
@@ -50,30 +29,28 @@ fn changeset_parents(store: &mut Store, state: &State, node: &HgNode) -> Vec<HgN
 /// known without asking. Only the heads of the result are returned.
 pub fn find_common(
     peer: &mut dyn HgPeer,
-    store: &mut Store,
-    state: &State,
+    local: &mut dyn LocalHistory,
     remote_heads: &[HgNode],
     log: bool,
-) -> miette::Result<Vec<HgNode>> {
+) -> Result<Vec<HgNode>, WireError> {
     let mut common: Vec<HgNode> = remote_heads
         .iter()
-        .filter(|h| state.hg2git(h).is_some())
+        .filter(|h| local.contains(h))
         .copied()
         .collect();
     let mut seen: HashSet<HgNode> = common.iter().copied().collect();
-    let mut queue: std::collections::VecDeque<HgNode> = state
-        .branch_heads
-        .iter()
-        .map(|h| h.node)
+    let mut queue: VecDeque<HgNode> = local
+        .heads()
+        .into_iter()
         .filter(|n| seen.insert(*n))
         .collect();
     let sample = peer.sample_size().max(1);
     let mut round_trips = 0;
     let mut parents: HashMap<HgNode, Vec<HgNode>> = HashMap::new();
-    let mut parents_of = |store: &mut Store, node: &HgNode| -> Vec<HgNode> {
+    let mut parents_of = |local: &mut dyn LocalHistory, node: &HgNode| -> Vec<HgNode> {
         parents
             .entry(*node)
-            .or_insert_with(|| changeset_parents(store, state, node))
+            .or_insert_with(|| local.parents(node))
             .clone()
     };
     // Changesets known to the peer, asked or implied (ancestors of a known
@@ -93,7 +70,7 @@ pub fn find_common(
             }
             batch.push(node);
             if !first {
-                for p in parents_of(store, &node) {
+                for p in parents_of(local, &node) {
                     if seen.insert(p) {
                         queue.push_back(p);
                     }
@@ -111,7 +88,7 @@ pub fn find_common(
                     common.push(node);
                     let mut stack = vec![node];
                     while let Some(n) = stack.pop() {
-                        for p in parents_of(store, &n) {
+                        for p in parents_of(local, &n) {
                             if seen.contains(&p) && known_set.insert(p) {
                                 stack.push(p);
                             }
@@ -119,7 +96,7 @@ pub fn find_common(
                     }
                 }
             } else if first {
-                for p in parents_of(store, &node) {
+                for p in parents_of(local, &node) {
                     if seen.insert(p) {
                         queue.push_back(p);
                     }
@@ -131,14 +108,9 @@ pub fn find_common(
     // Only the heads of the common set matter to the server; keep the
     // request small (arguments may travel in size-limited headers).
     if common.len() > 1 {
-        let commits: Vec<ObjectId> = common.iter().filter_map(|n| state.hg2git(n)).collect();
-        // Commits of this run may not be readable by git yet: then the
-        // whole set goes.
-        if commits.len() == common.len() {
-            if let Ok(heads) = crate::helper::tags::independent(store.repo(), &commits) {
-                let keep: HashSet<ObjectId> = heads.into_iter().collect();
-                common.retain(|n| state.hg2git(n).is_some_and(|c| keep.contains(&c)));
-            }
+        if let Some(heads) = local.independent(&common) {
+            let keep: HashSet<HgNode> = heads.into_iter().collect();
+            common.retain(|n| keep.contains(n));
         }
     }
     if log {

@@ -8,17 +8,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use gix::object::Kind;
-use gix_hash::ObjectId;
-use miette::{miette, Context};
-
-use super::manifest_tree::{Dir, Entry, Node};
-use super::manifests::meta_flag;
-use super::state::{oid_bytes, State};
+use super::meta_flag;
+use super::tree::{Dir, Entry, Node};
 use crate::hg::manifest::Flag;
 use crate::hg::HgNode;
+use crate::metadata::error::{invalid, MetadataError, ResultExt};
+use crate::metadata::state::{oid_bytes, State};
+use crate::metadata::Result;
 use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
+use gix::object::Kind;
+use gix_hash::ObjectId;
 
 /// Whether git refuses a path component.
 pub fn refused_component(name: &[u8]) -> bool {
@@ -30,13 +30,13 @@ fn full_path(path: &[u8], name: &[u8]) -> String {
 }
 
 /// Refuses a name git would not accept in a tree.
-fn check_name(name: &[u8], path: &[u8], changeset: HgNode) -> miette::Result<()> {
+fn check_name(name: &[u8], path: &[u8], changeset: HgNode) -> Result<()> {
     if refused_component(name) {
-        return Err(miette!(
+        return Err(invalid(format!(
             "changeset {changeset}: refusing path {:?}: git does not allow `{}` in a path",
             full_path(path, name),
             String::from_utf8_lossy(name)
-        ));
+        )));
     }
     Ok(())
 }
@@ -50,16 +50,16 @@ fn file_entry(
     path: &[u8],
     name: &[u8],
     changeset: HgNode,
-) -> miette::Result<(Mode, ObjectId)> {
+) -> Result<(Mode, ObjectId)> {
     let blob = if node == HgNode::EMPTY_FILE {
         // Trees built here may be the first to need it.
         store.write(Kind::Blob, b"")?
     } else {
         state.hg2git(&node).ok_or_else(|| {
-            miette!(
+            invalid(format!(
                 "changeset {changeset}: file {:?} revision {node} is unknown",
                 full_path(path, name)
-            )
+            ))
         })?
     };
     let mode = match flag {
@@ -87,20 +87,22 @@ fn write_tree(
     mut entries: Vec<TreeEntry>,
     path: &[u8],
     changeset: HgNode,
-) -> miette::Result<ObjectId> {
+) -> Result<ObjectId> {
     let mut names: Vec<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(miette!(
+        return Err(invalid(format!(
             "changeset {changeset}: path {:?} is both a file and a directory, which git refuses",
             full_path(path, w[0])
-        ));
+        )));
     }
     Ok(store.write(Kind::Tree, &encode_tree(&mut entries))?)
 }
 
-fn absolute_path(changeset: HgNode) -> miette::Report {
-    miette!("changeset {changeset}: refusing an absolute path (starting with `/`)")
+fn absolute_path(changeset: HgNode) -> MetadataError {
+    invalid(format!(
+        "changeset {changeset}: refusing an absolute path (starting with `/`)"
+    ))
 }
 
 /// The git tree of a manifest directory. `changeset` names the changeset
@@ -110,7 +112,7 @@ pub fn git_tree(
     state: &State,
     dir: &mut Dir,
     changeset: HgNode,
-) -> miette::Result<ObjectId> {
+) -> Result<ObjectId> {
     convert_dir(store, state, dir, &mut Vec::new(), changeset)
 }
 
@@ -120,7 +122,7 @@ fn convert_dir(
     dir: &mut Dir,
     path: &mut Vec<u8>,
     changeset: HgNode,
-) -> miette::Result<ObjectId> {
+) -> Result<ObjectId> {
     if let Some(t) = dir.git_written() {
         return Ok(t);
     }
@@ -136,7 +138,7 @@ fn git_entries(
     dir: &mut Dir,
     path: &mut Vec<u8>,
     changeset: HgNode,
-) -> miette::Result<Vec<TreeEntry>> {
+) -> Result<Vec<TreeEntry>> {
     let mut entries = Vec::with_capacity(dir.entries().len());
     let mut merged = Vec::new();
     for Entry { name, node } in dir.entries_mut() {
@@ -196,7 +198,7 @@ impl MetaTreeConverter {
         state: &State,
         meta_tree: ObjectId,
         changeset: HgNode,
-    ) -> miette::Result<ObjectId> {
+    ) -> Result<ObjectId> {
         self.convert_dir(store, state, meta_tree, &mut Vec::new(), changeset)
     }
 
@@ -207,7 +209,7 @@ impl MetaTreeConverter {
         meta_tree: ObjectId,
         path: &mut Vec<u8>,
         changeset: HgNode,
-    ) -> miette::Result<ObjectId> {
+    ) -> Result<ObjectId> {
         if let Some(t) = self.cache.get(&meta_tree) {
             return Ok(*t);
         }
@@ -227,19 +229,23 @@ impl MetaTreeConverter {
         meta_tree: ObjectId,
         path: &mut Vec<u8>,
         changeset: HgNode,
-    ) -> miette::Result<Vec<TreeEntry>> {
+    ) -> Result<Vec<TreeEntry>> {
         let mut buf = Vec::new();
         store
             .read(&meta_tree, &mut buf)
-            .wrap_err_with(|| format!("cannot read manifest tree {meta_tree}"))?;
+            .context_with(|| format!("cannot read manifest tree {meta_tree}"))?;
         let mut entries = Vec::new();
         let mut merged = Vec::new();
         for entry in parse_tree(&buf) {
-            let entry = entry.map_err(|e| miette!("manifest tree {meta_tree}: {e}"))?;
+            let entry = entry.map_err(|e| invalid(format!("manifest tree {meta_tree}: {e}")))?;
             let name = entry
                 .name
                 .strip_prefix(b"_")
-                .ok_or_else(|| miette!("manifest tree {meta_tree}: entry without `_` prefix"))?
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "manifest tree {meta_tree}: entry without `_` prefix"
+                    ))
+                })?
                 .to_vec();
             check_name(&name, path, changeset)?;
             let flag = match entry.mode {
@@ -264,7 +270,9 @@ impl MetaTreeConverter {
                     continue;
                 }
                 other => meta_flag(other).ok_or_else(|| {
-                    miette!("manifest tree {meta_tree}: unexpected mode {other:?}")
+                    invalid(format!(
+                        "manifest tree {meta_tree}: unexpected mode {other:?}"
+                    ))
                 })?,
             };
             let node = HgNode(oid_bytes(&entry.oid));

@@ -1,0 +1,154 @@
+//! The importer: the object store and the metadata state an import works
+//! on, and what it learns along the way. Bundle streams go in; the new
+//! metadata commit and the finished pack come out.
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use gix_hash::ObjectId;
+
+use super::error::Result;
+
+use super::changegroup::{import_changegroup, Importers};
+use super::changesets::{ChangesetImporter, Imported};
+use super::files::FileImporter;
+use super::manifests::ManifestImporter;
+use crate::hg::bundle::BundleReader;
+use crate::hg::HgNode;
+use crate::metadata::graph::ChangesetGraph;
+use crate::metadata::state::{oid, oid_bytes};
+use crate::metadata::{load, write, State, METADATA_REF, NOTES_REF};
+use crate::store::refs::{Expected, RefUpdate};
+use crate::store::{Repo, Store, WriteMode};
+
+/// The store, the metadata state and the importers of one run.
+pub struct Importer {
+    pub store: Store,
+    pub state: State,
+    importers: Importers,
+    progress: bool,
+    /// Changesets of this run that close their branch.
+    closed: HashSet<HgNode>,
+}
+
+impl Importer {
+    /// Loads the metadata of `repo`; `compat_06` selects git-cinnabar
+    /// 0.6's collision byte.
+    pub fn open(repo: Repo, progress: bool, compat_06: bool) -> Result<Importer> {
+        let metadata = repo.find_ref(METADATA_REF)?;
+        let mut store = Store::new(repo, WriteMode::pipelined());
+        let state = load::load(&mut store, metadata)?;
+        Ok(Importer {
+            store,
+            state,
+            importers: Importers {
+                manifests: ManifestImporter::default(),
+                files: FileImporter::default(),
+                changesets: ChangesetImporter::new(compat_06),
+            },
+            progress,
+            closed: HashSet::new(),
+        })
+    }
+
+    /// The imported changesets as a graph, for discovery.
+    pub fn graph(&mut self) -> ChangesetGraph<'_> {
+        ChangesetGraph {
+            store: &mut self.store,
+            state: &self.state,
+        }
+    }
+
+    /// Whether every changeset of `nodes` is imported.
+    pub fn missing(&self, nodes: &[HgNode]) -> Vec<HgNode> {
+        nodes
+            .iter()
+            .filter(|h| self.state.hg2git(h).is_none())
+            .copied()
+            .collect()
+    }
+
+    /// Reads a bundle stream and imports each of its changegroups;
+    /// `on_changeset` sees every changeset.
+    pub fn import_stream(
+        &mut self,
+        stream: Box<dyn Read + '_>,
+        on_changeset: &mut dyn FnMut(&Imported),
+    ) -> Result<()> {
+        let mut bundle = BundleReader::open(stream)?;
+        let mut report = crate::util::Progress::exact(self.progress);
+        let closed = &mut self.closed;
+        while let Some(mut cg) = bundle.next_changegroup()? {
+            import_changegroup(
+                &mut cg,
+                &mut self.store,
+                &mut self.state,
+                &mut self.importers,
+                &mut |what, n| report.update(what, n),
+                &mut |c| {
+                    if c.closes {
+                        closed.insert(c.node);
+                    }
+                    on_changeset(c);
+                },
+            )?;
+        }
+        report.finish();
+        Ok(())
+    }
+
+    /// Whether a changeset is known to close its branch: seen closing in
+    /// this run, or with a `close` extra in its stored changeset.
+    pub fn is_closed(&mut self, node: &HgNode) -> Result<bool> {
+        if self.closed.contains(node) {
+            return Ok(true);
+        }
+        let Some(commit) = self.state.hg2git(node) else {
+            return Ok(false);
+        };
+        let Some(note) = self.state.git2hg.get(&oid_bytes(&commit)) else {
+            return Ok(false);
+        };
+        let mut buf = Vec::new();
+        self.store.read(&oid(note), &mut buf)?;
+        let note = crate::convert::changeset::ChangesetNote::parse(&buf)?;
+        Ok(note.extra.is_some_and(|e| {
+            crate::hg::changeset::parse_extra(&e)
+                .iter()
+                .any(|i| i.key == b"close")
+        }))
+    }
+
+    /// Writes the metadata, finishes the pack, then moves the refs in one
+    /// transaction: the metadata and notes refs (compare-and-swap against
+    /// their values when the run started) and `extra` updates.
+    pub fn commit(&mut self, extra: Vec<RefUpdate>) -> Result<()> {
+        let written = write::write(&mut self.store, &self.state)?;
+        self.store.finish_pack()?;
+        let previous = self.state.previous.as_ref().map(|p| p.commit);
+        let mut updates = Vec::new();
+        if previous != Some(written.metadata) {
+            updates.push(RefUpdate {
+                name: METADATA_REF.into(),
+                expected: match previous {
+                    Some(p) => Expected::Value(p),
+                    None => Expected::Absent,
+                },
+                new: Some(written.metadata),
+            });
+            updates.push(RefUpdate {
+                name: NOTES_REF.into(),
+                expected: Expected::Any,
+                new: Some(written.git2hg),
+            });
+        }
+        updates.extend(extra);
+        self.store.update_refs(&updates, "cinnabar import")?;
+        Ok(())
+    }
+
+    /// The git commit of a changeset, if imported.
+    pub fn hg2git_commit(&self, node: &HgNode) -> Option<ObjectId> {
+        self.state.hg2git(node)
+    }
+}

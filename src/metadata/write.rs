@@ -1,0 +1,115 @@
+//! Writing the metadata state back as a new metadata commit (spec 2.2–2.5):
+//! the notes commits, the heads commits, then the metadata commit.
+
+use gix::object::Kind;
+use gix_hash::ObjectId;
+
+use super::state::{oid, MetadataParents, State};
+use super::{Result, CINNABAR_SIG, METADATA_FLAGS};
+use crate::store::commit::raw_commit;
+use crate::store::notes::NotesTree;
+use crate::store::tree::Mode;
+use crate::store::Store;
+
+/// What a metadata write produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub metadata: ObjectId,
+    pub git2hg: ObjectId,
+}
+
+/// Writes the notes commits, the heads commits and the metadata commit for
+/// `state`. Returns the previous ids when nothing changed.
+pub fn write(store: &mut Store, state: &State) -> Result<Written> {
+    let prev = state.previous.as_ref();
+    let hg2git = write_notes(
+        store,
+        prev.map(|p| (p.parents.hg2git, p.hg2git_tree)),
+        &state.added_hg2git,
+        Mode::GITLINK,
+    )?;
+    let git2hg = write_notes(
+        store,
+        prev.map(|p| (p.parents.git2hg, p.git2hg_tree)),
+        &state.added_git2hg,
+        Mode::FILE,
+    )?;
+    let files_meta = write_notes(
+        store,
+        prev.map(|p| (p.parents.files_meta, p.files_meta_tree)),
+        &state.added_files_meta,
+        Mode::FILE,
+    )?;
+    let empty_tree = store.write(Kind::Tree, b"")?;
+    let parents: Vec<ObjectId> = state.branch_heads.iter().map(|h| h.commit).collect();
+    let mut message = Vec::new();
+    for (i, h) in state.branch_heads.iter().enumerate() {
+        if i > 0 {
+            message.push(b'\n');
+        }
+        h.node.write_hex(&mut message);
+        message.push(b' ');
+        message.extend_from_slice(&h.branch);
+    }
+    let mut raw = raw_commit(&empty_tree, &parents, CINNABAR_SIG, CINNABAR_SIG, &message);
+    if state.branch_heads.is_empty() {
+        // No heads: the commit ends right after the committer line.
+        raw.pop();
+    }
+    let changesets = store.write(Kind::Commit, &raw)?;
+    let mut manifest_heads = state.manifest_heads.clone();
+    manifest_heads.sort();
+    let raw = raw_commit(
+        &empty_tree,
+        &manifest_heads,
+        CINNABAR_SIG,
+        CINNABAR_SIG,
+        b"",
+    );
+    let manifests = store.write(Kind::Commit, &raw)?;
+    let parents = MetadataParents {
+        changesets,
+        manifests,
+        hg2git,
+        git2hg,
+        files_meta,
+    };
+    if let Some(p) = prev {
+        if p.parents == parents {
+            return Ok(Written {
+                metadata: p.commit,
+                git2hg,
+            });
+        }
+    }
+    let mut all = vec![changesets, manifests, hg2git, git2hg, files_meta];
+    if let Some(p) = prev {
+        all.push(p.commit);
+    }
+    let tree = prev.map(|p| p.tree).unwrap_or(empty_tree);
+    let raw = raw_commit(&tree, &all, CINNABAR_SIG, CINNABAR_SIG, METADATA_FLAGS);
+    let metadata = store.write(Kind::Commit, &raw)?;
+    Ok(Written { metadata, git2hg })
+}
+
+/// Writes one notes commit: the previous one when nothing was added.
+fn write_notes(
+    store: &mut Store,
+    previous: Option<(ObjectId, ObjectId)>,
+    added: &[([u8; 20], [u8; 20])],
+    leaf_mode: Mode,
+) -> Result<ObjectId> {
+    if let (Some((commit, _)), true) = (previous, added.is_empty()) {
+        return Ok(commit);
+    }
+    let mut notes = match previous {
+        Some((_, tree)) => NotesTree::load(store, &tree)?,
+        None => NotesTree::new(),
+    };
+    for (k, v) in added {
+        notes.insert(store, *k, oid(v))?;
+    }
+    let tree = notes.write(store, leaf_mode)?;
+    let raw = raw_commit(&tree, &[], CINNABAR_SIG, CINNABAR_SIG, b"");
+    Ok(store.write(Kind::Commit, &raw)?)
+}

@@ -1,0 +1,101 @@
+//! Opening a Mercurial source: a URL and the git settings that apply to it
+//! give a peer to talk to, or a bundle to read.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use super::http::{FollowRedirects, HttpConfig, HttpPeer, HttpSource};
+use super::ssh::{self, SshConfig};
+use super::stdio::StdioPeer;
+use super::url::HgUrl;
+use super::{HgPeer, WireError};
+use crate::store::Repo;
+
+/// Where Mercurial data comes from.
+pub enum HgSource {
+    /// A bundle file on disk.
+    Bundle(PathBuf),
+    /// A bundle served over HTTP: its URL and the response body.
+    Stream {
+        url: String,
+        body: Box<dyn Read + Send>,
+    },
+    /// A Mercurial peer.
+    Peer(Box<dyn HgPeer>),
+}
+
+/// The git settings the transports honour.
+#[derive(Clone, Debug, Default)]
+pub struct WireConfig {
+    pub http: HttpConfig,
+    pub ssh: SshConfig,
+}
+
+impl WireConfig {
+    /// The settings of `repo` (and the environment variables git reads).
+    pub fn from_repo(repo: &Repo) -> WireConfig {
+        WireConfig {
+            http: HttpConfig {
+                proxy: repo.config_string("http.proxy"),
+                ca_info: std::env::var_os("GIT_SSL_CAINFO")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(|| repo.config_string("http.sslCAInfo").map(PathBuf::from)),
+                no_verify: matches!(repo.config_bool("http.sslVerify"), Ok(Some(false)))
+                    || std::env::var("GIT_SSL_NO_VERIFY").is_ok_and(|v| !v.is_empty()),
+                follow_redirects: repo
+                    .config_string("http.followRedirects")
+                    .map(|v| FollowRedirects::parse(&v))
+                    .unwrap_or_default(),
+            },
+            ssh: SshConfig {
+                ssh_command: repo.config_string("core.sshCommand"),
+                variant: repo.config_string("ssh.variant"),
+            },
+        }
+    }
+}
+
+/// Opens the source `url` names: a bundle file, a local repository
+/// (through `hg serve --stdio`), an HTTP(S) server or bundle, or an ssh
+/// server.
+pub fn open(url: &HgUrl, config: &WireConfig) -> Result<HgSource, WireError> {
+    Ok(match url {
+        HgUrl::Local(path) if path.is_file() => HgSource::Bundle(path.clone()),
+        HgUrl::Local(path) if path.is_dir() => {
+            HgSource::Peer(Box::new(StdioPeer::local(&url.display(), path)?))
+        }
+        HgUrl::Local(path) => {
+            return Err(WireError::NoSource {
+                url: path.display().to_string(),
+                detail: "no such repository or bundle".into(),
+            })
+        }
+        HgUrl::Http(http_url) => match HttpPeer::open(http_url, &config.http)? {
+            HttpSource::Peer(peer) => HgSource::Peer(peer),
+            HttpSource::Bundle(body) => HgSource::Stream {
+                url: url.display(),
+                body,
+            },
+        },
+        HgUrl::Ssh {
+            user,
+            host,
+            port,
+            path,
+        } => HgSource::Peer(Box::new(ssh::connect(
+            &url.display(),
+            user.as_deref(),
+            host,
+            *port,
+            path,
+            &config.ssh,
+        )?)),
+        HgUrl::Tags => {
+            return Err(WireError::NoSource {
+                url: "tags:".into(),
+                detail: "the tags: pseudo-remote has no repository".into(),
+            })
+        }
+    })
+}
