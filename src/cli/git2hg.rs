@@ -1,7 +1,7 @@
 //! `git cinnabar git2hg`.
 
 use crate::metadata::Metadata;
-use crate::query::lookup::{check_abbrev, git2hg};
+use crate::query::lookup::{answer_bytes, check_abbrev, git2hg};
 use crate::query::maps::ChangesetMaps;
 
 /// Convert git commit ids to Mercurial changeset ids.
@@ -23,6 +23,6 @@ pub fn run(args: Args) -> super::Outcome {
     let mut meta = Metadata::open()?;
     let maps = ChangesetMaps::from_notes(&mut meta.store, &meta.state);
     let repo = meta.store.repo();
-    let mut answer = |id: &[u8]| git2hg(&maps, repo, id);
+    let mut answer = |id: &[u8]| answer_bytes(git2hg(&maps, repo, id));
     super::hg2git::answer_all(&args.committish, args.batch, abbrev, &mut answer)
 }

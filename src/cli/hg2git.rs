@@ -25,7 +25,7 @@ pub fn run(args: Args) -> super::Outcome {
     let meta = Metadata::open()?;
     let maps = ChangesetMaps::from_state(&meta.state);
     drop(meta);
-    let mut answer = |id: &[u8]| hg2git(&maps, id);
+    let mut answer = |id: &[u8]| lookup::answer_bytes(hg2git(&maps, id));
     answer_all(&args.sha1, args.batch, abbrev, &mut answer)
 }
 

@@ -12,7 +12,6 @@ use crate::hg::changeset::Changeset;
 use crate::hg::HgNode;
 use crate::metadata::changeset::rebuild_changeset;
 use crate::metadata::manifest::git_tree::MetaTreeConverter;
-use crate::metadata::state::oid;
 use crate::store::commit::parse_commit;
 use crate::store::Store;
 
@@ -33,25 +32,23 @@ pub fn check(
 ) -> miette::Result<Outcome> {
     let mut out = Outcome::default();
     let mut trees = MetaTreeConverter::default();
-    let mut entries: Vec<([u8; 20], [u8; 20])> = ctx
+    let mut entries: Vec<(ObjectId, ObjectId)> = ctx
         .state
         .git2hg
         .iter()
-        .filter(|(c, n)| !options.skip.contains(&(**c, **n)))
-        .filter(|(c, _)| options.only.as_ref().is_none_or(|o| o.contains(*c)))
-        .map(|(c, n)| (*c, *n))
+        .filter(|e| !options.skip.contains(e))
+        .filter(|(c, _)| options.only.as_ref().is_none_or(|o| o.contains(c)))
         .collect();
     entries.sort_unstable();
     let mut scratch = Vec::new();
     for (commit, note) in entries {
-        let commit = oid(&commit);
         out.checked += 1;
         if let Err(problem) = check_one(
             store,
             ctx,
             &mut trees,
             commit,
-            oid(&note),
+            note,
             manifests,
             &mut scratch,
         ) {
@@ -62,12 +59,7 @@ pub fn check(
     if options.only.is_none() {
         for head in &ctx.state.branch_heads {
             let known = ctx.state.hg2git(&head.node);
-            if known != Some(head.commit)
-                || !ctx
-                    .state
-                    .git2hg
-                    .contains(&crate::metadata::state::oid_bytes(&head.commit))
-            {
+            if known != Some(head.commit) || !ctx.state.git2hg.contains(&head.commit) {
                 out.problems.push(format!(
                     "branch head {} ({}): commit {} is not its commit in hg2git/git2hg",
                     head.node,
@@ -116,9 +108,8 @@ fn check_one(
     let parsed = parse_commit(scratch).map_err(|e| format!("changeset {node}: {e}"))?;
     let mut parents = [HgNode::NULL; 2];
     for (i, p) in parsed.parents.iter().enumerate().take(2) {
-        let key = crate::metadata::state::oid_bytes(p);
-        match ctx.git_to_hg.get(&key) {
-            Some(h) if state.git2hg.contains(&key) => parents[i] = HgNode(*h),
+        match ctx.git_to_hg.get(p) {
+            Some(h) if state.git2hg.contains(p) => parents[i] = *h,
             _ => {
                 return Err(format!(
                     "changeset {node}: parent commit {p} is not a known changeset"

@@ -15,7 +15,7 @@ use super::Context;
 use crate::hg::node::NodeHasher;
 use crate::hg::HgNode;
 use crate::metadata::manifest::meta_flag;
-use crate::metadata::state::oid_bytes;
+use crate::metadata::state::node_of;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{parse_tree, Mode};
 use crate::store::Store;
@@ -112,10 +112,10 @@ impl Checker<'_, '_> {
         let mut parents = [HgNode::NULL; 2];
         let mut parent_trees = [None, None];
         for (i, p) in parent_commits.iter().enumerate().take(2) {
-            let Some(h) = self.ctx.git_to_hg.get(&oid_bytes(p)) else {
+            let Some(h) = self.ctx.git_to_hg.get(p) else {
                 return Err(format!("{what}: parent commit {p} is not a known manifest"));
             };
-            parents[i] = HgNode(*h);
+            parents[i] = *h;
             let mut pbuf = Vec::new();
             self.store
                 .read(p, &mut pbuf)
@@ -225,7 +225,7 @@ impl Checker<'_, '_> {
                     }
                 },
             };
-            let file = HgNode(oid_bytes(&entry.oid));
+            let file = node_of(&entry.oid);
             if file != HgNode::EMPTY_FILE && self.ctx.state.hg2git(&file).is_none() {
                 return Err(format!(
                     "file {file} ({}) is missing from hg2git",
@@ -279,9 +279,9 @@ impl Checker<'_, '_> {
             } else {
                 let old_node = previous
                     .filter(|(m, _)| *m != Mode::DIR)
-                    .map(|(_, o)| HgNode(oid_bytes(&o)))
+                    .map(|(_, o)| node_of(&o))
                     .unwrap_or(HgNode::NULL);
-                out.push((prefix.clone(), HgNode(oid_bytes(&e.oid)), old_node));
+                out.push((prefix.clone(), node_of(&e.oid), old_node));
             }
             prefix.truncate(base);
         }
@@ -299,7 +299,7 @@ impl Checker<'_, '_> {
                 .find(|e| e.name.strip_prefix(b"_") == Some(component))?;
             let (mode, oid) = (entry.mode, entry.oid);
             if components.peek().is_none() {
-                return (mode != Mode::DIR).then(|| HgNode(oid_bytes(&oid)));
+                return (mode != Mode::DIR).then(|| node_of(&oid));
             }
             if mode != Mode::DIR {
                 return None;

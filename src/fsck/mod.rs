@@ -19,6 +19,7 @@ use std::sync::mpsc;
 use gix_hash::ObjectId;
 use miette::miette;
 
+use crate::hg::HgNode;
 use crate::metadata::State;
 use crate::store::{ConfigOverrides, Repo, Store, WriteMode};
 
@@ -28,10 +29,10 @@ pub struct Options {
     /// Rebuild and hash every file revision too.
     pub full: bool,
     /// Only these changeset commits (all when `None`).
-    pub only: Option<HashSet<[u8; 20]>>,
+    pub only: Option<HashSet<ObjectId>>,
     /// (commit, git2hg note) pairs already checked (skipped), for
     /// incremental runs.
-    pub skip: HashSet<([u8; 20], [u8; 20])>,
+    pub skip: HashSet<(ObjectId, ObjectId)>,
 }
 
 /// The result of a check.
@@ -51,13 +52,13 @@ const FILE_WORKERS: usize = 2;
 pub struct Context<'a> {
     pub state: &'a State,
     /// git object → hg node, for every hg2git entry.
-    pub git_to_hg: HashMap<[u8; 20], [u8; 20], ahash::RandomState>,
+    pub git_to_hg: HashMap<ObjectId, HgNode, ahash::RandomState>,
 }
 
 impl<'a> Context<'a> {
     /// The context for `state`.
     pub fn new(state: &'a State) -> Context<'a> {
-        let git_to_hg = state.hg2git.iter().map(|(h, g)| (*g, *h)).collect();
+        let git_to_hg = state.hg2git.iter().map(|(h, g)| (g, h)).collect();
         Context { state, git_to_hg }
     }
 }

@@ -7,9 +7,10 @@ use std::collections::HashSet;
 use miette::miette;
 
 use super::{check, Options, Report};
+use gix_hash::ObjectId;
+
 use crate::hg::HgNode;
 use crate::metadata::history::{BROKEN_REF, CHECKED_REF};
-use crate::metadata::state::oid_bytes;
 use crate::metadata::Metadata;
 use crate::store::refs::{update_refs, Expected, RefUpdate};
 use crate::store::Repo;
@@ -51,12 +52,7 @@ pub fn run(force: bool, full: bool, commits: &[String]) -> miette::Result<(Statu
             }
             let repo = Repo::open_at(&git_dir, overrides.clone())?;
             if let Ok(previous) = Metadata::at(repo, Some(checked)) {
-                options.skip = previous
-                    .state
-                    .git2hg
-                    .iter()
-                    .map(|(c, n)| (*c, *n))
-                    .collect();
+                options.skip = previous.state.git2hg.iter().collect();
             }
         }
     }
@@ -89,11 +85,11 @@ pub fn run(force: bool, full: bool, commits: &[String]) -> miette::Result<(Statu
 
 /// A changeset commit from a changeset id (full or abbreviated) or a git
 /// committish.
-fn resolve_commit(meta: &Metadata, spec: &str) -> miette::Result<[u8; 20]> {
+fn resolve_commit(meta: &Metadata, spec: &str) -> miette::Result<ObjectId> {
     if spec.len() == 40 {
         if let Ok(node) = HgNode::from_hex(spec.as_bytes()) {
             if let Some(c) = meta.state.hg2git(&node) {
-                return Ok(oid_bytes(&c));
+                return Ok(c);
             }
         }
     }
@@ -104,5 +100,5 @@ fn resolve_commit(meta: &Metadata, spec: &str) -> miette::Result<[u8; 20]> {
         .rev_parse_single(format!("{spec}^{{commit}}").as_str())
         .map_err(|_| miette!("Invalid commit or changeset: {spec}"))?
         .detach();
-    Ok(oid_bytes(&id))
+    Ok(id)
 }

@@ -11,7 +11,6 @@ use super::files::FileImporter;
 use super::manifests::ManifestImporter;
 use super::spool::Spool;
 use crate::hg::changegroup::ChangegroupReader;
-use crate::metadata::state::oid_bytes;
 use crate::metadata::{IdMap, State};
 use crate::store::Store;
 
@@ -67,7 +66,7 @@ pub fn import_changegroup<R: Read>(
     let mut done = 0;
     while let Some(c) = reader.next_revision()? {
         let tree = importers.manifests.import(store, state, &c)?;
-        git_trees.insert(c.node.0, oid_bytes(&tree));
+        git_trees.insert(c.node, tree);
         done += 1;
         progress("manifests", done);
     }

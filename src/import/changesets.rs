@@ -11,7 +11,6 @@ use crate::hg::changeset::Changeset;
 use crate::hg::mdiff::apply;
 use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::metadata::changeset::rebuild_changeset;
-use crate::metadata::state::{oid, oid_bytes};
 use crate::metadata::{IdMap, State};
 use crate::store::commit::raw_commit;
 use crate::store::{hash_object, Store};
@@ -19,7 +18,7 @@ use crate::store::{hash_object, Store};
 /// Where changesets find the git trees of their manifests: those of this
 /// changegroup by manifest node, others through the manifest importer.
 pub struct ManifestTrees<'a> {
-    pub git_trees: &'a IdMap,
+    pub git_trees: &'a IdMap<HgNode, ObjectId>,
     pub manifests: &'a mut ManifestImporter,
 }
 
@@ -121,8 +120,8 @@ impl ChangesetImporter {
         let node = rev.node;
         let tree = if cs.manifest.is_null() {
             store.write(Kind::Tree, b"")?
-        } else if let Some(t) = trees.git_trees.get(&cs.manifest.0) {
-            oid(t)
+        } else if let Some(t) = trees.git_trees.get(&cs.manifest) {
+            t
         } else {
             trees
                 .manifests
@@ -170,10 +169,10 @@ impl ChangesetImporter {
         commit: &ObjectId,
         node: HgNode,
     ) -> Result<bool> {
-        let Some(note) = state.git2hg.get(&oid_bytes(commit)) else {
+        let Some(note) = state.git2hg.get(commit) else {
             return Ok(false);
         };
-        store.read(&oid(note), &mut self.scratch)?;
+        store.read(&note, &mut self.scratch)?;
         let note = ChangesetNote::parse(&self.scratch)?;
         Ok(note.changeset != node)
     }

@@ -16,7 +16,6 @@ use super::manifests::ManifestImporter;
 use crate::hg::bundle::BundleReader;
 use crate::hg::HgNode;
 use crate::metadata::graph::ChangesetGraph;
-use crate::metadata::state::{oid, oid_bytes};
 use crate::metadata::{load, write, State, METADATA_REF, NOTES_REF};
 use crate::store::refs::{Expected, RefUpdate};
 use crate::store::{Repo, Store, WriteMode};
@@ -106,11 +105,11 @@ impl Importer {
         let Some(commit) = self.state.hg2git(node) else {
             return Ok(false);
         };
-        let Some(note) = self.state.git2hg.get(&oid_bytes(&commit)) else {
+        let Some(note) = self.state.git2hg.get(&commit) else {
             return Ok(false);
         };
         let mut buf = Vec::new();
-        self.store.read(&oid(note), &mut buf)?;
+        self.store.read(&note, &mut buf)?;
         let note = crate::convert::changeset::ChangesetNote::parse(&buf)?;
         Ok(note.extra.is_some_and(|e| {
             crate::hg::changeset::parse_extra(&e)

@@ -2,7 +2,7 @@
 //! note give back the exact Mercurial text.
 
 use super::error::{MetadataError, ResultExt};
-use super::state::{oid, oid_bytes, State};
+use super::state::State;
 use super::Result;
 use crate::convert::changeset::{ChangesetNote, CommitSignatures};
 use crate::hg::HgNode;
@@ -21,10 +21,10 @@ pub fn rebuild_changeset(
         kind: "changeset",
         node,
     })?;
-    let note = state.git2hg.get(&oid_bytes(&commit)).ok_or_else(|| {
+    let note = state.git2hg.get(&commit).ok_or_else(|| {
         super::error::invalid(format!("changeset {node}: commit {commit} has no metadata"))
     })?;
-    store.read(&oid(note), scratch)?;
+    store.read(&note, scratch)?;
     let note = ChangesetNote::parse(scratch).context_with(|| format!("changeset {node}"))?;
     store.read(&commit, scratch)?;
     let parsed = parse_commit(scratch).context_with(|| format!("commit {commit} is invalid"))?;

@@ -2,7 +2,7 @@
 //! metadata block kept in the files-meta notes.
 
 use super::error::MetadataError;
-use super::state::{oid, State};
+use super::state::State;
 use super::Result;
 use crate::hg::{filemeta, HgNode};
 use crate::store::Store;
@@ -24,8 +24,8 @@ pub fn read_file_text(
         kind: "file revision",
         node,
     })?;
-    if let Some(meta) = state.files_meta.get(&node.0) {
-        store.read(&oid(meta), scratch)?;
+    if let Some(meta) = state.files_meta.get(&node) {
+        store.read(&meta, scratch)?;
         out.extend_from_slice(filemeta::MARKER);
         out.extend_from_slice(scratch);
         out.extend_from_slice(filemeta::MARKER);

@@ -3,7 +3,7 @@
 
 use gix_hash::ObjectId;
 
-use super::state::{oid, oid_bytes, State};
+use super::state::State;
 use crate::convert::changeset::ChangesetNote;
 use crate::hg::HgNode;
 use crate::store::Store;
@@ -32,10 +32,10 @@ impl ChangesetGraph<'_> {
         };
         let mut result = Vec::new();
         for parent in parents {
-            let Some(note) = self.state.git2hg.get(&oid_bytes(&parent)) else {
+            let Some(note) = self.state.git2hg.get(&parent) else {
                 continue;
             };
-            if self.store.read(&oid(note), &mut buf).is_err() {
+            if self.store.read(&note, &mut buf).is_err() {
                 continue;
             }
             if let Ok(n) = ChangesetNote::parse(&buf) {

@@ -1,44 +1,102 @@
-//! Compact maps between 20-byte ids (hg nodes and git object ids).
+//! Compact maps between ids: hg nodes and git object ids, each held as its
+//! 20 bytes, typed at the edges.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
-/// A map from one 20-byte id to another.
-#[derive(Clone, Debug, Default)]
-pub struct IdMap(HashMap<[u8; 20], [u8; 20], ahash::RandomState>);
+use gix_hash::ObjectId;
 
-impl IdMap {
+use crate::hg::HgNode;
+
+/// An id of 20 bytes: an hg node or a (SHA-1) git object id.
+pub trait Id20: Copy {
+    /// The id of 20 bytes.
+    fn from_bytes(bytes: [u8; 20]) -> Self;
+    /// The 20 bytes of the id.
+    fn to_bytes(&self) -> [u8; 20];
+}
+
+impl Id20 for HgNode {
+    fn from_bytes(bytes: [u8; 20]) -> Self {
+        HgNode(bytes)
+    }
+
+    fn to_bytes(&self) -> [u8; 20] {
+        self.0
+    }
+}
+
+impl Id20 for ObjectId {
+    fn from_bytes(bytes: [u8; 20]) -> Self {
+        ObjectId::Sha1(bytes)
+    }
+
+    fn to_bytes(&self) -> [u8; 20] {
+        let mut out = [0u8; 20];
+        out.copy_from_slice(&self.as_bytes()[..20]);
+        out
+    }
+}
+
+/// A map from one kind of id to another, 40 bytes an entry plus the
+/// table's overhead.
+pub struct IdMap<K, V> {
+    map: HashMap<[u8; 20], [u8; 20], ahash::RandomState>,
+    _ids: PhantomData<fn() -> (K, V)>,
+}
+
+impl<K, V> Default for IdMap<K, V> {
+    fn default() -> Self {
+        IdMap {
+            map: HashMap::default(),
+            _ids: PhantomData,
+        }
+    }
+}
+
+impl<K, V> std::fmt::Debug for IdMap<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdMap({} entries)", self.map.len())
+    }
+}
+
+impl<K: Id20, V: Id20> IdMap<K, V> {
     /// An empty map.
-    pub fn new() -> IdMap {
-        IdMap::default()
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Looks an id up.
-    pub fn get(&self, key: &[u8; 20]) -> Option<&[u8; 20]> {
-        self.0.get(key)
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.map.get(&key.to_bytes()).map(|v| V::from_bytes(*v))
     }
 
     /// Whether the key is present.
-    pub fn contains(&self, key: &[u8; 20]) -> bool {
-        self.0.contains_key(key)
+    pub fn contains(&self, key: &K) -> bool {
+        self.map.contains_key(&key.to_bytes())
     }
 
     /// Sets a value; returns the previous one.
-    pub fn insert(&mut self, key: [u8; 20], value: [u8; 20]) -> Option<[u8; 20]> {
-        self.0.insert(key, value)
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.map
+            .insert(key.to_bytes(), value.to_bytes())
+            .map(V::from_bytes)
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.map.len()
     }
 
     /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map.is_empty()
     }
 
     /// All entries, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8; 20], &[u8; 20])> {
-        self.0.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (K, V)> + '_ {
+        self.map
+            .iter()
+            .map(|(k, v)| (K::from_bytes(*k), V::from_bytes(*v)))
     }
 }

@@ -3,8 +3,8 @@
 use gix_hash::ObjectId;
 
 use super::error::{invalid, ResultExt};
-use super::idmap::IdMap;
-use super::state::{oid_bytes, BranchHead, MetadataParents, PreviousMetadata, State};
+use super::idmap::{Id20, IdMap};
+use super::state::{BranchHead, MetadataParents, PreviousMetadata, State};
 use super::Result;
 use crate::hg::node::decode_hex;
 use crate::hg::HgNode;
@@ -89,11 +89,11 @@ fn commit_tree(store: &mut Store, commit: &ObjectId) -> Result<ObjectId> {
 }
 
 /// Reads every note of a notes tree, whatever its fan-out.
-fn flatten_notes(
+fn flatten_notes<K: Id20>(
     store: &mut Store,
     tree: &ObjectId,
     prefix: &mut Vec<u8>,
-    out: &mut IdMap,
+    out: &mut IdMap<K, ObjectId>,
 ) -> Result<()> {
     let mut buf = Vec::new();
     store.read(tree, &mut buf)?;
@@ -106,7 +106,7 @@ fn flatten_notes(
         } else if prefix.len() == 40 {
             let mut key = [0u8; 20];
             if decode_hex(prefix, &mut key) {
-                out.insert(key, oid_bytes(&entry.oid));
+                out.insert(K::from_bytes(key), entry.oid);
             }
         }
         prefix.truncate(base);

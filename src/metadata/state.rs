@@ -4,7 +4,7 @@
 
 use gix_hash::ObjectId;
 
-use super::idmap::IdMap;
+use super::idmap::{Id20, IdMap};
 use crate::hg::HgNode;
 
 /// A branch head: a changeset with no child in its branch.
@@ -41,15 +41,15 @@ pub struct PreviousMetadata {
 #[derive(Debug, Default)]
 pub struct State {
     /// hg node (changeset, manifest or file) → git object.
-    pub hg2git: IdMap,
+    pub hg2git: IdMap<HgNode, ObjectId>,
     /// changeset commit → note blob.
-    pub git2hg: IdMap,
+    pub git2hg: IdMap<ObjectId, ObjectId>,
     /// file node → metadata blob.
-    pub files_meta: IdMap,
+    pub files_meta: IdMap<HgNode, ObjectId>,
     /// Entries added by this run, in order, for the notes trees.
-    pub added_hg2git: Vec<([u8; 20], [u8; 20])>,
-    pub added_git2hg: Vec<([u8; 20], [u8; 20])>,
-    pub added_files_meta: Vec<([u8; 20], [u8; 20])>,
+    pub added_hg2git: Vec<(HgNode, ObjectId)>,
+    pub added_git2hg: Vec<(ObjectId, ObjectId)>,
+    pub added_files_meta: Vec<(HgNode, ObjectId)>,
     /// Branch heads in the order they were first added.
     pub branch_heads: Vec<BranchHead>,
     /// Manifest commits that are no other manifest commit's parent.
@@ -61,28 +61,25 @@ pub struct State {
 impl State {
     /// The git object of an hg node.
     pub fn hg2git(&self, node: &HgNode) -> Option<ObjectId> {
-        self.hg2git.get(&node.0).map(oid)
+        self.hg2git.get(node)
     }
 
     /// Records hg node → git object.
     pub fn set_hg2git(&mut self, node: HgNode, oid: ObjectId) {
-        let v: [u8; 20] = oid_bytes(&oid);
-        self.hg2git.insert(node.0, v);
-        self.added_hg2git.push((node.0, v));
+        self.hg2git.insert(node, oid);
+        self.added_hg2git.push((node, oid));
     }
 
     /// Records commit → note blob.
     pub fn set_git2hg(&mut self, commit: ObjectId, note: ObjectId) {
-        let (k, v) = (oid_bytes(&commit), oid_bytes(&note));
-        self.git2hg.insert(k, v);
-        self.added_git2hg.push((k, v));
+        self.git2hg.insert(commit, note);
+        self.added_git2hg.push((commit, note));
     }
 
     /// Records file node → metadata blob.
     pub fn set_files_meta(&mut self, node: HgNode, blob: ObjectId) {
-        let v = oid_bytes(&blob);
-        self.files_meta.insert(node.0, v);
-        self.added_files_meta.push((node.0, v));
+        self.files_meta.insert(node, blob);
+        self.added_files_meta.push((node, blob));
     }
 
     /// Whether anything was added since the state was loaded.
@@ -115,14 +112,12 @@ impl State {
     }
 }
 
-/// The 20 bytes of an object id.
-pub fn oid_bytes(oid: &ObjectId) -> [u8; 20] {
-    let mut out = [0u8; 20];
-    out.copy_from_slice(oid.as_bytes());
-    out
+/// The hg node a gitlink entry of a metadata tree stands for.
+pub fn node_of(oid: &ObjectId) -> HgNode {
+    HgNode(oid.to_bytes())
 }
 
-/// An object id from 20 bytes.
-pub fn oid(bytes: &[u8; 20]) -> ObjectId {
-    ObjectId::Sha1(*bytes)
+/// The gitlink entry standing for an hg node in a metadata tree.
+pub fn gitlink_of(node: &HgNode) -> ObjectId {
+    ObjectId::Sha1(node.0)
 }

@@ -4,7 +4,8 @@
 use gix::object::Kind;
 use gix_hash::ObjectId;
 
-use super::state::{oid, MetadataParents, State};
+use super::idmap::Id20;
+use super::state::{MetadataParents, State};
 use super::{Result, CINNABAR_SIG, METADATA_FLAGS};
 use crate::store::commit::raw_commit;
 use crate::store::notes::NotesTree;
@@ -93,10 +94,10 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
 }
 
 /// Writes one notes commit: the previous one when nothing was added.
-fn write_notes(
+fn write_notes<K: Id20>(
     store: &mut Store,
     previous: Option<(ObjectId, ObjectId)>,
-    added: &[([u8; 20], [u8; 20])],
+    added: &[(K, ObjectId)],
     leaf_mode: Mode,
 ) -> Result<ObjectId> {
     if let (Some((commit, _)), true) = (previous, added.is_empty()) {
@@ -107,7 +108,7 @@ fn write_notes(
         None => NotesTree::new(),
     };
     for (k, v) in added {
-        notes.insert(store, *k, oid(v))?;
+        notes.insert(store, k.to_bytes(), *v)?;
     }
     let tree = notes.write(store, leaf_mode)?;
     let raw = raw_commit(&tree, &[], CINNABAR_SIG, CINNABAR_SIG, b"");

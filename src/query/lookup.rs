@@ -8,7 +8,11 @@ use std::io::{BufRead, Write};
 use miette::{miette, IntoDiagnostic};
 
 use super::maps::{write_hex_line, ChangesetMaps, Found};
-use crate::hg::node::{decode_hex, Abbrev};
+use gix_hash::ObjectId;
+
+use crate::hg::node::Abbrev;
+use crate::hg::HgNode;
+use crate::metadata::idmap::Id20;
 use crate::store::Repo;
 
 /// The id printed for what is unknown.
@@ -26,42 +30,35 @@ pub fn check_abbrev(abbrev: Option<usize>) -> miette::Result<usize> {
 }
 
 /// The git commit of a (possibly abbreviated) hg changeset id.
-pub fn hg2git(maps: &ChangesetMaps, id: &[u8]) -> [u8; 20] {
+pub fn hg2git(maps: &ChangesetMaps, id: &[u8]) -> Option<ObjectId> {
     if id.len() == 40 {
-        let mut key = [0u8; 20];
-        if decode_hex(id, &mut key) {
-            return maps.hg2git.get(&key).copied().unwrap_or(ZEROS);
-        }
-        return ZEROS;
+        return maps.hg2git.get(&HgNode::from_hex(id).ok()?);
     }
-    let Some(abbrev) = std::str::from_utf8(id).ok().and_then(Abbrev::parse) else {
-        return ZEROS;
-    };
+    let abbrev = std::str::from_utf8(id).ok().and_then(Abbrev::parse)?;
     match maps.hg2git.find(&abbrev) {
-        Found::One(_, v) => v,
-        Found::None | Found::Ambiguous => ZEROS,
+        Found::One(_, v) => Some(v),
+        Found::None | Found::Ambiguous => None,
     }
 }
 
 /// The hg changeset of a git committish.
-pub fn git2hg(maps: &ChangesetMaps, repo: &Repo, id: &[u8]) -> [u8; 20] {
-    let mut key = [0u8; 20];
-    if id.len() == 40 && decode_hex(id, &mut key) {
-        return maps.git2hg.get(&key).copied().unwrap_or(ZEROS);
+pub fn git2hg(maps: &ChangesetMaps, repo: &Repo, id: &[u8]) -> Option<HgNode> {
+    if id.len() == 40 {
+        if let Ok(oid) = ObjectId::from_hex(id) {
+            return maps.git2hg.get(&oid);
+        }
     }
-    let Ok(spec) = std::str::from_utf8(id) else {
-        return ZEROS;
-    };
-    match repo
+    let spec = std::str::from_utf8(id).ok()?;
+    let commit = repo
         .gix()
         .rev_parse_single(format!("{spec}^{{commit}}").as_str())
-    {
-        Ok(commit) => {
-            key.copy_from_slice(commit.detach().as_bytes());
-            maps.git2hg.get(&key).copied().unwrap_or(ZEROS)
-        }
-        Err(_) => ZEROS,
-    }
+        .ok()?;
+    maps.git2hg.get(&commit.detach())
+}
+
+/// The 20 bytes printed for an answer: the id, or zeros when unknown.
+pub fn answer_bytes<I: Id20>(id: Option<I>) -> [u8; 20] {
+    id.map_or(ZEROS, |i| i.to_bytes())
 }
 
 /// Writes and flushes answers; `false` when the reader went away (broken

@@ -1,47 +1,71 @@
 //! Compact sorted maps between changesets and their commits, for fast
 //! (and abbreviated) lookups in both directions.
 
-use crate::hg::node::{decode_hex, Abbrev};
-use crate::metadata::state::{oid, State};
+use std::marker::PhantomData;
+
+use gix_hash::ObjectId;
+
+use crate::hg::node::Abbrev;
+use crate::hg::HgNode;
+use crate::metadata::idmap::Id20;
+use crate::metadata::State;
 use crate::store::Store;
 
-/// A sorted list of 20-byte key → 20-byte value pairs.
-#[derive(Clone, Debug, Default)]
-pub struct SortedMap(Vec<([u8; 20], [u8; 20])>);
+/// A sorted list of id → id pairs, each id held as its 20 bytes so that
+/// abbreviated ids find their range by bytes.
+#[derive(Clone, Debug)]
+pub struct SortedMap<K, V> {
+    pairs: Vec<([u8; 20], [u8; 20])>,
+    _ids: PhantomData<fn() -> (K, V)>,
+}
+
+impl<K, V> Default for SortedMap<K, V> {
+    fn default() -> Self {
+        SortedMap {
+            pairs: Vec::new(),
+            _ids: PhantomData,
+        }
+    }
+}
 
 /// What an abbreviated lookup found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Found {
-    One([u8; 20], [u8; 20]),
+pub enum Found<K, V> {
+    One(K, V),
     None,
     Ambiguous,
 }
 
-impl SortedMap {
+impl<K: Id20, V: Id20> SortedMap<K, V> {
     /// A map of the given pairs.
-    pub fn new(mut pairs: Vec<([u8; 20], [u8; 20])>) -> SortedMap {
+    pub fn new(pairs: impl Iterator<Item = (K, V)>) -> SortedMap<K, V> {
+        let mut pairs: Vec<_> = pairs.map(|(k, v)| (k.to_bytes(), v.to_bytes())).collect();
         pairs.sort_unstable();
         pairs.dedup_by(|a, b| a.0 == b.0);
-        SortedMap(pairs)
+        SortedMap {
+            pairs,
+            _ids: PhantomData,
+        }
     }
 
     /// The value of a full key.
-    pub fn get(&self, key: &[u8; 20]) -> Option<&[u8; 20]> {
-        self.0
-            .binary_search_by(|(k, _)| k.cmp(key))
+    pub fn get(&self, key: &K) -> Option<V> {
+        let key = key.to_bytes();
+        self.pairs
+            .binary_search_by(|(k, _)| k.cmp(&key))
             .ok()
-            .map(|i| &self.0[i].1)
+            .map(|i| V::from_bytes(self.pairs[i].1))
     }
 
     /// The entry whose key starts with `abbrev`, if exactly one does.
-    pub fn find(&self, abbrev: &Abbrev) -> Found {
+    pub fn find(&self, abbrev: &Abbrev) -> Found<K, V> {
         let lower = abbrev.lower_bound();
-        let start = self.0.partition_point(|(k, _)| *k < lower);
-        let mut it = self.0[start..]
+        let start = self.pairs.partition_point(|(k, _)| *k < lower);
+        let mut it = self.pairs[start..]
             .iter()
             .take_while(|(k, _)| abbrev.matches(k));
         match (it.next(), it.next()) {
-            (Some((k, v)), None) => Found::One(*k, *v),
+            (Some((k, v)), None) => Found::One(K::from_bytes(*k), V::from_bytes(*v)),
             (None, _) => Found::None,
             (Some(_), Some(_)) => Found::Ambiguous,
         }
@@ -49,17 +73,19 @@ impl SortedMap {
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.pairs.len()
     }
 
     /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.pairs.is_empty()
     }
 
     /// The entries, sorted by key.
-    pub fn iter(&self) -> impl Iterator<Item = &([u8; 20], [u8; 20])> {
-        self.0.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (K, V)> + '_ {
+        self.pairs
+            .iter()
+            .map(|(k, v)| (K::from_bytes(*k), V::from_bytes(*v)))
     }
 }
 
@@ -67,25 +93,23 @@ impl SortedMap {
 #[derive(Clone, Debug, Default)]
 pub struct ChangesetMaps {
     /// hg changeset → git commit.
-    pub hg2git: SortedMap,
+    pub hg2git: SortedMap<HgNode, ObjectId>,
     /// git commit → hg changeset.
-    pub git2hg: SortedMap,
+    pub git2hg: SortedMap<ObjectId, HgNode>,
 }
 
 impl ChangesetMaps {
     /// The changesets of `state`: the hg2git entries whose commit has a
     /// git2hg note.
     pub fn from_state(state: &State) -> ChangesetMaps {
-        let pairs: Vec<([u8; 20], [u8; 20])> = state
+        let pairs: Vec<(HgNode, ObjectId)> = state
             .hg2git
             .iter()
             .filter(|(_, git)| state.git2hg.contains(git))
-            .map(|(hg, git)| (*hg, *git))
             .collect();
-        let reversed = pairs.iter().map(|(h, g)| (*g, *h)).collect();
         ChangesetMaps {
-            hg2git: SortedMap::new(pairs),
-            git2hg: SortedMap::new(reversed),
+            hg2git: SortedMap::new(pairs.iter().copied()),
+            git2hg: SortedMap::new(pairs.iter().map(|(h, g)| (*g, *h))),
         }
     }
 }
@@ -99,16 +123,15 @@ impl ChangesetMaps {
         let mut buf = Vec::new();
         let mut pairs = Vec::with_capacity(state.git2hg.len());
         for (commit, note) in state.git2hg.iter() {
-            if store.read(&oid(note), &mut buf).is_err() {
+            if store.read(&note, &mut buf).is_err() {
                 continue;
             }
-            let mut node = [0u8; 20];
             let hex = buf.strip_prefix(b"changeset ").and_then(|r| r.get(..40));
-            if hex.is_some_and(|h| decode_hex(h, &mut node)) {
-                pairs.push((*commit, node));
+            if let Some(node) = hex.and_then(|h| HgNode::from_hex(h).ok()) {
+                pairs.push((commit, node));
             }
         }
-        maps.git2hg = SortedMap::new(pairs);
+        maps.git2hg = SortedMap::new(pairs.into_iter());
         maps
     }
 }
@@ -139,14 +162,15 @@ mod tests {
         a[1] = 0x34;
         let mut b = a;
         b[1] = 0x35;
-        let map = SortedMap::new(vec![(a, [1; 20]), (b, [2; 20])]);
+        let (one, two) = (ObjectId::Sha1([1; 20]), ObjectId::Sha1([2; 20]));
+        let map = SortedMap::new([(HgNode(a), one), (HgNode(b), two)].into_iter());
         assert_eq!(
             map.find(&Abbrev::parse("1234").unwrap()),
-            Found::One(a, [1; 20])
+            Found::One(HgNode(a), one)
         );
         assert_eq!(map.find(&Abbrev::parse("123").unwrap()), Found::Ambiguous);
         assert_eq!(map.find(&Abbrev::parse("13").unwrap()), Found::None);
-        assert_eq!(map.get(&b), Some(&[2; 20]));
+        assert_eq!(map.get(&HgNode(b)), Some(two));
         let mut out = Vec::new();
         write_hex_line(&a, 5, &mut out);
         assert_eq!(out, b"12340\n");

@@ -36,9 +36,9 @@ pub fn resolve_node(meta: &Metadata, id: &str, kind: RevisionKind) -> miette::Re
     if abbrev.len() == 40 {
         return Ok(HgNode(abbrev.lower_bound()));
     }
-    let all = SortedMap::new(meta.state.hg2git.iter().map(|(k, v)| (*k, *v)).collect());
+    let all = SortedMap::new(meta.state.hg2git.iter());
     match all.find(&abbrev) {
-        Found::One(k, _) => Ok(HgNode(k)),
+        Found::One(k, _) => Ok(k),
         Found::None => Err(miette!("Unknown {what} id: {id}")),
         Found::Ambiguous => Err(miette!("Ambiguous {what} id: {id}")),
     }

@@ -13,7 +13,7 @@ use super::tree::{Dir, Entry, Node};
 use crate::hg::manifest::Flag;
 use crate::hg::HgNode;
 use crate::metadata::error::{invalid, MetadataError, ResultExt};
-use crate::metadata::state::{oid_bytes, State};
+use crate::metadata::state::{node_of, State};
 use crate::metadata::Result;
 use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
@@ -275,7 +275,7 @@ impl MetaTreeConverter {
                     ))
                 })?,
             };
-            let node = HgNode(oid_bytes(&entry.oid));
+            let node = node_of(&entry.oid);
             let (mode, oid) = file_entry(store, state, node, flag, path, &name, changeset)?;
             entries.push(TreeEntry { mode, name, oid });
         }

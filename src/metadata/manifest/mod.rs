@@ -14,7 +14,7 @@ use gix_hash::ObjectId;
 pub use tree::{Dir, Entry, ManifestTree, Node};
 
 use super::error::{invalid, MetadataError, ResultExt};
-use super::state::{oid, oid_bytes, State};
+use super::state::{gitlink_of, node_of, State};
 use super::Result;
 use crate::hg::manifest::Flag;
 use crate::hg::HgNode;
@@ -87,7 +87,7 @@ fn load_dir(store: &mut Store, tree_oid: &ObjectId, prefix_len: usize) -> Result
         entries.push(Entry {
             name: name.into(),
             node: Node::File {
-                node: HgNode(oid_bytes(&entry.oid)),
+                node: node_of(&entry.oid),
                 flag,
             },
         });
@@ -107,7 +107,7 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> Result<ObjectId> {
         prefixed.push(b'_');
         prefixed.extend_from_slice(name);
         let (mode, id) = match node {
-            Node::File { node, flag } => (meta_mode(*flag), oid(&node.0)),
+            Node::File { node, flag } => (meta_mode(*flag), gitlink_of(node)),
             Node::Dir(sub) => {
                 let id = match sub.written() {
                     Some(w) => w,
