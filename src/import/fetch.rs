@@ -1,13 +1,12 @@
 //! `git cinnabar fetch <remote|url> <rev>…`: import given changesets and
 //! record them in `FETCH_HEAD`, as `git fetch` would.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use super::error::{invalid, Result, ResultExt};
 use gix_hash::ObjectId;
 
 use super::session::Session;
-use crate::hg::bundle::{BundleKind, BundleReader};
 use crate::hg::HgNode;
 use crate::metadata::history::BROKEN_REF;
 use crate::metadata::METADATA_REF;
@@ -58,34 +57,6 @@ pub fn check_not_broken(repo: &Repo) -> Result<()> {
         return Err(invalid("Broken metadata. Run `git cinnabar rollback --fsck` to go back to the last checked state, or `git cinnabar fsck` to check again."));
     }
     Ok(())
-}
-
-/// Copies a bundle2 stream to `out`, byte for byte, stopping at its end
-/// (a peer's stream does not end there: the connection stays open).
-pub fn copy_bundle(stream: Box<dyn Read + '_>, out: &mut dyn Write) -> Result<()> {
-    let mut tee = Tee { inner: stream, out };
-    let mut reader = BundleReader::open(&mut tee)?;
-    if !matches!(reader.kind(), BundleKind::Bundle2(_)) {
-        return Err(invalid(
-            "the server did not send a bundle2; `fetch --bundle` needs one",
-        ));
-    }
-    while reader.next_part_header()?.is_some() {}
-    Ok(())
-}
-
-/// A reader copying what it reads to a writer.
-struct Tee<'a, 'b> {
-    inner: Box<dyn Read + 'a>,
-    out: &'b mut dyn Write,
-}
-
-impl Read for Tee<'_, '_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.out.write_all(&buf[..n])?;
-        Ok(n)
-    }
 }
 
 /// Opens a session on `source` and resolves `revs` to changeset ids.

@@ -240,7 +240,7 @@ impl Session {
             Source::Peer(peer) => {
                 let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
                 let stream = peer.getbundle(heads, &common, caps)?;
-                super::fetch::copy_bundle(stream, out)?;
+                super::copy::copy_bundle(stream, out)?;
             }
         }
         Ok(out.flush()?)
