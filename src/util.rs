@@ -79,3 +79,35 @@ pub fn log_enabled(setting: Option<&str>, target: &str) -> bool {
         })
     })
 }
+
+/// Gives an error enum with `Invalid(String)` and
+/// `Context { context: String, source: Box<Self> }` variants its module's
+/// `Result`, a `ResultExt::context_with` that wraps any convertible error
+/// with what was being done, and `invalid(message)`.
+macro_rules! error_context {
+    ($error:ident) => {
+        /// A result of this module.
+        pub type Result<T, E = $error> = std::result::Result<T, E>;
+
+        /// Adds what was being done to an error.
+        pub trait ResultExt<T> {
+            /// Wraps the error with a context computed on failure.
+            fn context_with<F: FnOnce() -> String>(self, f: F) -> Result<T>;
+        }
+
+        impl<T, E: Into<$error>> ResultExt<T> for std::result::Result<T, E> {
+            fn context_with<F: FnOnce() -> String>(self, f: F) -> Result<T> {
+                self.map_err(|e| $error::Context {
+                    context: f(),
+                    source: Box::new(e.into()),
+                })
+            }
+        }
+
+        /// The error for something this module cannot go on with.
+        pub fn invalid(message: impl Into<String>) -> $error {
+            $error::Invalid(message.into())
+        }
+    };
+}
+pub(crate) use error_context;

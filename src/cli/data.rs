@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use miette::IntoDiagnostic;
 
+use crate::hg::kind::RevisionKind;
 use crate::metadata::Metadata;
-use crate::query::text::{resolve_node, revision_text, RevisionKind};
+use crate::query::text::{resolve_node, revision_text};
 
 /// Print the raw Mercurial text of a changeset, manifest or file.
 #[derive(Debug, clap::Args)]

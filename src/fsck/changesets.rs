@@ -6,6 +6,7 @@ use std::sync::mpsc::Sender;
 
 use gix_hash::ObjectId;
 
+use super::error::Result;
 use super::{Context, Options};
 use crate::convert::changeset::ChangesetNote;
 use crate::hg::changeset::Changeset;
@@ -29,7 +30,7 @@ pub fn check(
     ctx: &Context<'_>,
     options: &Options,
     manifests: &Sender<ObjectId>,
-) -> miette::Result<Outcome> {
+) -> Result<Outcome> {
     let mut out = Outcome::default();
     let mut trees = MetaTreeConverter::default();
     let mut entries: Vec<(ObjectId, ObjectId)> = ctx

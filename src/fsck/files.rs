@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::Receiver;
 
+use super::error::Result;
 use super::Context;
 use crate::hg::HgNode;
 use crate::metadata::file::read_file_text;
@@ -36,11 +37,7 @@ pub fn parent_candidates(p1: HgNode, p2: HgNode) -> [(HgNode, HgNode); 6] {
 
 /// Checks every file revision received; a revision passes if any of the
 /// manifests introducing it gives parents that hash.
-pub fn check(
-    store: &mut Store,
-    ctx: &Context<'_>,
-    jobs: Receiver<FileJob>,
-) -> miette::Result<Outcome> {
+pub fn check(store: &mut Store, ctx: &Context<'_>, jobs: Receiver<FileJob>) -> Result<Outcome> {
     let mut verified: HashSet<HgNode, ahash::RandomState> = HashSet::default();
     let mut failed: HashMap<HgNode, String, ahash::RandomState> = HashMap::default();
     let (mut text, mut scratch) = (Vec::new(), Vec::new());

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use gix_hash::ObjectId;
 
+use super::error::Result;
 use super::files::FileJob;
 use super::Context;
 use crate::hg::node::NodeHasher;
@@ -50,7 +51,7 @@ pub fn check(
     ctx: &Context<'_>,
     commits: Receiver<ObjectId>,
     files: Option<&[SyncSender<FileJob>]>,
-) -> miette::Result<Outcome> {
+) -> Result<Outcome> {
     let mut out = Outcome::default();
     let mut checker = Checker {
         store,

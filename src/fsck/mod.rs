@@ -8,6 +8,7 @@
 //! object it concerns.
 
 pub mod changesets;
+pub mod error;
 pub mod files;
 pub mod manifests;
 pub mod run;
@@ -16,8 +17,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::mpsc;
 
+use error::{invalid, Result};
 use gix_hash::ObjectId;
-use miette::miette;
 
 use crate::hg::HgNode;
 use crate::metadata::State;
@@ -63,12 +64,12 @@ impl<'a> Context<'a> {
     }
 }
 
-fn join<T>(r: std::thread::Result<T>) -> miette::Result<T> {
-    r.map_err(|_| miette!("an fsck thread panicked"))
+fn join<T>(r: std::thread::Result<T>) -> Result<T> {
+    r.map_err(|_| invalid("an fsck thread panicked"))
 }
 
 /// Opens a read-only store on the repository at `git_dir`.
-pub fn reader(git_dir: &Path, overrides: &ConfigOverrides) -> miette::Result<Store> {
+pub fn reader(git_dir: &Path, overrides: &ConfigOverrides) -> Result<Store> {
     let repo = Repo::open_at(git_dir, overrides.clone())?;
     Ok(Store::new(repo, WriteMode::Direct))
 }
@@ -79,20 +80,20 @@ pub fn check(
     overrides: &ConfigOverrides,
     state: &State,
     options: &Options,
-) -> miette::Result<Report> {
+) -> Result<Report> {
     let ctx = Context::new(state);
     let mut report = Report::default();
     let (manifests_tx, manifests_rx) = mpsc::channel::<ObjectId>();
     let (files_tx, files_rx): (Vec<_>, Vec<_>) = (0..FILE_WORKERS)
         .map(|_| mpsc::sync_channel::<files::FileJob>(1 << 12))
         .unzip();
-    let outcome = std::thread::scope(|s| -> miette::Result<()> {
+    let outcome = std::thread::scope(|s| -> Result<()> {
         let ctx = &ctx;
-        let cs = s.spawn(move || -> miette::Result<changesets::Outcome> {
+        let cs = s.spawn(move || -> Result<changesets::Outcome> {
             let mut store = reader(git_dir, overrides)?;
             changesets::check(&mut store, ctx, options, &manifests_tx)
         });
-        let mf = s.spawn(move || -> miette::Result<manifests::Outcome> {
+        let mf = s.spawn(move || -> Result<manifests::Outcome> {
             let mut store = reader(git_dir, overrides)?;
             let files_tx = options.full.then_some(files_tx);
             manifests::check(&mut store, ctx, manifests_rx, files_tx.as_deref())
@@ -100,7 +101,7 @@ pub fn check(
         let workers: Vec<_> = files_rx
             .into_iter()
             .map(|rx| {
-                s.spawn(move || -> miette::Result<files::Outcome> {
+                s.spawn(move || -> Result<files::Outcome> {
                     let mut store = reader(git_dir, overrides)?;
                     files::check(&mut store, ctx, rx)
                 })

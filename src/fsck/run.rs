@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use miette::miette;
+use super::error::{invalid, Result};
 
 use super::{check, Options, Report};
 use gix_hash::ObjectId;
@@ -25,7 +25,7 @@ pub enum Status {
 }
 
 /// Runs fsck on the repository git runs us in.
-pub fn run(force: bool, full: bool, commits: &[String]) -> miette::Result<(Status, Report)> {
+pub fn run(force: bool, full: bool, commits: &[String]) -> Result<(Status, Report)> {
     let repo = Repo::open()?;
     let git_dir = repo.git_dir().to_path_buf();
     let overrides = repo.overrides().clone();
@@ -85,7 +85,7 @@ pub fn run(force: bool, full: bool, commits: &[String]) -> miette::Result<(Statu
 
 /// A changeset commit from a changeset id (full or abbreviated) or a git
 /// committish.
-fn resolve_commit(meta: &Metadata, spec: &str) -> miette::Result<ObjectId> {
+fn resolve_commit(meta: &Metadata, spec: &str) -> Result<ObjectId> {
     if spec.len() == 40 {
         if let Ok(node) = HgNode::from_hex(spec.as_bytes()) {
             if let Some(c) = meta.state.hg2git(&node) {
@@ -98,7 +98,7 @@ fn resolve_commit(meta: &Metadata, spec: &str) -> miette::Result<ObjectId> {
         .repo()
         .gix()
         .rev_parse_single(format!("{spec}^{{commit}}").as_str())
-        .map_err(|_| miette!("Invalid commit or changeset: {spec}"))?
+        .map_err(|_| invalid(format!("Invalid commit or changeset: {spec}")))?
         .detach();
     Ok(id)
 }

@@ -7,6 +7,7 @@ pub mod changegroup;
 pub mod changeset;
 pub mod error;
 pub mod filemeta;
+pub mod kind;
 pub mod manifest;
 pub mod mdiff;
 pub mod node;

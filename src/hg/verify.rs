@@ -26,29 +26,9 @@ use crate::hg::bundle::BundleReader;
 use crate::hg::changegroup::{
     ChangegroupReader, Group, RevisionChunk, FLAG_CENSORED, FLAG_ELLIPSIS, FLAG_EXTSTORED,
 };
+pub use crate::hg::kind::RevisionKind;
 use crate::hg::mdiff;
 use crate::hg::{FormatError, HgNode, NodeHasher};
-
-/// Which kind of revision a group holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RevisionKind {
-    /// Changeset.
-    Changeset,
-    /// Manifest (flat, or a tree manifest directory).
-    Manifest,
-    /// File revision.
-    File,
-}
-
-impl RevisionKind {
-    fn name(self) -> &'static str {
-        match self {
-            RevisionKind::Changeset => "changeset",
-            RevisionKind::Manifest => "manifest",
-            RevisionKind::File => "file revision",
-        }
-    }
-}
 
 /// A rebuilt revision, as handed to the visitor of [`verify_bundle_with`].
 #[derive(Clone, Copy, Debug)]

@@ -51,25 +51,4 @@ pub enum ImportError {
     },
 }
 
-/// A result of the import.
-pub type Result<T, E = ImportError> = std::result::Result<T, E>;
-
-/// Adds what was being done to an error.
-pub trait ResultExt<T> {
-    /// Wraps the error with a context computed on failure.
-    fn context_with<F: FnOnce() -> String>(self, f: F) -> Result<T>;
-}
-
-impl<T, E: Into<ImportError>> ResultExt<T> for std::result::Result<T, E> {
-    fn context_with<F: FnOnce() -> String>(self, f: F) -> Result<T> {
-        self.map_err(|e| ImportError::Context {
-            context: f(),
-            source: Box::new(e.into()),
-        })
-    }
-}
-
-/// An [`ImportError::Invalid`] with a message.
-pub fn invalid(message: impl Into<String>) -> ImportError {
-    ImportError::Invalid(message.into())
-}
+crate::util::error_context!(ImportError);

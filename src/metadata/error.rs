@@ -44,25 +44,4 @@ pub enum MetadataError {
     },
 }
 
-/// A result of the metadata layer.
-pub type Result<T, E = MetadataError> = std::result::Result<T, E>;
-
-/// Adds what was being done to an error, as `miette`'s `wrap_err` does.
-pub trait ResultExt<T> {
-    /// Wraps the error with a context computed on failure.
-    fn context_with<F: FnOnce() -> String>(self, f: F) -> Result<T>;
-}
-
-impl<T, E: Into<MetadataError>> ResultExt<T> for std::result::Result<T, E> {
-    fn context_with<F: FnOnce() -> String>(self, f: F) -> Result<T> {
-        self.map_err(|e| MetadataError::Context {
-            context: f(),
-            source: Box::new(e.into()),
-        })
-    }
-}
-
-/// An [`MetadataError::Invalid`] with a message.
-pub fn invalid(message: impl Into<String>) -> MetadataError {
-    MetadataError::Invalid(message.into())
-}
+crate::util::error_context!(MetadataError);

@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, Write};
 
-use miette::{miette, IntoDiagnostic};
+use super::error::{invalid, Result};
 
 use super::maps::{write_hex_line, ChangesetMaps, Found};
 use gix_hash::ObjectId;
@@ -19,13 +19,13 @@ use crate::store::Repo;
 pub const ZEROS: [u8; 20] = [0; 20];
 
 /// Checks an `--abbrev` value: 3 to 40 digits.
-pub fn check_abbrev(abbrev: Option<usize>) -> miette::Result<usize> {
+pub fn check_abbrev(abbrev: Option<usize>) -> Result<usize> {
     match abbrev {
         None => Ok(40),
         Some(n) if (3..=40).contains(&n) => Ok(n),
-        Some(n) => Err(miette!(
+        Some(n) => Err(invalid(format!(
             "Invalid --abbrev value: {n} (must be between 3 and 40)"
-        )),
+        ))),
     }
 }
 
@@ -63,11 +63,11 @@ pub fn answer_bytes<I: Id20>(id: Option<I>) -> [u8; 20] {
 
 /// Writes and flushes answers; `false` when the reader went away (broken
 /// pipe), which is not an error: the answers are not wanted any more.
-pub fn emit(out: &mut dyn Write, lines: &[u8]) -> miette::Result<bool> {
+pub fn emit(out: &mut dyn Write, lines: &[u8]) -> Result<bool> {
     match out.write_all(lines).and_then(|()| out.flush()) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e).into_diagnostic(),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -78,11 +78,11 @@ pub fn batch(
     out: &mut dyn Write,
     abbrev: usize,
     answer: &mut dyn FnMut(&[u8]) -> [u8; 20],
-) -> miette::Result<()> {
+) -> Result<()> {
     let mut pending = Vec::with_capacity(64);
     let mut lines = Vec::with_capacity(1 << 16);
     loop {
-        let chunk = input.fill_buf().into_diagnostic()?;
+        let chunk = input.fill_buf()?;
         if chunk.is_empty() {
             if !pending.is_empty() {
                 write_hex_line(&answer(&pending), abbrev, &mut lines);

@@ -1,9 +1,10 @@
 //! The raw Mercurial text of changesets, manifests and files, rebuilt from
 //! git objects and metadata (what `hg debugdata` prints).
 
-use miette::miette;
+use super::error::{invalid, Result};
 
 use super::maps::{Found, SortedMap};
+use crate::hg::kind::RevisionKind;
 use crate::hg::node::Abbrev;
 use crate::hg::HgNode;
 use crate::metadata::changeset::rebuild_changeset;
@@ -11,63 +12,41 @@ use crate::metadata::file::read_file_text;
 use crate::metadata::manifest::load_manifest;
 use crate::metadata::Metadata;
 
-/// The kind of revision asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RevisionKind {
-    Changeset,
-    Manifest,
-    File,
-}
-
-impl RevisionKind {
-    fn name(self) -> &'static str {
-        match self {
-            RevisionKind::Changeset => "changeset",
-            RevisionKind::Manifest => "manifest",
-            RevisionKind::File => "file",
-        }
-    }
-}
-
 /// Resolves a possibly abbreviated hg id against every node hg2git knows.
-pub fn resolve_node(meta: &Metadata, id: &str, kind: RevisionKind) -> miette::Result<HgNode> {
-    let what = kind.name();
-    let abbrev = Abbrev::parse(id).ok_or_else(|| miette!("Invalid {what} id: {id}"))?;
+pub fn resolve_node(meta: &Metadata, id: &str, kind: RevisionKind) -> Result<HgNode> {
+    let what = kind.id_name();
+    let abbrev = Abbrev::parse(id).ok_or_else(|| invalid(format!("Invalid {what} id: {id}")))?;
     if abbrev.len() == 40 {
         return Ok(HgNode(abbrev.lower_bound()));
     }
     let all = SortedMap::new(meta.state.hg2git.iter());
     match all.find(&abbrev) {
         Found::One(k, _) => Ok(k),
-        Found::None => Err(miette!("Unknown {what} id: {id}")),
-        Found::Ambiguous => Err(miette!("Ambiguous {what} id: {id}")),
+        Found::None => Err(invalid(format!("Unknown {what} id: {id}"))),
+        Found::Ambiguous => Err(invalid(format!("Ambiguous {what} id: {id}"))),
     }
 }
 
 /// The raw text of a revision.
-pub fn revision_text(
-    meta: &mut Metadata,
-    node: HgNode,
-    kind: RevisionKind,
-) -> miette::Result<Vec<u8>> {
+pub fn revision_text(meta: &mut Metadata, node: HgNode, kind: RevisionKind) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut scratch = Vec::new();
     match kind {
         RevisionKind::Changeset => {
             if meta.state.hg2git(&node).is_none() {
-                return Err(miette!("Unknown changeset id: {node}"));
+                return Err(invalid(format!("Unknown changeset id: {node}")));
             }
             rebuild_changeset(&mut meta.store, &meta.state, node, &mut out, &mut scratch)?;
         }
         RevisionKind::Manifest => {
             if meta.state.hg2git(&node).is_none() {
-                return Err(miette!("Unknown manifest id: {node}"));
+                return Err(invalid(format!("Unknown manifest id: {node}")));
             }
             out = load_manifest(&mut meta.store, &meta.state, node)?.text();
         }
         RevisionKind::File => {
             if node != HgNode::EMPTY_FILE && meta.state.hg2git(&node).is_none() {
-                return Err(miette!("Unknown file id: {node}"));
+                return Err(invalid(format!("Unknown file id: {node}")));
             }
             read_file_text(&mut meta.store, &meta.state, node, &mut out, &mut scratch)?;
         }
