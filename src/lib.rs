@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod convert;
+pub mod export;
 pub mod fsck;
 pub mod helper;
 pub mod hg;
