@@ -6,7 +6,7 @@
 use gix::object::Kind;
 use gix_hash::ObjectId;
 
-use super::error::{invalid, Result};
+use super::error::{invalid, ExportError, Result};
 use crate::convert::changeset::{ChangesetNote, CommitSignatures};
 use crate::hg::changeset::{parse_extra, serialize_extra, ExtraItem};
 use crate::hg::HgNode;
@@ -135,6 +135,15 @@ pub fn create_changeset(
     let text = note.rebuild(&new.info.sigs, &new.info.message)?;
     let node = HgNode::hash(&new.parents[0], &new.parents[1], &text);
     note.changeset = node;
+    if let Some(other) = state.hg2git(&node).filter(|c| *c != new.commit) {
+        // Data Mercurial does not keep (an extra header) is all that
+        // differs: both commits would be the same changeset.
+        return Err(ExportError::SameChangeset {
+            commit: new.commit,
+            other,
+            node,
+        });
+    }
     let blob = store.write(Kind::Blob, &note.serialize())?;
     state.set_hg2git(node, new.commit);
     state.set_git2hg(new.commit, blob);

@@ -68,6 +68,17 @@ pub enum ExportError {
         parent: ObjectId,
     },
 
+    /// Two commits that differ only in what Mercurial does not keep.
+    #[error("commits {commit} and {other} would both be changeset {node}")]
+    SameChangeset {
+        /// The commit being converted.
+        commit: ObjectId,
+        /// The commit already mapped to the changeset.
+        other: ObjectId,
+        /// The changeset.
+        node: crate::hg::HgNode,
+    },
+
     /// Anything else that makes the data unusable.
     #[error("{0}")]
     Invalid(String),

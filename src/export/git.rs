@@ -43,9 +43,16 @@ fn git(git_dir: &Path, args: &[OsString]) -> Result<Vec<u8>> {
 }
 
 /// `git rev-list <revs> --topo-order --full-history --reverse`: the
-/// commits in the order they are converted (parents first).
+/// commits in the order they are converted (parents first). The metadata
+/// refs are left out of `--all`.
 pub fn rev_list(git_dir: &Path, revs: &[OsString]) -> Result<Vec<ObjectId>> {
-    let mut args: Vec<OsString> = vec!["rev-list".into()];
+    // The metadata refs are no history to convert (`--all` would find
+    // them): they are excluded from the next `--all`, `--glob`….
+    let mut args: Vec<OsString> = vec![
+        "rev-list".into(),
+        "--exclude=refs/cinnabar/*".into(),
+        "--exclude=refs/notes/cinnabar".into(),
+    ];
     args.extend(revs.iter().cloned());
     args.extend(["--topo-order", "--full-history", "--reverse"].map(OsString::from));
     let out = git(git_dir, &args)?;
