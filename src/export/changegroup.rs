@@ -9,9 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::rc::Rc;
 
-use super::error::{io_error, invalid, Result};
+use super::error::{invalid, io_error, Result};
 use super::metatree::{manifest_changes, ManifestGraph};
 use super::Converted;
+use crate::hg::bundle::ChangegroupWriter;
 use crate::hg::filemeta::{self, parent_candidates};
 use crate::hg::mdiff::diff;
 use crate::hg::{CgVersion, HgNode, RevisionChunk};
@@ -20,7 +21,6 @@ use crate::metadata::file::read_file_text;
 use crate::metadata::manifest::load_manifest;
 use crate::metadata::State;
 use crate::store::Store;
-use crate::hg::bundle::ChangegroupWriter;
 
 /// How many texts a group keeps for parents.
 const CACHE: usize = 8;
@@ -194,7 +194,8 @@ pub fn write_changegroup<W: Write>(
             manifests.push((manifest, mp, cs.node));
         }
     }
-    out.end_group().map_err(io_error("cannot write the changegroup"))?;
+    out.end_group()
+        .map_err(io_error("cannot write the changegroup"))?;
     texts.clear();
 
     let mut files: HashMap<Vec<u8>, (FileRevs, HashSet<HgNode>)> = HashMap::new();
@@ -212,7 +213,8 @@ pub fn write_changegroup<W: Write>(
             }
         }
     }
-    out.end_group().map_err(io_error("cannot write the changegroup"))?;
+    out.end_group()
+        .map_err(io_error("cannot write the changegroup"))?;
     texts.clear();
 
     let mut paths: Vec<Vec<u8>> = files.keys().cloned().collect();
@@ -251,8 +253,10 @@ pub fn write_changegroup<W: Write>(
             }
             group.write(&mut out, &mut texts, Group::Files, node, q1, q2, link)?;
         }
-        out.end_group().map_err(io_error("cannot write the changegroup"))?;
+        out.end_group()
+            .map_err(io_error("cannot write the changegroup"))?;
         texts.clear();
     }
-    out.finish().map_err(io_error("cannot write the changegroup"))
+    out.finish()
+        .map_err(io_error("cannot write the changegroup"))
 }

@@ -147,7 +147,12 @@ pub fn create_changeset(
     let blob = store.write(Kind::Blob, &note.serialize())?;
     state.set_hg2git(node, new.commit);
     state.set_git2hg(new.commit, blob);
-    let parents: Vec<HgNode> = new.parents.iter().filter(|p| !p.is_null()).copied().collect();
+    let parents: Vec<HgNode> = new
+        .parents
+        .iter()
+        .filter(|p| !p.is_null())
+        .copied()
+        .collect();
     let branch = new.branch.as_deref().unwrap_or(b"default");
     state.add_branch_head(node, &parents, branch, new.commit);
     Ok(node)

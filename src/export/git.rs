@@ -81,9 +81,20 @@ pub enum DiffItem {
     Added(Side),
     Deleted(Side),
     /// Content or type changed (`M`, `T`).
-    Modified { from: Side, to: Side },
-    Renamed { from_path: Vec<u8>, from: Side, to: Side },
-    Copied { from_path: Vec<u8>, from: Side, to: Side },
+    Modified {
+        from: Side,
+        to: Side,
+    },
+    Renamed {
+        from_path: Vec<u8>,
+        from: Side,
+        to: Side,
+    },
+    Copied {
+        from_path: Vec<u8>,
+        from: Side,
+        to: Side,
+    },
 }
 
 /// `git diff-tree -r -z --ignore-submodules=dirty -C -C<similarity>% a b`:
@@ -185,7 +196,11 @@ mod tests {
         let items = parse_raw(raw.as_bytes()).unwrap();
         assert_eq!(items.len(), 3);
         assert_eq!(items[0].0, b"new");
-        assert!(matches!(items[1], (ref p, DiffItem::Renamed { ref from_path, .. }) if p == b"moved" && from_path == b"old"));
-        assert!(matches!(items[2].1, DiffItem::Modified { ref to, .. } if to.mode == Mode::EXECUTABLE));
+        assert!(
+            matches!(items[1], (ref p, DiffItem::Renamed { ref from_path, .. }) if p == b"moved" && from_path == b"old")
+        );
+        assert!(
+            matches!(items[2].1, DiffItem::Modified { ref to, .. } if to.mode == Mode::EXECUTABLE)
+        );
     }
 }

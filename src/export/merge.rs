@@ -36,9 +36,7 @@ impl FileDag {
         for p in parents {
             self.parents.entry(*p).or_default();
         }
-        self.parents
-            .entry(node)
-            .or_insert_with(|| parents.to_vec());
+        self.parents.entry(node).or_insert_with(|| parents.to_vec());
     }
 
     /// Whether `a` is `b` or one of its ancestors.
@@ -185,7 +183,13 @@ impl Exporter {
             let node = if unchanged {
                 parents[0]
             } else {
-                create_file(&mut self.store, &mut self.state, file.oid, &parents, &mut buf)?
+                create_file(
+                    &mut self.store,
+                    &mut self.state,
+                    file.oid,
+                    &parents,
+                    &mut buf,
+                )?
             };
             tree.insert(&path, node, flag);
             if !unchanged || a.is_some_and(|a| a.flag != flag) {

@@ -117,7 +117,11 @@ pub type Change = (Vec<u8>, Option<HgNode>, Option<HgNode>);
 
 /// The paths whose file node differs between metadata trees `a` (none:
 /// empty) and `b`, in path order. Flag-only changes are not reported.
-pub fn diff_trees(store: &mut Store, a: Option<ObjectId>, b: Option<ObjectId>) -> Result<Vec<Change>> {
+pub fn diff_trees(
+    store: &mut Store,
+    a: Option<ObjectId>,
+    b: Option<ObjectId>,
+) -> Result<Vec<Change>> {
     let mut out = Vec::new();
     diff_dir(store, a, b, &mut Vec::new(), &mut out)?;
     Ok(out)
@@ -214,12 +218,13 @@ pub fn manifest_changes(
     commit: ObjectId,
 ) -> Result<Vec<(Vec<u8>, HgNode, [HgNode; 2])>> {
     let mc = graph.get(store, commit)?.clone();
-    let parent_tree = |graph: &mut ManifestGraph, store: &mut Store, i: usize| -> Result<Option<ObjectId>> {
-        match mc.parents.get(i) {
-            Some(p) => Ok(Some(graph.get(store, *p)?.tree)),
-            None => Ok(None),
-        }
-    };
+    let parent_tree =
+        |graph: &mut ManifestGraph, store: &mut Store, i: usize| -> Result<Option<ObjectId>> {
+            match mc.parents.get(i) {
+                Some(p) => Ok(Some(graph.get(store, *p)?.tree)),
+                None => Ok(None),
+            }
+        };
     let null = HgNode::NULL;
     match mc.parents.len() {
         0 | 1 => {

@@ -27,12 +27,12 @@ use gix_hash::ObjectId;
 
 pub use error::{ExportError, Result};
 
-use changeset::{known_changeset, ChangesetInfo, CommitInfo};
 use crate::hg::HgNode;
 use crate::metadata::manifest::{load_manifest, ManifestTree};
 use crate::metadata::{load, write, State, METADATA_REF};
 use crate::store::config::cinnabar_setting;
 use crate::store::{Repo, Store, WriteMode};
+use changeset::{known_changeset, ChangesetInfo, CommitInfo};
 
 /// A converted commit: its changeset and the changesets of its parents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -163,11 +163,19 @@ impl Exporter {
         let mut sources = Vec::new();
         for (path, item) in diff {
             let item = match item {
-                DiffItem::Renamed { from_path, from, to } => {
+                DiffItem::Renamed {
+                    from_path,
+                    from,
+                    to,
+                } => {
                     sources.push((from_path.clone(), DiffItem::Deleted(from.clone())));
                     copy_or_add(from_path, from, to, true)
                 }
-                DiffItem::Copied { from_path, from, to } => copy_or_add(from_path, from, to, false),
+                DiffItem::Copied {
+                    from_path,
+                    from,
+                    to,
+                } => copy_or_add(from_path, from, to, false),
                 item => item,
             };
             items.push((path, item));
@@ -196,7 +204,8 @@ impl Exporter {
                     (node, to.mode)
                 }
                 (
-                    DiffItem::Renamed { from_path, to, .. } | DiffItem::Copied { from_path, to, .. },
+                    DiffItem::Renamed { from_path, to, .. }
+                    | DiffItem::Copied { from_path, to, .. },
                     _,
                 ) => {
                     let (source, _) = parent_tree.get(from_path).ok_or_else(|| {
@@ -216,7 +225,8 @@ impl Exporter {
                     (node, to.mode)
                 }
                 (DiffItem::Added(to), None) => {
-                    let node = create_file(&mut self.store, &mut self.state, to.oid, &[], &mut buf)?;
+                    let node =
+                        create_file(&mut self.store, &mut self.state, to.oid, &[], &mut buf)?;
                     (node, to.mode)
                 }
                 _ => {
@@ -248,8 +258,16 @@ fn copy_or_add(from_path: Vec<u8>, from: Side, to: Side, rename: bool) -> DiffIt
     if to.oid == empty_blob() {
         DiffItem::Added(to)
     } else if rename {
-        DiffItem::Renamed { from_path, from, to }
+        DiffItem::Renamed {
+            from_path,
+            from,
+            to,
+        }
     } else {
-        DiffItem::Copied { from_path, from, to }
+        DiffItem::Copied {
+            from_path,
+            from,
+            to,
+        }
     }
 }

@@ -116,9 +116,9 @@ pub fn store_manifest(
         if p.is_null() {
             continue;
         }
-        let c = state.hg2git(&p).ok_or_else(|| {
-            invalid(format!("manifest {node}: parent manifest {p} is unknown"))
-        })?;
+        let c = state
+            .hg2git(&p)
+            .ok_or_else(|| invalid(format!("manifest {node}: parent manifest {p} is unknown")))?;
         commits.push(c);
     }
     let mut msg = Vec::with_capacity(40);
