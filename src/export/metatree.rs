@@ -31,7 +31,7 @@ pub struct ManifestGraph {
 impl ManifestGraph {
     /// A manifest commit, read once.
     pub fn get(&mut self, store: &mut Store, commit: ObjectId) -> Result<&ManifestCommit> {
-        if !self.commits.contains_key(&commit) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.commits.entry(commit) {
             let mut buf = Vec::new();
             store.read(&commit, &mut buf)?;
             let parsed = parse_commit(&buf)
@@ -43,7 +43,7 @@ impl ManifestGraph {
                 tree: parsed.tree,
                 node,
             };
-            self.commits.insert(commit, mc);
+            entry.insert(mc);
         }
         self.commits
             .get(&commit)
@@ -207,6 +207,9 @@ fn diff_dir(
     Ok(())
 }
 
+/// A file revision a manifest introduces: path, node, parents.
+pub type FileChange = (Vec<u8>, HgNode, [HgNode; 2]);
+
 /// The file changes a manifest commit brings (git-cinnabar's
 /// `get_changes`): every file of a root; for one parent, the nodes that
 /// differ (with the old node as parent; deletions are left out); for a
@@ -216,7 +219,7 @@ pub fn manifest_changes(
     store: &mut Store,
     graph: &mut ManifestGraph,
     commit: ObjectId,
-) -> Result<Vec<(Vec<u8>, HgNode, [HgNode; 2])>> {
+) -> Result<Vec<FileChange>> {
     let mc = graph.get(store, commit)?.clone();
     let parent_tree =
         |graph: &mut ManifestGraph, store: &mut Store, i: usize| -> Result<Option<ObjectId>> {
