@@ -206,3 +206,65 @@ fn commits_differing_in_headers_only_are_refused() {
     let err = bundle_error(repo, "--all");
     assert!(err.contains("would both be changeset"), "{err}");
 }
+
+/// Bundles `main` of `repo` with `GIT_CINNABAR_EXPERIMENTS=<experiments>`
+/// and unbundles it into a new hg repository under `tmp`.
+fn bundle_with_experiments(repo: &Path, tmp: &Path, experiments: &str) -> std::path::PathBuf {
+    let file = tmp.join(format!("{experiments}.hg"));
+    let mut cmd = command("git", repo);
+    cmd.env("GIT_CINNABAR_EXPERIMENTS", experiments)
+        .args(["cinnabar", "bundle"])
+        .arg(&file)
+        .arg("main");
+    run(cmd);
+    let hg_dir = tmp.join(format!("hg-{experiments}"));
+    unbundle(&file, &hg_dir);
+    hg_dir
+}
+
+#[test]
+fn git_commit_experiment_records_the_commit() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    scripted_repo(
+        &repo,
+        "echo a > a; git add a; c -m a; echo b > b; git add b; c -m b",
+    );
+    let hg_dir = bundle_with_experiments(&repo, tmp.path(), "git_commit");
+    let recorded = hg(
+        &hg_dir,
+        &["log", "-T", "{node} {get(extras, \"git_commit\")}\n"],
+    );
+    let commits = git(&repo, &["rev-list", "main"]);
+    let mut recorded: Vec<&str> = recorded
+        .lines()
+        .map(|l| l.split_once(' ').unwrap().1)
+        .collect();
+    recorded.sort();
+    let mut commits: Vec<&str> = commits.lines().collect();
+    commits.sort();
+    assert_eq!(recorded, commits);
+    // Without the experiment the changesets differ.
+    let plain = bundle_with_experiments(&repo, tmp.path(), "none");
+    assert_ne!(
+        hg(&plain, &["log", "-T", "{node}\n"]),
+        hg(&hg_dir, &["log", "-T", "{node}\n"])
+    );
+}
+
+#[test]
+fn similarity_experiment_finds_inexact_renames() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    scripted_repo(
+        &repo,
+        "seq 1 20 > a; git add a; c -m a; git mv a b; echo 21 >> b; git add b; c -m rename",
+    );
+    let copies = |dir: &Path| hg(dir, &["log", "-r", "tip", "-T", "{file_copies}"]);
+    let exact = bundle_with_experiments(&repo, tmp.path(), "similarity=100");
+    assert_eq!(copies(&exact), "");
+    let similar = bundle_with_experiments(&repo, tmp.path(), "similarity=50");
+    assert_eq!(copies(&similar), "b (a)");
+}
