@@ -4,6 +4,7 @@
 //! - [`hg`]: Mercurial's data formats (node ids, revision texts, deltas,
 //!   changegroups, bundles), with no network or git code.
 //! - [`store`]: the git side (objects, packs, metadata).
+//! - [`import`] and [`export`]: hg → git and git → hg, on [`metadata`].
 //! - [`helper`]: git's remote-helper protocol.
 //! - [`cli`]: the `git cinnabar` subcommands.
 

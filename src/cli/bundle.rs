@@ -65,6 +65,6 @@ pub fn run(args: Args) -> super::Outcome {
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", args.path.display()))?;
     // The objects written for new changesets are discarded with the pack.
-    exporter.store.abort_pack();
+    exporter.discard();
     Ok(ExitCode::SUCCESS)
 }

@@ -164,6 +164,12 @@ impl Exporter {
         Ok(())
     }
 
+    /// Discards what was converted: the objects written go with the
+    /// unfinished pack, the metadata refs are untouched.
+    pub fn discard(&mut self) {
+        self.store.abort_pack();
+    }
+
     fn convert_one(&mut self, commit: ObjectId) -> Result<Converted> {
         let mut buf = std::mem::take(&mut self.buf);
         let info = CommitInfo::read(&mut self.store, &commit, &mut buf);
