@@ -6,11 +6,45 @@ use gix_hash::ObjectId;
 
 use super::idmap::Id20;
 use super::state::{MetadataParents, State};
-use super::{Result, CINNABAR_SIG, METADATA_FLAGS};
+use super::{Result, CINNABAR_SIG, METADATA_FLAGS, METADATA_REF, NOTES_REF};
 use crate::store::commit::raw_commit;
 use crate::store::notes::NotesTree;
+use crate::store::refs::{Expected, RefUpdate};
 use crate::store::tree::Mode;
 use crate::store::Store;
+
+/// Writes the metadata of `state`, finishes the pack, then moves the refs
+/// in one transaction: the metadata and notes refs (compare-and-swap
+/// against the metadata the state was loaded from) and `extra` updates.
+pub fn commit(
+    store: &mut Store,
+    state: &State,
+    extra: Vec<RefUpdate>,
+    message: &str,
+) -> Result<Written> {
+    let written = write(store, state)?;
+    store.finish_pack()?;
+    let previous = state.previous.as_ref().map(|p| p.commit);
+    let mut updates = Vec::new();
+    if previous != Some(written.metadata) {
+        updates.push(RefUpdate {
+            name: METADATA_REF.into(),
+            expected: match previous {
+                Some(p) => Expected::Value(p),
+                None => Expected::Absent,
+            },
+            new: Some(written.metadata),
+        });
+        updates.push(RefUpdate {
+            name: NOTES_REF.into(),
+            expected: Expected::Any,
+            new: Some(written.git2hg),
+        });
+    }
+    updates.extend(extra);
+    store.update_refs(&updates, message)?;
+    Ok(written)
+}
 
 /// What a metadata write produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
