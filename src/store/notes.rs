@@ -39,8 +39,9 @@ use gix::object::Kind;
 use gix::ObjectId;
 
 use super::error::{Result, StoreError};
-use super::object::{decode_hex_into, null_oid, oid_bytes, push_hex, ObjectReader, ObjectWriter};
+use super::object::{null_oid, oid_bytes, ObjectReader, ObjectWriter};
 use super::tree::{parse_tree, push_entry, Mode};
+use crate::util::hex;
 
 /// A 20-byte notes key: the annotated object's id (or hg node).
 pub type NoteKey = [u8; 20];
@@ -265,7 +266,7 @@ fn load_subtree(
         key[..prefix_len].copy_from_slice(&subtree.key[..prefix_len]);
         let kind = if entry.name.len() == 2 * (20 - prefix_len) {
             // The rest of a key: a note, whatever its mode.
-            if !decode_hex_into(entry.name, &mut key[prefix_len..]) {
+            if !hex::decode(entry.name, &mut key[prefix_len..]) {
                 return Err(bad(format!(
                     "entry {:?} is not a note",
                     String::from_utf8_lossy(entry.name)
@@ -273,7 +274,7 @@ fn load_subtree(
             }
             LeafKind::Note
         } else if entry.name.len() == 2 && entry.mode.is_dir() {
-            if !decode_hex_into(entry.name, &mut key[prefix_len..prefix_len + 1]) {
+            if !hex::decode(entry.name, &mut key[prefix_len..prefix_len + 1]) {
                 return Err(bad(format!(
                     "entry {:?} is not a notes directory",
                     String::from_utf8_lossy(entry.name)
@@ -601,14 +602,14 @@ impl WriteStack {
     /// notes.c's `construct_path_with_fanout`: `fanout` two-hex-digit
     /// directories, then the rest of the key in hex.
     fn path_with_fanout(key: &NoteKey, fanout: usize) -> Vec<u8> {
-        let mut hex = Vec::with_capacity(40);
-        push_hex(&mut hex, key);
+        let mut digits = Vec::with_capacity(40);
+        hex::encode_into(&mut digits, key);
         let mut path = Vec::with_capacity(40 + fanout);
-        for pair in hex.chunks_exact(2).take(fanout) {
+        for pair in digits.chunks_exact(2).take(fanout) {
             path.extend_from_slice(pair);
             path.push(b'/');
         }
-        path.extend_from_slice(&hex[2 * fanout.min(20)..]);
+        path.extend_from_slice(&digits[2 * fanout.min(20)..]);
         path
     }
 

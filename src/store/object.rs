@@ -9,6 +9,7 @@ use gix::ObjectId;
 use sha1::{Digest, Sha1};
 
 use super::error::{Result, StoreError};
+use crate::util::hex;
 
 /// The id of git's empty tree, `4b825dc642cb6eb9a060e54bf8d69288fbee4904`.
 pub fn empty_tree() -> ObjectId {
@@ -145,45 +146,10 @@ impl ObjectWriter for MemoryStore {
     }
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// Appends the lowercase hex form of `bytes` to `out`.
-pub(crate) fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
-    for b in bytes {
-        out.push(HEX[(b >> 4) as usize]);
-        out.push(HEX[(b & 15) as usize]);
-    }
-}
-
-/// The value of one hex digit (either case).
-pub(crate) fn hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Decodes `hex` (an even number of hex digits) into `out`, which must be
-/// half as long. Returns `false` on any non-hex digit.
-pub(crate) fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> bool {
-    if hex.len() != out.len() * 2 {
-        return false;
-    }
-    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        match (hex_value(pair[0]), hex_value(pair[1])) {
-            (Some(h), Some(l)) => *o = (h << 4) | l,
-            _ => return false,
-        }
-    }
-    true
-}
-
 /// Parses a 40-hex-digit object id.
 pub fn oid_from_hex(hex: &[u8]) -> Option<ObjectId> {
     let mut out = [0u8; 20];
-    decode_hex_into(hex, &mut out).then_some(ObjectId::Sha1(out))
+    hex::decode(hex, &mut out).then_some(ObjectId::Sha1(out))
 }
 
 #[cfg(test)]
@@ -204,9 +170,9 @@ mod tests {
     fn hex_round_trip() {
         let oid = hash_object(Kind::Blob, b"hello\n");
         assert_eq!(oid.to_string(), "ce013625030ba8dba906f756967f9e9ca394464a");
-        let mut hex = Vec::new();
-        push_hex(&mut hex, oid.as_slice());
-        assert_eq!(oid_from_hex(&hex), Some(oid));
+        let mut text = Vec::new();
+        hex::encode_into(&mut text, oid.as_slice());
+        assert_eq!(oid_from_hex(&text), Some(oid));
         assert_eq!(
             oid_from_hex(b"CE013625030BA8DBA906F756967F9E9CA394464A"),
             Some(oid)
