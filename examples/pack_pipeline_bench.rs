@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use cinnabar::store::pack::{ObjectSink, PackWriter};
-use cinnabar::store::{ConfigOverrides, Kind, Repo, Store, WriteMode};
+use cinnabar::store::{ConfigOverrides, Kind, ObjectWrite, Repo, Store, WriteMode};
 
 fn make_blob(seed: u64, size: usize, out: &mut Vec<u8>) {
     const WORDS: [&[u8]; 16] = [

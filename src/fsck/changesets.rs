@@ -14,6 +14,7 @@ use crate::import::changesets::rebuild_changeset;
 use crate::import::git_tree::MetaTreeConverter;
 use crate::import::state::oid;
 use crate::store::commit::parse_commit;
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// What the changeset pass found.

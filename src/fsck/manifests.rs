@@ -18,6 +18,7 @@ use crate::import::manifests::meta_flag;
 use crate::import::state::oid_bytes;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{parse_tree, Mode};
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// What the manifest pass found.

@@ -10,6 +10,7 @@ use miette::{miette, Context, IntoDiagnostic};
 
 use crate::hg::HgNode;
 use crate::import::metadata::{self, METADATA_REF};
+use crate::store::ObjectRead;
 use crate::store::{parse_commit, parse_tree, Repo, Store, WriteMode};
 
 /// A tag: its node and the nodes it pointed to before.

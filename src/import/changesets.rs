@@ -14,6 +14,7 @@ use crate::hg::mdiff::apply;
 use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::store::commit::{parse_commit, raw_commit};
 use crate::store::{hash_object, Store};
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// Where changesets find the git trees of their manifests: those of this
 /// changegroup by manifest node, others through the manifest importer.

@@ -9,6 +9,7 @@ use gix_hash::ObjectId;
 use super::state::{oid, oid_bytes, State};
 use crate::convert::changeset::ChangesetNote;
 use crate::hg::HgNode;
+use crate::store::ObjectRead;
 use crate::store::Store;
 use crate::wire::HgPeer;
 

@@ -12,6 +12,7 @@ use crate::hg::filemeta;
 use crate::hg::mdiff::{apply, git_delta};
 use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::store::Store;
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// Imports the revisions of one file after another, reusing buffers.
 pub struct FileImporter {

@@ -19,6 +19,7 @@ use crate::hg::manifest::Flag;
 use crate::hg::HgNode;
 use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// Whether git refuses a path component.
 pub fn refused_component(name: &[u8]) -> bool {

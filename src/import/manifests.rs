@@ -15,6 +15,7 @@ use crate::hg::manifest::Flag;
 use crate::hg::{HgNode, RevisionChunk};
 use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// The signature line of every metadata commit.
 pub const CINNABAR_SIG: &[u8] = b" <cinnabar@git> 0 +0000";

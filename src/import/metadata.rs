@@ -14,6 +14,7 @@ use crate::store::commit::{parse_commit, raw_commit};
 use crate::store::notes::NotesTree;
 use crate::store::tree::{parse_tree, Mode};
 use crate::store::Store;
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// The ref holding the metadata commit.
 pub const METADATA_REF: &str = "refs/cinnabar/metadata";

@@ -21,6 +21,7 @@ use crate::convert::changeset::ChangesetNote;
 use crate::hg::bundle::BundleReader;
 use crate::hg::HgNode;
 use crate::store::refs::{Expected, RefUpdate};
+use crate::store::ObjectRead;
 use crate::store::{ConfigOverrides, Repo, Store, StoreError, WriteMode};
 use crate::wire::http::{FollowRedirects, HttpConfig, HttpPeer, HttpSource};
 use crate::wire::ssh::{self, SshConfig};

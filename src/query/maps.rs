@@ -3,6 +3,7 @@
 
 use crate::hg::node::{decode_hex, Abbrev};
 use crate::import::state::{oid, State};
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// A sorted list of 20-byte key → 20-byte value pairs.

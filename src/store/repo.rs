@@ -11,7 +11,7 @@ use gix::ObjectId;
 
 use super::config::ConfigOverrides;
 use super::error::{Result, StoreError};
-use super::object::{empty_tree, null_oid, ObjectReader};
+use super::object::{empty_tree, null_oid, ObjectRead};
 
 /// An open git repository (SHA-1 only).
 pub struct Repo {
@@ -259,8 +259,10 @@ fn unsupported_format(git_dir: Option<&Path>) -> Option<StoreError> {
         .map(StoreError::ObjectFormat)
 }
 
-impl ObjectReader for Repo {
-    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
-        Repo::read_object(self, oid, out)
+/// Reads from the repository's object database; the same as
+/// [`Repo::try_read_object`], which needs only a shared reference.
+impl ObjectRead for Repo {
+    fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        self.try_read_object(oid, out)
     }
 }
