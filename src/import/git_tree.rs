@@ -97,7 +97,7 @@ fn write_tree(
             full_path(path, w[0])
         ));
     }
-    Ok(store.write(Kind::Tree, &encode_tree(&mut entries))?)
+    Ok(store.write_owned(Kind::Tree, encode_tree(&mut entries))?)
 }
 
 fn absolute_path(changeset: HgNode) -> miette::Report {

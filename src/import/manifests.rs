@@ -93,7 +93,7 @@ impl ManifestImporter {
                 CINNABAR_SIG,
                 &msg,
             );
-            let commit = store.write(Kind::Commit, &raw)?;
+            let commit = store.write_owned(Kind::Commit, raw)?;
             state.set_hg2git(node, commit);
             state.add_manifest_head(commit, &parents);
         }
@@ -221,7 +221,7 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> miette::Result<ObjectId> {
         });
     }
     let data = encode_tree(&mut entries);
-    let id = store.write(Kind::Tree, &data).into_diagnostic()?;
+    let id = store.write_owned(Kind::Tree, data).into_diagnostic()?;
     dir.set_written(id);
     Ok(id)
 }

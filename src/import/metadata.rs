@@ -197,7 +197,7 @@ pub fn write(store: &mut Store, state: &State) -> miette::Result<Written> {
         // No heads: the commit ends right after the committer line.
         raw.pop();
     }
-    let changesets = store.write(Kind::Commit, &raw)?;
+    let changesets = store.write_owned(Kind::Commit, raw)?;
     let mut manifest_heads = state.manifest_heads.clone();
     manifest_heads.sort();
     let raw = raw_commit(
@@ -207,7 +207,7 @@ pub fn write(store: &mut Store, state: &State) -> miette::Result<Written> {
         CINNABAR_SIG,
         b"",
     );
-    let manifests = store.write(Kind::Commit, &raw)?;
+    let manifests = store.write_owned(Kind::Commit, raw)?;
     let parents = MetadataParents {
         changesets,
         manifests,
@@ -229,7 +229,7 @@ pub fn write(store: &mut Store, state: &State) -> miette::Result<Written> {
     }
     let tree = prev.map(|p| p.tree).unwrap_or(empty_tree);
     let raw = raw_commit(&tree, &all, CINNABAR_SIG, CINNABAR_SIG, METADATA_FLAGS);
-    let metadata = store.write(Kind::Commit, &raw)?;
+    let metadata = store.write_owned(Kind::Commit, raw)?;
     Ok(Written { metadata, git2hg })
 }
 
@@ -252,5 +252,5 @@ fn write_notes(
     }
     let tree = notes.write(store, leaf_mode)?;
     let raw = raw_commit(&tree, &[], CINNABAR_SIG, CINNABAR_SIG, b"");
-    Ok(store.write(Kind::Commit, &raw)?)
+    Ok(store.write_owned(Kind::Commit, raw)?)
 }
