@@ -62,6 +62,20 @@ impl Repo {
         Self::from_gix(repo, overrides)
     }
 
+    /// Creates a bare repository at `path` (a missing or empty directory),
+    /// as `git init --bare` does but with gix and always SHA-1, and opens
+    /// it like [`open_at`](Self::open_at).
+    pub fn init_bare(path: impl AsRef<Path>, overrides: ConfigOverrides) -> Result<Repo> {
+        let path = path.as_ref();
+        gix::init_bare(path).map_err(|e| {
+            StoreError::git(
+                format!("creating a bare repository at {}", path.display()),
+                e,
+            )
+        })?;
+        Self::open_at(path, overrides)
+    }
+
     fn from_gix(repo: gix::Repository, overrides: ConfigOverrides) -> Result<Repo> {
         let this = Repo { repo, overrides };
         if let Some(format) = this.config_string("extensions.objectformat") {
@@ -264,5 +278,49 @@ fn unsupported_format(git_dir: Option<&Path>) -> Option<StoreError> {
 impl ObjectRead for Repo {
     fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
         self.try_read_object(oid, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(dir)
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("running git");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim_end()
+            .to_string()
+    }
+
+    #[test]
+    fn init_bare_makes_a_repository_git_accepts() -> Result<()> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scratch.git");
+        let repo = Repo::init_bare(&path, ConfigOverrides::new())?;
+        assert_eq!(
+            repo.git_dir().canonicalize().unwrap(),
+            path.canonicalize().unwrap()
+        );
+        assert!(repo.refs_with_prefix("refs/")?.is_empty());
+        assert_eq!(git(&path, &["rev-parse", "--is-bare-repository"]), "true");
+        assert_eq!(git(&path, &["config", "core.bare"]), "true");
+        assert_eq!(git(&path, &["rev-parse", "--show-object-format"]), "sha1");
+        git(&path, &["fsck", "--no-progress"]);
+
+        // An existing, empty directory works as well; a repository does not.
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        Repo::init_bare(&empty, ConfigOverrides::new())?;
+        assert!(Repo::init_bare(&path, ConfigOverrides::new()).is_err());
+        Ok(())
     }
 }
