@@ -3,10 +3,10 @@
 //! through the `hg::tags:` pseudo-remote; `git cinnabar fetch --tags`.
 
 use std::collections::{BTreeMap, HashSet};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 
 use gix_hash::ObjectId;
-use miette::{miette, Context, IntoDiagnostic};
+use miette::{Context, IntoDiagnostic};
 
 use crate::hg::HgNode;
 use crate::import::metadata::{self, METADATA_REF};
@@ -83,36 +83,6 @@ pub fn merge_tags(all: &mut Tags, incoming: Tags) {
     }
 }
 
-/// The commits of `heads` that are not ancestors of another
-/// (`git merge-base --independent`), in the order given.
-pub fn independent(repo: &Repo, heads: &[ObjectId]) -> miette::Result<Vec<ObjectId>> {
-    if heads.len() <= 1 {
-        return Ok(heads.to_vec());
-    }
-    let mut cmd = Command::new("git");
-    cmd.arg("--git-dir")
-        .arg(repo.git_dir())
-        .args(["merge-base", "--independent"])
-        .args(heads.iter().map(ToString::to_string))
-        .stderr(Stdio::null());
-    let out = cmd
-        .output()
-        .into_diagnostic()
-        .wrap_err("cannot run git merge-base")?;
-    if !out.status.success() {
-        return Err(miette!("git merge-base --independent failed"));
-    }
-    let keep: HashSet<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
-    Ok(heads
-        .iter()
-        .filter(|h| keep.contains(&h.to_string()))
-        .copied()
-        .collect())
-}
-
 /// The `.hgtags` blob of a commit's tree, if any.
 fn hgtags_blob(store: &mut Store, commit: &ObjectId) -> Option<ObjectId> {
     let mut buf = Vec::new();
@@ -134,7 +104,7 @@ pub fn resolve_tags(repo: Repo) -> miette::Result<Vec<(String, ObjectId)>> {
     let mut store = Store::new(repo, WriteMode::pipelined());
     let state = metadata::load(&mut store, metadata_oid)?;
     let heads: Vec<ObjectId> = state.branch_heads.iter().map(|h| h.commit).collect();
-    let heads = independent(store.repo(), &heads)?;
+    let heads = crate::store::graph::independent(store.repo(), &heads)?;
     let mut all = Tags::new();
     let mut seen = HashSet::new();
     for head in heads {

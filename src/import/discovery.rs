@@ -136,7 +136,7 @@ pub fn find_common(
         // Commits of this run may not be readable by git yet: then the
         // whole set goes.
         if commits.len() == common.len() {
-            if let Ok(heads) = crate::helper::tags::independent(store.repo(), &commits) {
+            if let Ok(heads) = crate::store::graph::independent(store.repo(), &commits) {
                 let keep: HashSet<ObjectId> = heads.into_iter().collect();
                 common.retain(|n| state.hg2git(n).is_some_and(|c| keep.contains(&c)));
             }

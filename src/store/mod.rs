@@ -16,12 +16,14 @@
 //! - [`tree`], [`commit`]: object bytes.
 //! - [`notes`]: notes trees (cinnabar's metadata mappings).
 //! - [`refs`]: compare-and-swap ref transactions.
+//! - [`graph`]: the commit graph (`git merge-base --independent`).
 
 #![warn(missing_docs)]
 
 pub mod commit;
 pub mod config;
 pub mod error;
+pub mod graph;
 pub mod notes;
 pub mod object;
 pub mod odb;
