@@ -39,7 +39,7 @@ use gix::object::Kind;
 use gix::ObjectId;
 
 use super::error::{Result, StoreError};
-use super::object::{null_oid, oid_bytes, ObjectRead, ObjectWrite};
+use super::object::{null_oid, oid_bytes, oid_from_bytes, ObjectRead, ObjectWrite};
 use super::tree::{parse_tree, push_entry, Mode};
 use crate::util::hex;
 
@@ -378,7 +378,7 @@ fn insert(
                     Combine::Refuse => {
                         return Err(StoreError::Notes {
                             tree: entry.val,
-                            reason: format!("two notes for {}", ObjectId::Sha1(entry.key)),
+                            reason: format!("two notes for {}", oid_from_bytes(entry.key)),
                         })
                     }
                 }
