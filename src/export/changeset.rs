@@ -13,6 +13,7 @@ use crate::hg::HgNode;
 use crate::metadata::State;
 use crate::store::commit::parse_commit;
 use crate::store::Store;
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// What the conversion needs of a git commit.
 #[derive(Clone, Debug)]

@@ -12,6 +12,7 @@ use crate::hg::{filemeta, HgNode, NodeHasher};
 use crate::metadata::State;
 use crate::store::tree::Mode;
 use crate::store::Store;
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// The manifest flag of a git tree entry; `None` for a submodule.
 pub fn flag_of(mode: Mode) -> Option<Flag> {

@@ -12,6 +12,7 @@ use crate::metadata::manifest::meta_flag;
 use crate::metadata::state::node_of;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{parse_tree, tree_order, Mode};
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// A manifest commit: its parents (manifest commits) and metadata tree.

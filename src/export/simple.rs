@@ -14,6 +14,7 @@ use crate::hg::HgNode;
 use crate::metadata::manifest::store_manifest;
 use crate::store::object::empty_blob;
 use crate::store::tree::{parse_tree, Mode};
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// A file of a git tree.

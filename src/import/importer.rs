@@ -18,6 +18,7 @@ use crate::hg::HgNode;
 use crate::metadata::graph::ChangesetGraph;
 use crate::metadata::{load, write, State, METADATA_REF};
 use crate::store::refs::RefUpdate;
+use crate::store::ObjectRead;
 use crate::store::{Repo, Store, WriteMode};
 
 /// The store, the metadata state and the importers of one run.

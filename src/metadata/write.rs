@@ -11,6 +11,7 @@ use crate::store::commit::raw_commit;
 use crate::store::notes::NotesTree;
 use crate::store::refs::{Expected, RefUpdate};
 use crate::store::tree::Mode;
+use crate::store::ObjectWrite;
 use crate::store::Store;
 
 /// Writes the metadata of `state`, finishes the pack, then moves the refs
@@ -91,7 +92,7 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
         // No heads: the commit ends right after the committer line.
         raw.pop();
     }
-    let changesets = store.write(Kind::Commit, &raw)?;
+    let changesets = store.write_owned(Kind::Commit, raw)?;
     let mut manifest_heads = state.manifest_heads.clone();
     manifest_heads.sort();
     let raw = raw_commit(
@@ -101,7 +102,7 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
         CINNABAR_SIG,
         b"",
     );
-    let manifests = store.write(Kind::Commit, &raw)?;
+    let manifests = store.write_owned(Kind::Commit, raw)?;
     let parents = MetadataParents {
         changesets,
         manifests,
@@ -123,7 +124,7 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
     }
     let tree = prev.map(|p| p.tree).unwrap_or(empty_tree);
     let raw = raw_commit(&tree, &all, CINNABAR_SIG, CINNABAR_SIG, METADATA_FLAGS);
-    let metadata = store.write(Kind::Commit, &raw)?;
+    let metadata = store.write_owned(Kind::Commit, raw)?;
     Ok(Written { metadata, git2hg })
 }
 
@@ -146,5 +147,5 @@ fn write_notes<K: Id20>(
     }
     let tree = notes.write(store, leaf_mode)?;
     let raw = raw_commit(&tree, &[], CINNABAR_SIG, CINNABAR_SIG, b"");
-    Ok(store.write(Kind::Commit, &raw)?)
+    Ok(store.write_owned(Kind::Commit, raw)?)
 }

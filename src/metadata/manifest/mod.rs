@@ -21,6 +21,7 @@ use crate::hg::HgNode;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// The mode of a file entry in a manifest metadata tree (spec 4.2).
 pub fn meta_mode(flag: Flag) -> Mode {
