@@ -13,6 +13,8 @@ use reqwest::blocking::{Client, Response};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION};
 use reqwest::{StatusCode, Url};
 
+pub use super::url::strip_credentials;
+use super::url::percent_decode;
 use super::{join_nodes, HgPeer, WireError};
 use crate::hg::HgNode;
 
@@ -83,18 +85,6 @@ pub struct HttpPeer {
     capabilities: Vec<String>,
 }
 
-/// Removes the user and password from a URL.
-pub fn strip_credentials(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.to_string()
-        }
-        Err(_) => url.to_string(),
-    }
-}
-
 /// Encodes arguments the way Python's `urlencode` does.
 pub fn urlencode(args: &[(&str, &[u8])]) -> String {
     let mut out = String::new();
@@ -144,8 +134,8 @@ impl HttpPeer {
             detail: format!("invalid URL: {e}"),
         })?;
         let credentials = (!base.username().is_empty()).then(|| Credentials {
-            user: super::url::percent_decode(base.username()),
-            password: super::url::percent_decode(base.password().unwrap_or_default()),
+            user: percent_decode(base.username()),
+            password: percent_decode(base.password().unwrap_or_default()),
             from_helper: false,
         });
         let _ = base.set_username("");
@@ -648,7 +638,6 @@ mod tests {
         let chunks = header_chunks(&"x".repeat(100), 40);
         assert_eq!(chunks.len(), 4);
         assert!(chunks.iter().all(|c| c.len() <= 25));
-        assert_eq!(strip_credentials("https://u:p@h:8/r?x"), "https://h:8/r?x");
         assert_eq!(FollowRedirects::parse("initial"), FollowRedirects::Initial);
         assert_eq!(FollowRedirects::parse("false"), FollowRedirects::No);
         assert_eq!(FollowRedirects::parse("true"), FollowRedirects::Yes);

@@ -1,6 +1,29 @@
 //! Mercurial URLs as git-cinnabar accepts them after `hg::` (spec 10.1).
+//!
+//! This module is below the transports: [`super::http`] uses it, never the
+//! other way around.
 
 use std::path::PathBuf;
+
+/// The prefix git gives remote URLs handled by `git-remote-hg`.
+pub const HG_PREFIX: &str = "hg::";
+
+/// The URL without its `hg::` prefix, if it has one.
+pub fn strip_hg_prefix(url: &str) -> &str {
+    url.strip_prefix(HG_PREFIX).unwrap_or(url)
+}
+
+/// Removes the user and password from a URL (for messages).
+pub fn strip_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
 
 /// A parsed Mercurial URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,7 +107,7 @@ impl HgUrl {
     pub fn display(&self) -> String {
         match self {
             HgUrl::Local(p) => p.display().to_string(),
-            HgUrl::Http(u) => super::http::strip_credentials(u),
+            HgUrl::Http(u) => strip_credentials(u),
             HgUrl::Ssh {
                 user,
                 host,
@@ -186,5 +209,17 @@ mod tests {
             assert_eq!(HgUrl::parse(url).unwrap(), expected, "{url}");
         }
         assert!(HgUrl::parse("hg://h:ftp/r").is_err());
+    }
+
+    #[test]
+    fn prefixes_and_credentials() {
+        assert_eq!(strip_hg_prefix("hg::https://h/r"), "https://h/r");
+        assert_eq!(strip_hg_prefix("https://h/r"), "https://h/r");
+        assert_eq!(strip_hg_prefix("hg::hg::x"), "hg::x");
+        assert_eq!(strip_credentials("https://u:p@h:8/r?x"), "https://h:8/r?x");
+        assert_eq!(
+            HgUrl::Http("http://u:p@h/r".into()).display(),
+            "http://h/r"
+        );
     }
 }
