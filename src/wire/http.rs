@@ -9,12 +9,13 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use percent_encoding::{percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION};
 use reqwest::{StatusCode, Url};
 
-pub use super::url::strip_credentials;
 use super::url::percent_decode;
+pub use super::url::strip_credentials;
 use super::{join_nodes, HgPeer, WireError};
 use crate::hg::HgNode;
 
@@ -99,16 +100,21 @@ pub fn urlencode(args: &[(&str, &[u8])]) -> String {
     out
 }
 
+/// What Python's `quote_plus` (used by `urlencode`) escapes: all but ASCII
+/// letters, digits and `_.-~`; spaces then become `+`.
+const QUOTE_PLUS_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~');
+
 fn quote_plus(data: &[u8], out: &mut String) {
-    for &b in data {
-        if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) {
-            out.push(b as char);
-        } else if b == b' ' {
-            out.push('+');
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
+    // A literal "%20" is escaped as "%2520": every "%20" is a space.
+    out.push_str(
+        &percent_encode(data, QUOTE_PLUS_SET)
+            .to_string()
+            .replace("%20", "+"),
+    );
 }
 
 /// Splits an encoded argument string into `X-HgArg-N` header values for a
@@ -635,6 +641,19 @@ mod tests {
             urlencode(&[("a b", b"x y&z"), ("n", b"1:2")]),
             "a+b=x+y%26z&n=1%3A2"
         );
+        let all: Vec<u8> = (0..=255).collect();
+        let mut expected = "k=".to_string();
+        for &b in &all {
+            if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) {
+                expected.push(b as char);
+            } else if b == b' ' {
+                expected.push('+');
+            } else {
+                expected.push_str(&format!("%{b:02X}"));
+            }
+        }
+        assert_eq!(urlencode(&[("k", &all)]), expected);
+        assert_eq!(urlencode(&[("k", b"%20 +")]), "k=%2520+%2B");
         let chunks = header_chunks(&"x".repeat(100), 40);
         assert_eq!(chunks.len(), 4);
         assert!(chunks.iter().all(|c| c.len() <= 25));

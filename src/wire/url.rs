@@ -147,24 +147,12 @@ fn msys_safe(rest: &str) -> miette::Result<String> {
     }
 }
 
-/// Decodes `%XX` escapes (invalid ones are kept as they are).
+/// Decodes `%XX` escapes (invalid ones are kept as they are), then
+/// bytes that are not UTF-8 become U+FFFD.
 pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let mut b = [0u8];
-            if crate::hg::node::decode_hex(&bytes[i + 1..i + 3], &mut b) {
-                out.push(b[0]);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -195,6 +183,8 @@ mod tests {
         assert!(HgUrl::parse("ssh://-oProxyCommand=x/p").is_err());
         assert!(HgUrl::parse("ftp://x").is_err());
         assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%41%2f%2F%zz%%41%"), "A//%zz%A%");
+        assert_eq!(percent_decode("%c3%a9%ff"), "\u{e9}\u{fffd}");
         for (url, expected) in [
             ("hg://h/r", HgUrl::Http("https://h/r".into())),
             ("hg://h:8443/r", HgUrl::Http("https://h:8443/r".into())),
@@ -217,9 +207,6 @@ mod tests {
         assert_eq!(strip_hg_prefix("https://h/r"), "https://h/r");
         assert_eq!(strip_hg_prefix("hg::hg::x"), "hg::x");
         assert_eq!(strip_credentials("https://u:p@h:8/r?x"), "https://h:8/r?x");
-        assert_eq!(
-            HgUrl::Http("http://u:p@h/r".into()).display(),
-            "http://h/r"
-        );
+        assert_eq!(HgUrl::Http("http://u:p@h/r".into()).display(), "http://h/r");
     }
 }
