@@ -16,7 +16,7 @@ use reqwest::{StatusCode, Url};
 
 use super::url::percent_decode;
 pub use super::url::strip_credentials;
-use super::{join_nodes, HgPeer, WireError};
+use super::{GetbundleArgs, HgPeer, WireError};
 use crate::hg::HgNode;
 
 /// `http.followRedirects`.
@@ -606,14 +606,8 @@ impl HgPeer for HttpPeer {
         common: &[HgNode],
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError> {
-        let heads = join_nodes(heads);
-        let common = join_nodes(common);
-        let mut args: Vec<(&str, &[u8])> = Vec::new();
-        if let Some(caps) = bundlecaps {
-            args.push(("bundlecaps", caps.as_bytes()));
-        }
-        args.push(("common", &common));
-        args.push(("heads", &heads));
+        let args = GetbundleArgs::new(heads, common, bundlecaps);
+        let args = args.args();
         let proto2 = self
             .capability("httpmediatype")
             .is_some_and(|v| v.split(',').any(|t| t == "0.2tx"));

@@ -322,6 +322,35 @@ pub fn select_clonebundle(manifest: &[u8]) -> Option<String> {
 /// The bundle2 capabilities we ask `getbundle` for.
 pub const BUNDLECAPS: &str = "HG20,bundle2=HG20%0Achangegroup%3D01%2C02";
 
+/// The arguments of `getbundle` (spec 9.4), for every transport.
+pub struct GetbundleArgs {
+    heads: Vec<u8>,
+    common: Vec<u8>,
+    bundlecaps: Option<String>,
+}
+
+impl GetbundleArgs {
+    /// `heads` and `common` as hex lists; `bundlecaps` only when given.
+    pub fn new(heads: &[HgNode], common: &[HgNode], bundlecaps: Option<&str>) -> GetbundleArgs {
+        GetbundleArgs {
+            heads: join_nodes(heads),
+            common: join_nodes(common),
+            bundlecaps: bundlecaps.map(str::to_string),
+        }
+    }
+
+    /// The arguments, sorted by name (as Mercurial sends them).
+    pub fn args(&self) -> Vec<(&str, &[u8])> {
+        let mut args: Vec<(&str, &[u8])> = Vec::with_capacity(3);
+        if let Some(caps) = &self.bundlecaps {
+            args.push(("bundlecaps", caps.as_bytes()));
+        }
+        args.push(("common", &self.common));
+        args.push(("heads", &self.heads));
+        args
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,6 +386,14 @@ mod tests {
             select_clonebundle(b"http://h/x BUNDLESPEC=gzip\n").as_deref(),
             Some("http://h/x")
         );
+        let n1 = HgNode([1; 20]);
+        let args = GetbundleArgs::new(&[n1, n1], &[], Some(BUNDLECAPS));
+        let args = args.args();
+        let names: Vec<&str> = args.iter().map(|(k, _)| *k).collect();
+        assert_eq!(names, ["bundlecaps", "common", "heads"]);
+        assert_eq!(args[1].1, b"");
+        assert_eq!(args[2].1, format!("{n1} {n1}").as_bytes());
+        assert_eq!(GetbundleArgs::new(&[n1], &[n1], None).args().len(), 2);
         assert_eq!(
             parse_listkeys(b"@\tabc\nx\ty\n"),
             vec![

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use super::{join_nodes, HgPeer, WireError};
+use super::{GetbundleArgs, HgPeer, WireError};
 use crate::hg::HgNode;
 
 /// A peer reached through a child process speaking the stdio protocol.
@@ -228,13 +228,8 @@ impl HgPeer for StdioPeer {
         common: &[HgNode],
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError> {
-        let heads = join_nodes(heads);
-        let common = join_nodes(common);
-        let mut args: Vec<(&str, &[u8])> = vec![("heads", &heads), ("common", &common)];
-        if let Some(caps) = bundlecaps {
-            args.push(("bundlecaps", caps.as_bytes()));
-        }
-        self.send_star("getbundle", &args)?;
+        let args = GetbundleArgs::new(heads, common, bundlecaps);
+        self.send_star("getbundle", &args.args())?;
         Ok(Box::new(&mut self.stdout))
     }
 }
