@@ -590,6 +590,13 @@ pub fn get_stream(url: &str, config: &HttpConfig) -> Result<Box<dyn Read + Send>
     }
 }
 
+/// Runs `git credential <action>` with `input` (spec 9.3: credentials as
+/// git gets them). Running git itself, rather than reimplementing it
+/// (gix-credentials), keeps exactly git's behaviour: `credential.helper`
+/// cascades and per-URL sections, `credential.useHttpPath`,
+/// `credential.interactive`, `GIT_ASKPASS`/`core.askPass`/`SSH_ASKPASS`,
+/// `GIT_TERMINAL_PROMPT` and the terminal prompt, whatever the installed
+/// git version supports.
 fn run_credential(action: &str, input: &str) -> std::io::Result<String> {
     let mut child = Command::new("git")
         .args(["credential", action])
