@@ -211,7 +211,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(repo: &Path) -> Server {
+    fn start(repo: &Path, postargs: bool) -> Server {
         let mut child = hg_command(repo)
             .args(["serve", "-p", "0", "--address", "127.0.0.1", "-R"])
             .arg(repo)
@@ -220,6 +220,8 @@ impl Server {
                 "web.push_ssl=False",
                 "--config",
                 "web.allow-push=*",
+                "--config",
+                &format!("experimental.httppostargs={postargs}"),
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -254,6 +256,8 @@ enum Transport {
     Stdio,
     Ssh,
     Http,
+    /// HTTP with the arguments in the POST body (`httppostargs`).
+    HttpPostArgs,
 }
 
 /// A peer for the server repository, and the HTTP server behind it.
@@ -298,11 +302,15 @@ fn connect(repos: &Repos, transport: Transport) -> (Box<dyn HgPeer>, Option<Serv
                     .unwrap();
             (Box::new(peer), None)
         }
-        Transport::Http => {
-            let server = Server::start(&repos.server);
+        Transport::Http | Transport::HttpPostArgs => {
+            let postargs = matches!(transport, Transport::HttpPostArgs);
+            let server = Server::start(&repos.server, postargs);
             let url = format!("http://127.0.0.1:{}/", server.port);
             match HttpPeer::open(&url, &HttpConfig::default()).unwrap() {
-                HttpSource::Peer(peer) => (peer, Some(server)),
+                HttpSource::Peer(peer) => {
+                    assert_eq!(peer.capability("httppostargs").is_some(), postargs);
+                    (peer, Some(server))
+                }
                 HttpSource::Bundle(_) => panic!("{url} is not a Mercurial server"),
             }
         }
@@ -310,6 +318,14 @@ fn connect(repos: &Repos, transport: Transport) -> (Box<dyn HgPeer>, Option<Serv
 }
 
 const TRANSPORTS: [Transport; 3] = [Transport::Stdio, Transport::Ssh, Transport::Http];
+
+/// The transports, and HTTP with arguments in the body.
+const ALL_TRANSPORTS: [Transport; 4] = [
+    Transport::Stdio,
+    Transport::Ssh,
+    Transport::Http,
+    Transport::HttpPostArgs,
+];
 
 fn remote_heads(peer: &mut dyn HgPeer) -> Vec<HgNode> {
     let heads = peer.heads().unwrap();
@@ -357,7 +373,7 @@ fn push_accepted(transport: Transport, spec: &str) -> UnbundleReply {
 
 #[test]
 fn unbundle_bundle2() {
-    for transport in TRANSPORTS {
+    for transport in ALL_TRANSPORTS {
         let reply = push_accepted(transport, "none-v2");
         // replycaps is part 0, the changegroup part 1.
         assert_eq!(
@@ -373,7 +389,7 @@ fn unbundle_bundle2() {
 
 #[test]
 fn unbundle_bundle1() {
-    for transport in TRANSPORTS {
+    for transport in ALL_TRANSPORTS {
         let reply = push_accepted(transport, "none-v1");
         assert_eq!(
             reply.changegroups,
@@ -458,7 +474,7 @@ fn refused_by_hook_bundle1() {
 /// bundle; `Force` pushes anyway.
 #[test]
 fn push_race_and_force() {
-    for transport in TRANSPORTS {
+    for transport in ALL_TRANSPORTS {
         for spec in ["none-v2", "none-v1"] {
             let repos = Repos::new();
             let bundle = repos.bundle(spec);
@@ -468,7 +484,7 @@ fn push_race_and_force() {
             match (transport, spec, result) {
                 // Over HTTP, a bundle1 push cannot tell a refusal from a
                 // failure: return code 0 and the message as output.
-                (Transport::Http, "none-v1", Ok(reply)) => {
+                (Transport::Http | Transport::HttpPostArgs, "none-v1", Ok(reply)) => {
                     assert_eq!(reply.changegroup_result(), Some(ChangegroupResult::Failed));
                     assert_eq!(reply.output, [message]);
                 }
@@ -527,7 +543,7 @@ fn garbage_bundle() {
 
 #[test]
 fn pushkey_bookmarks() {
-    for transport in TRANSPORTS {
+    for transport in ALL_TRANSPORTS {
         let repos = Repos::new();
         hg(
             &repos.tmp.path().join("server"),
