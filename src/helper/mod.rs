@@ -28,7 +28,7 @@ struct Options {
 /// stdin/stdout.
 pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
     let url = url.unwrap_or(remote);
-    let url = url.strip_prefix("hg::").unwrap_or(url);
+    let url = crate::wire::url::strip_hg_prefix(url);
     let url = HgUrl::parse(url).wrap_err_with(|| format!("invalid Mercurial URL {url:?}"))?;
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
