@@ -16,7 +16,7 @@ use reqwest::{StatusCode, Url};
 
 use super::unbundle::{self, PushHeads, PushRefusal, ServerError, Spool, UnbundleReply};
 use super::url::percent_decode;
-pub use super::url::strip_credentials;
+use super::url::strip_credentials;
 use super::{GetbundleArgs, HgPeer, WireError};
 use crate::hg::HgNode;
 
