@@ -69,6 +69,10 @@ pub fn rev_list(git_dir: &Path, revs: &[OsString]) -> Result<Vec<ObjectId>> {
 
 /// The commit a revision names (`git rev-parse --verify <rev>^{commit}`).
 pub fn resolve_commit(git_dir: &Path, rev: &str) -> Result<ObjectId> {
+    let not_commit = || ExportError::Git {
+        command: "rev-parse".into(),
+        message: format!("{rev} is not a commit of this repository"),
+    };
     let out = git(
         git_dir,
         &[
@@ -77,12 +81,10 @@ pub fn resolve_commit(git_dir: &Path, rev: &str) -> Result<ObjectId> {
             "--quiet".into(),
             format!("{rev}^{{commit}}").into(),
         ],
-    )?;
+    )
+    .map_err(|_| not_commit())?;
     let line = out.split(|&b| b == b'\n').next().unwrap_or_default();
-    oid_from_hex(line).ok_or_else(|| ExportError::Git {
-        command: "rev-parse".into(),
-        message: format!("{rev} is not a commit"),
-    })
+    oid_from_hex(line).ok_or_else(not_commit)
 }
 
 /// Whether `ancestor` is `descendant` or one of its ancestors
