@@ -604,7 +604,7 @@ fn push_over_ssh_and_http_with_auth() {
     std::fs::write(clone.join("h"), "h\n").unwrap();
     git(&clone, &["add", "h"]);
     git(&clone, &["commit", "-q", "-m", "h"]);
-    let err = push_ok(&clone, &["http", &format!("HEAD:refs/heads/bookmarks/web")]);
+    let err = push_ok(&clone, &["http", "HEAD:refs/heads/bookmarks/web"]);
     assert!(err.contains("remote: added 1 changesets"), "{err}");
     assert_eq!(
         hg(&abc, &["log", "-r", "bookmark(web)", "-T", "{desc}"]),
