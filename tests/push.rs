@@ -416,9 +416,14 @@ fn new_head_refused_unless_forced() {
     // Through the tip ref, git refuses (not a fast-forward).
     push_refused(&clone, &["origin", &format!("{z}:{TIP}")]);
     assert_eq!(hg_nodes(&abc), nodes);
-    // Forced, it goes.
-    let err = push_ok(&clone, &["-f", "origin", &format!("{z}:{TIP}")]);
+    // Forced, it goes; progress shows when asked for.
+    let err = push_ok(
+        &clone,
+        &["-f", "--progress", "origin", &format!("{z}:{TIP}")],
+    );
     assert!(err.contains("(+1 heads)"), "{err}");
+    assert!(err.contains("\rConverting commits: 1, done.\n"), "{err}");
+    assert!(err.contains("\rSending bytes: "), "{err}");
     assert_eq!(hg_nodes(&abc).len(), 4);
     assert_eq!(hg(&abc, &["heads", "-T", "{desc}\n"]), "z\nc\n");
     hg(&abc, &["verify", "-q"]);
@@ -541,6 +546,8 @@ fn hook_refusal_keeps_metadata() {
     let notes = git(&clone, &["rev-parse", "refs/notes/cinnabar"]);
     let err = push_refused(&clone, &["-f", "origin", &format!("{z}:{TIP}")]);
     assert!(err.contains("remote: no changes welcome here"), "{err}");
+    // Without a terminal, no progress.
+    assert!(!err.contains("Converting"), "{err}");
     assert!(err.contains("[remote rejected]"), "{err}");
     assert!(
         err.contains("pretxnchangegroup.refuse hook exited with status 1"),

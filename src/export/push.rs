@@ -307,7 +307,7 @@ impl Pusher {
             }
         }
 
-        let mut progress = Progress::exact(self.options.progress);
+        let mut progress = Progress::exact(self.options.progress).with_verb("Converting");
         let mut converted = Vec::with_capacity(outgoing.len());
         for (n, c) in outgoing.iter().enumerate() {
             converted.extend(self.exporter.convert(std::slice::from_ref(c))?);
@@ -553,7 +553,14 @@ impl Pusher {
         } else {
             PushHeads::Expect(&self.remote.heads)
         };
-        match self.peer.unbundle(heads, &mut file) {
+        let mut body = ProgressReader {
+            inner: file,
+            done: 0,
+            progress: Progress::exact(self.options.progress).with_verb("Sending"),
+        };
+        let result = self.peer.unbundle(heads, &mut body);
+        body.progress.finish();
+        match result {
             Ok(reply) => {
                 show_output(&reply.output);
                 if reply.succeeded() {
@@ -637,6 +644,22 @@ impl Pusher {
             self.exporter.discard();
         }
         Ok(())
+    }
+}
+
+/// A reader that shows how many bytes went through it.
+struct ProgressReader<R> {
+    inner: R,
+    done: u64,
+    progress: Progress,
+}
+
+impl<R: std::io::Read> std::io::Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        self.progress.update("bytes", self.done);
+        Ok(n)
     }
 }
 
