@@ -671,3 +671,47 @@ fn kill_during_push_then_repair() {
     let out = fsck_full(&clone);
     assert!(out.status.success(), "fsck --full: {}", stderr(&out));
 }
+
+#[test]
+fn shallow_refused_and_bundle1_server() {
+    let tmp = tempdir();
+    let (_, clone, z) = abc_with_new_head(tmp.path());
+    // A shallow clone of the git clone cannot push its history.
+    let shallow = tmp.path().join("shallow");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth=1",
+            "--no-local",
+            &format!("file://{}", clone.display()),
+            shallow.to_str().unwrap(),
+        ],
+    );
+    let empty = hg_repo(tmp.path(), "empty", &[], 0);
+    git(
+        &shallow,
+        &["remote", "add", "hg", &format!("hg::{}", empty.display())],
+    );
+    let err = push_refused(&shallow, &["hg", &format!("HEAD:{TIP}")]);
+    assert!(
+        err.contains("Pushing git shallow clones is not supported"),
+        "{err}"
+    );
+    assert!(hg_nodes(&empty).is_empty());
+    // A server without bundle2 gets a bare changegroup 01.
+    std::fs::write(
+        empty.join(".hg/hgrc"),
+        "[experimental]\nbundle2-advertise = false\n",
+    )
+    .unwrap();
+    git(
+        &clone,
+        &["remote", "add", "hg", &format!("hg::{}", empty.display())],
+    );
+    let err = push_ok(&clone, &["hg", &format!("{z}:{TIP}")]);
+    assert!(err.contains("remote: added 2 changesets"), "{err}");
+    hg(&empty, &["verify", "-q"]);
+    assert_eq!(hg(&empty, &["log", "-T", "{desc}\n"]), "z\na\n");
+}

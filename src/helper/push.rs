@@ -92,7 +92,6 @@ pub fn push(
         },
     );
     let mut refs = Vec::with_capacity(specs.len());
-    let mut early: Vec<Option<String>> = Vec::with_capacity(specs.len());
     for spec in specs {
         let (force, spec) = match spec.strip_prefix('+') {
             Some(s) => (true, s),
@@ -111,7 +110,6 @@ pub fn push(
                 }
             }
         };
-        early.push(None);
         refs.push(PushRef {
             src,
             dst: dst.to_string(),
