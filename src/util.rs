@@ -11,6 +11,8 @@ pub struct Progress {
     enabled: bool,
     last: Option<Instant>,
     current: Option<(String, u64)>,
+    /// What is being done (`Reading`, `Pushing`…).
+    verb: &'static str,
 }
 
 impl Progress {
@@ -20,6 +22,7 @@ impl Progress {
             enabled: requested || std::io::stderr().is_terminal(),
             last: None,
             current: None,
+            verb: "Reading",
         }
     }
 
@@ -30,7 +33,14 @@ impl Progress {
             enabled,
             last: None,
             current: None,
+            verb: "Reading",
         }
+    }
+
+    /// The same progress, shown as `<verb> <what>: <n>`.
+    pub fn with_verb(mut self, verb: &'static str) -> Progress {
+        self.verb = verb;
+        self
     }
 
     /// Reports that `n` items of `what` are done.
@@ -49,7 +59,7 @@ impl Progress {
             .is_none_or(|l| now.duration_since(l) > Duration::from_millis(200))
         {
             self.last = Some(now);
-            eprint!("\rReading {what}: {n}");
+            eprint!("\r{} {what}: {n}", self.verb);
             let _ = std::io::stderr().flush();
         }
     }
@@ -58,7 +68,7 @@ impl Progress {
     pub fn finish(&mut self) {
         if let Some((what, n)) = self.current.take() {
             if self.enabled {
-                eprintln!("\rReading {what}: {n}, done.");
+                eprintln!("\r{} {what}: {n}, done.", self.verb);
             }
         }
         self.last = None;

@@ -7,6 +7,7 @@ use thiserror::Error;
 use crate::hg::FormatError;
 use crate::metadata::MetadataError;
 use crate::store::StoreError;
+use crate::wire::WireError;
 
 /// An error converting git commits to Mercurial changesets or writing
 /// them as a changegroup.
@@ -21,6 +22,11 @@ pub enum ExportError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Store(#[from] StoreError),
+
+    /// Talking to the Mercurial server failed.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Wire(#[from] WireError),
 
     /// Mercurial data is malformed.
     #[error(transparent)]

@@ -67,6 +67,56 @@ pub fn rev_list(git_dir: &Path, revs: &[OsString]) -> Result<Vec<ObjectId>> {
         .collect()
 }
 
+/// The commit a revision names (`git rev-parse --verify <rev>^{commit}`).
+pub fn resolve_commit(git_dir: &Path, rev: &str) -> Result<ObjectId> {
+    let not_commit = || ExportError::Git {
+        command: "rev-parse".into(),
+        message: format!("{rev} is not a commit of this repository"),
+    };
+    let out = git(
+        git_dir,
+        &[
+            "rev-parse".into(),
+            "--verify".into(),
+            "--quiet".into(),
+            format!("{rev}^{{commit}}").into(),
+        ],
+    )
+    .map_err(|_| not_commit())?;
+    let line = out.split(|&b| b == b'\n').next().unwrap_or_default();
+    oid_from_hex(line).ok_or_else(not_commit)
+}
+
+/// Whether `ancestor` is `descendant` or one of its ancestors
+/// (`git merge-base --is-ancestor`).
+pub fn is_ancestor(git_dir: &Path, ancestor: &ObjectId, descendant: &ObjectId) -> Result<bool> {
+    if ancestor == descendant {
+        return Ok(true);
+    }
+    let status = Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(["merge-base", "--is-ancestor"])
+        .arg(ancestor.to_string())
+        .arg(descendant.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| ExportError::Git {
+            command: "merge-base --is-ancestor".into(),
+            message: e.to_string(),
+        })?;
+    match status.status.code() {
+        Some(0) => Ok(true),
+        Some(1) => Ok(false),
+        _ => Err(ExportError::Git {
+            command: "merge-base --is-ancestor".into(),
+            message: String::from_utf8_lossy(&status.stderr).trim().to_string(),
+        }),
+    }
+}
+
 /// One side of a `diff-tree` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Side {

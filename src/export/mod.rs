@@ -18,8 +18,10 @@ pub mod files;
 pub mod git;
 pub mod merge;
 pub mod metatree;
+pub mod push;
 pub mod simple;
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -99,6 +101,9 @@ pub struct Exporter {
     warnings: Vec<String>,
     recent: Vec<(HgNode, ManifestTree)>,
     merges: merge::MergeCache,
+    /// Branches set for new changesets instead of their first parent's
+    /// (escaped `branch` extra values; `None` for `default`).
+    branches: HashMap<ObjectId, Option<Vec<u8>>>,
     buf: Vec<u8>,
 }
 
@@ -125,6 +130,7 @@ impl Exporter {
             warnings,
             recent: Vec::new(),
             merges: merge::MergeCache::default(),
+            branches: HashMap::new(),
             buf: Vec::new(),
         }
     }
@@ -132,6 +138,25 @@ impl Exporter {
     /// Overrides the experiments read from the config.
     pub fn set_experiments(&mut self, experiments: Experiments) {
         self.experiments = experiments;
+    }
+
+    /// Puts the changeset of `commit`, when it is new, on the named branch
+    /// `branch` (unescaped) instead of its first parent's; its descendants
+    /// inherit it. Changesets already in the metadata keep theirs.
+    pub fn set_branch(&mut self, commit: ObjectId, branch: &[u8]) {
+        let value = (branch != b"default").then(|| crate::hg::changeset::escape_extra(branch));
+        self.branches.insert(commit, value);
+    }
+
+    /// The `branch` extra (escaped) of a converted commit, `None` for
+    /// `default` or an unknown commit.
+    pub fn branch_of(&mut self, commit: &ObjectId) -> Result<Option<Vec<u8>>> {
+        Ok(self.changeset_of(commit)?.and_then(|c| c.branch))
+    }
+
+    /// The directory of the git repository.
+    pub fn git_dir(&self) -> &std::path::Path {
+        &self.git_dir
     }
 
     /// The commits `git rev-list <revs>` gives, parents first.

@@ -102,7 +102,10 @@ impl Exporter {
                 manifest,
                 files,
                 parents: hg_parents,
-                branch: parents.first().and_then(|p| p.branch.clone()),
+                branch: match self.branches.get(&commit) {
+                    Some(branch) => branch.clone(),
+                    None => parents.first().and_then(|p| p.branch.clone()),
+                },
                 git_commit: self.experiments.git_commit,
             },
         )

@@ -11,6 +11,7 @@ use crate::hg::HgNode;
 use crate::import::session::Session;
 use crate::wire::url::HgUrl;
 
+pub mod push;
 pub mod refs;
 pub mod tags;
 
@@ -54,6 +55,7 @@ pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
             "capabilities" => {
                 writeln!(out, "option\nimport").into_diagnostic()?;
                 if helper.url != HgUrl::Tags {
+                    writeln!(out, "push").into_diagnostic()?;
                     writeln!(out, "refspec refs/heads/*:refs/cinnabar/refs/heads/*")
                         .into_diagnostic()?;
                     writeln!(out, "refspec hg/*:refs/cinnabar/hg/*").into_diagnostic()?;
@@ -71,7 +73,7 @@ pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
                 out.write_all(listing.as_bytes()).into_diagnostic()?;
             }
             "list" => {
-                let listing = helper.list()?;
+                let listing = helper.list(arg == "for-push")?;
                 out.write_all(listing.as_bytes()).into_diagnostic()?;
             }
             "import" => {
@@ -101,6 +103,29 @@ pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
                 writeln!(out, "done").into_diagnostic()?;
+            }
+            "push" if helper.url != HgUrl::Tags => {
+                let mut specs = vec![arg.to_string()];
+                loop {
+                    line.clear();
+                    if input.read_line(&mut line).into_diagnostic()? == 0 {
+                        break;
+                    }
+                    match line.trim_end_matches('\n').strip_prefix("push ") {
+                        Some(s) => specs.push(s.to_string()),
+                        None => break,
+                    }
+                }
+                let progress = helper.progress();
+                helper.session()?;
+                let session = helper
+                    .session
+                    .take()
+                    .ok_or_else(|| miette!("no session to push with"))?;
+                for reply in push::push(session, &specs, helper.options.dry_run, progress)? {
+                    writeln!(out, "{reply}").into_diagnostic()?;
+                }
+                writeln!(out).into_diagnostic()?;
             }
             _ => return Err(miette!("unknown remote-helper command {cmd:?}")),
         }
@@ -141,10 +166,7 @@ impl Helper {
         if self.session.is_none() {
             let remote = (!self.remote.starts_with("hg::") && !self.remote.starts_with("hg://"))
                 .then(|| self.remote.clone());
-            let progress = self
-                .options
-                .progress
-                .unwrap_or_else(|| std::io::IsTerminal::is_terminal(&std::io::stderr()));
+            let progress = self.progress();
             let session = Session::open(&self.url, remote.as_deref(), progress)?;
             self.session = Some(session);
         }
@@ -153,8 +175,24 @@ impl Helper {
             .ok_or_else(|| miette!("no import session"))
     }
 
-    fn list(&mut self) -> miette::Result<String> {
-        let style = match self.session()?.config("refs") {
+    /// Whether to show progress: as git said, else when stderr is a
+    /// terminal.
+    fn progress(&self) -> bool {
+        self.options
+            .progress
+            .unwrap_or_else(|| std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    }
+
+    fn list(&mut self, for_push: bool) -> miette::Result<String> {
+        let session = self.session()?;
+        let setting = if for_push {
+            session
+                .config("pushrefs")
+                .or_else(|| session.config("refs"))
+        } else {
+            session.config("refs")
+        };
+        let style = match setting {
             Some(v) => RefStyle::parse(&v).map_err(|e| miette!("{e}"))?,
             None => RefStyle::default(),
         };

@@ -35,6 +35,15 @@ pub struct RemoteState {
     pub bookmarks: Vec<(String, HgNode)>,
 }
 
+/// What a push takes over from a session (see [`Session::into_push_parts`]).
+pub struct PushParts {
+    pub store: crate::store::Store,
+    pub state: crate::metadata::State,
+    pub peer: Box<dyn HgPeer>,
+    pub remote: RemoteState,
+    pub topo_heads: Vec<HgNode>,
+}
+
 /// The source of a session, as far as it was read.
 enum Source {
     /// A bundle file, imported whole when first listed.
@@ -203,6 +212,24 @@ impl Session {
                 "{name}: names cannot be looked up in a bundle"
             ))),
         }
+    }
+
+    /// Ends the session for a push: the store and metadata state (nothing
+    /// imported is pending: only listed), the peer, the remote's branches
+    /// and bookmarks, and its topological heads.
+    pub fn into_push_parts(mut self) -> Result<PushParts> {
+        let remote = self.remote_state()?;
+        let Source::Peer(peer) = self.source else {
+            return Err(invalid("cannot push to a bundle"));
+        };
+        let Importer { store, state, .. } = self.importer;
+        Ok(PushParts {
+            store,
+            state,
+            peer,
+            remote,
+            topo_heads: self.topo_heads,
+        })
     }
 
     /// Which changesets we and the peer both have.
