@@ -106,6 +106,12 @@ impl ManifestImporter {
             if let Some((l, missing)) = &lossy {
                 let blob = store.write(Kind::Blob, missing)?;
                 state.set_files_meta(node, blob);
+                for line in crate::hg::manifest::lines(missing) {
+                    let line = line?;
+                    if let Some(blob) = state.hg2git(&line.node) {
+                        state.keep_blob(line.node, blob);
+                    }
+                }
                 warn_lost(l, missing, rev.linknode);
             }
         }

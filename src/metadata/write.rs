@@ -9,7 +9,7 @@ use super::state::{MetadataParents, State};
 use super::{Result, CINNABAR_SIG, METADATA_FLAGS};
 use crate::store::commit::raw_commit;
 use crate::store::notes::NotesTree;
-use crate::store::tree::Mode;
+use crate::store::tree::{encode_tree, Mode, TreeEntry};
 use crate::store::Store;
 
 /// What a metadata write produced.
@@ -60,8 +60,26 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
     let changesets = store.write(Kind::Commit, &raw)?;
     let mut manifest_heads = state.manifest_heads.clone();
     manifest_heads.sort();
+    let kept_tree = if state.kept_blobs.is_empty() {
+        empty_tree
+    } else {
+        let mut entries: Vec<TreeEntry> = state
+            .kept_blobs
+            .iter()
+            .map(|(node, blob)| {
+                let mut name = Vec::with_capacity(40);
+                node.write_hex(&mut name);
+                TreeEntry {
+                    mode: Mode::FILE,
+                    name,
+                    oid: *blob,
+                }
+            })
+            .collect();
+        store.write(Kind::Tree, &encode_tree(&mut entries))?
+    };
     let raw = raw_commit(
-        &empty_tree,
+        &kept_tree,
         &manifest_heads,
         CINNABAR_SIG,
         CINNABAR_SIG,
