@@ -149,13 +149,23 @@ impl Checker<'_, '_> {
             let mut parent_lines = Vec::new();
             for (tree, node) in parent_trees.iter().zip(parents) {
                 parent_lines.push(match tree {
-                    Some(t) => lines(&self.exact_text(t, node).map_err(|e| format!("{what}: {e}"))?),
+                    Some(t) => lines(
+                        &self
+                            .exact_text(t, node)
+                            .map_err(|e| format!("{what}: {e}"))?,
+                    ),
                     None => HashMap::new(),
                 });
             }
             for line in crate::hg::manifest::lines(&text).filter_map(Result::ok) {
-                let old = parent_lines[0].get(line.path).copied().unwrap_or(HgNode::NULL);
-                let p2 = parent_lines[1].get(line.path).copied().unwrap_or(HgNode::NULL);
+                let old = parent_lines[0]
+                    .get(line.path)
+                    .copied()
+                    .unwrap_or(HgNode::NULL);
+                let p2 = parent_lines[1]
+                    .get(line.path)
+                    .copied()
+                    .unwrap_or(HgNode::NULL);
                 if line.node == old || line.node == p2 {
                     continue;
                 }

@@ -78,13 +78,7 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
             .collect();
         store.write(Kind::Tree, &encode_tree(&mut entries))?
     };
-    let raw = raw_commit(
-        &kept_tree,
-        &manifest_heads,
-        CINNABAR_SIG,
-        CINNABAR_SIG,
-        b"",
-    );
+    let raw = raw_commit(&kept_tree, &manifest_heads, CINNABAR_SIG, CINNABAR_SIG, b"");
     let manifests = store.write(Kind::Commit, &raw)?;
     let parents = MetadataParents {
         changesets,
