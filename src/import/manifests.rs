@@ -166,8 +166,8 @@ fn warn_lost(lossy: &ManifestTree, missing: &[u8], changeset: HgNode) {
         let path = line.split(|&b| b == 0).next().unwrap_or(line);
         eprintln!(
             "warning: changeset {changeset}: file {:?} is left out of git's tree, which has {} \
-             there (Mercurial has a path that is both a file and a directory; its data is kept \
-             exact)",
+             there (a path was both a file and a directory, here or in a parent manifest; the \
+             Mercurial data is kept exact)",
             String::from_utf8_lossy(path),
             lossy.describe(path)
         );

@@ -738,6 +738,42 @@ mod tests {
     }
 
     #[test]
+    fn fast_import_editing_loses_a_file_under_a_directory() {
+        let mut exact = ManifestTree::new();
+        let applied = exact
+            .apply_delta(HgNode::NULL, &delta(&[(0, 0, line("a", 1, ""))]))
+            .unwrap();
+        assert!(!applied.clash);
+        let base = exact.clone();
+        let len = exact.text_len() as u32;
+        let d = delta(&[(len, len, line("a/b", 2, ""))]);
+        let applied = exact.apply_delta(HgNode::NULL, &d).unwrap();
+        assert!(applied.clash);
+        assert_eq!(
+            exact.text(),
+            [line("a", 1, ""), line("a/b", 2, "")].concat()
+        );
+        let mut lossy = base;
+        lossy
+            .apply_as_fast_import(HgNode::NULL, &applied.removed, &d)
+            .unwrap();
+        // The file `a` gave way to the directory.
+        assert_eq!(lossy.text(), line("a/b", 2, ""));
+        assert_eq!(lossy.text_len() as usize, lossy.text().len());
+        assert_eq!(exact.lines_missing_from(&lossy).unwrap(), line("a", 1, ""));
+        assert_eq!(lossy.describe(b"a"), "the directory \"a/\"");
+        // Removing `a` removes the whole directory there.
+        let d = delta(&[(0, line("a", 1, "").len() as u32, Vec::new())]);
+        let applied = exact.apply_delta(HgNode::NULL, &d).unwrap();
+        lossy
+            .apply_as_fast_import(HgNode::NULL, &applied.removed, &d)
+            .unwrap();
+        assert_eq!(exact.text(), line("a/b", 2, ""));
+        assert!(lossy.text().is_empty());
+        assert_eq!(lossy.describe(b"a/b"), "nothing");
+    }
+
+    #[test]
     fn shares_directories() {
         let mut a = ManifestTree::new();
         a.insert(b"d/x", HgNode([1; 20]), Flag::Regular);
