@@ -228,7 +228,7 @@ impl Checker<'_, '_> {
     fn exact_text(&mut self, tree: &ObjectId, node: HgNode) -> Result<Vec<u8>, String> {
         let mut text = Vec::new();
         self.dir_text(tree, &mut Vec::new(), &mut text)?;
-        match extra_lines(self.store, &self.ctx.state, node).map_err(|e| e.to_string())? {
+        match extra_lines(self.store, self.ctx.state, node).map_err(|e| e.to_string())? {
             Some(extra) => Ok(merge_lines(&text, &extra)),
             None => Ok(text),
         }
