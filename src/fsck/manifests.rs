@@ -15,7 +15,7 @@ use super::files::FileJob;
 use super::Context;
 use crate::hg::node::NodeHasher;
 use crate::hg::HgNode;
-use crate::metadata::manifest::meta_flag;
+use crate::metadata::manifest::{extra_lines, merge_lines, meta_flag};
 use crate::metadata::state::node_of;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{parse_tree, Mode};
@@ -128,8 +128,8 @@ impl Checker<'_, '_> {
                     .tree,
             );
         }
-        let mut text = Vec::new();
-        self.dir_text(&tree, &mut Vec::new(), &mut text)
+        let text = self
+            .exact_text(&tree, node)
             .map_err(|e| format!("{what}: {e}"))?;
         let mut hasher = NodeHasher::new(&parents[0], &parents[1]);
         hasher.update(&text);
@@ -137,7 +137,53 @@ impl Checker<'_, '_> {
         if actual != node {
             return Err(format!("{what}: the rebuilt text hashes to {actual}"));
         }
-        if let Some(files) = files {
+        let with_extra = [node, parents[0], parents[1]]
+            .iter()
+            .any(|n| self.ctx.state.files_meta.get(n).is_some());
+        if let (Some(files), true) = (files, with_extra) {
+            // git's tree and the metadata tree lack lines: compare texts.
+            let lines = |t: &[u8]| -> HashMap<Vec<u8>, HgNode> {
+                crate::hg::manifest::lines(t)
+                    .filter_map(Result::ok)
+                    .map(|l| (l.path.to_vec(), l.node))
+                    .collect()
+            };
+            let mut parent_lines = Vec::new();
+            for (tree, node) in parent_trees.iter().zip(parents) {
+                parent_lines.push(match tree {
+                    Some(t) => lines(
+                        &self
+                            .exact_text(t, node)
+                            .map_err(|e| format!("{what}: {e}"))?,
+                    ),
+                    None => HashMap::new(),
+                });
+            }
+            for line in crate::hg::manifest::lines(&text).filter_map(Result::ok) {
+                let old = parent_lines[0]
+                    .get(line.path)
+                    .copied()
+                    .unwrap_or(HgNode::NULL);
+                let p2 = parent_lines[1]
+                    .get(line.path)
+                    .copied()
+                    .unwrap_or(HgNode::NULL);
+                if line.node == old || line.node == p2 {
+                    continue;
+                }
+                let job = FileJob {
+                    node: line.node,
+                    p1: old,
+                    p2,
+                    path: line.path.to_vec(),
+                    manifest: node,
+                };
+                let worker = &files[usize::from(line.node.0[0]) % files.len()];
+                if worker.send(job).is_err() {
+                    break;
+                }
+            }
+        } else if let Some(files) = files {
             let mut changed = Vec::new();
             self.diff(
                 &tree,
@@ -177,6 +223,17 @@ impl Checker<'_, '_> {
             .read(tree, &mut buf)
             .map_err(|e| format!("cannot read tree {tree}: {e}"))?;
         Ok(buf)
+    }
+
+    /// The text of manifest `node` from its metadata tree and the lines
+    /// that tree lacks, if any (see `metadata::manifest`).
+    fn exact_text(&mut self, tree: &ObjectId, node: HgNode) -> Result<Vec<u8>, String> {
+        let mut text = Vec::new();
+        self.dir_text(tree, &mut Vec::new(), &mut text)?;
+        match extra_lines(self.store, self.ctx.state, node).map_err(|e| e.to_string())? {
+            Some(extra) => Ok(merge_lines(&text, &extra)),
+            None => Ok(text),
+        }
     }
 
     /// Appends the manifest lines of a metadata tree, validating it.

@@ -57,6 +57,8 @@ pub fn load(store: &mut Store, metadata: Option<ObjectId>) -> Result<State> {
     let manifests =
         parse_commit(&buf).context_with(|| "Invalid metadata? bad manifests commit".into())?;
     state.manifest_heads = manifests.parents.clone();
+    let kept_tree = manifests.tree;
+    load_kept_blobs(store, &kept_tree, &mut state)?;
     state.previous = Some(PreviousMetadata {
         commit: metadata,
         tree,
@@ -66,6 +68,29 @@ pub fn load(store: &mut Store, metadata: Option<ObjectId>) -> Result<State> {
         files_meta_tree,
     });
     Ok(state)
+}
+
+/// Reads the blobs kept reachable by the manifests commit's tree (see
+/// `State::kept_blobs`); git-cinnabar leaves that tree empty.
+fn load_kept_blobs(store: &mut Store, tree: &ObjectId, state: &mut State) -> Result<()> {
+    if *tree == ObjectId::empty_tree(gix_hash::Kind::Sha1) {
+        return Ok(());
+    }
+    let mut buf = Vec::new();
+    store
+        .read(tree, &mut buf)
+        .context_with(|| format!("Invalid metadata? cannot read tree {tree}"))?;
+    for entry in parse_tree(&buf) {
+        let entry = entry.map_err(|e| invalid(format!("Invalid metadata? tree {tree}: {e}")))?;
+        let node = HgNode::from_hex(entry.name).map_err(|_| {
+            invalid(format!(
+                "Invalid metadata? tree {tree}: entry {:?} is not a file node",
+                String::from_utf8_lossy(entry.name)
+            ))
+        })?;
+        state.kept_blobs.push((node, entry.oid));
+    }
+    Ok(())
 }
 
 /// Checks the format flags of a metadata commit message.

@@ -54,6 +54,12 @@ pub struct State {
     pub branch_heads: Vec<BranchHead>,
     /// Manifest commits that are no other manifest commit's parent.
     pub manifest_heads: Vec<ObjectId>,
+    /// File blobs no git tree may reach (the file was left out of git's
+    /// tree, being both a file and a directory), by file node: kept
+    /// reachable as the tree of the manifests commit, which git-cinnabar
+    /// always leaves empty and never reads. Empty for every other
+    /// repository.
+    pub kept_blobs: Vec<(HgNode, ObjectId)>,
     /// The metadata this run started from.
     pub previous: Option<PreviousMetadata>,
 }
@@ -74,6 +80,13 @@ impl State {
     pub fn set_git2hg(&mut self, commit: ObjectId, note: ObjectId) {
         self.git2hg.insert(commit, note);
         self.added_git2hg.push((commit, note));
+    }
+
+    /// Keeps the blob of a file node reachable (see `kept_blobs`).
+    pub fn keep_blob(&mut self, node: HgNode, blob: ObjectId) {
+        if !self.kept_blobs.iter().any(|(n, _)| *n == node) {
+            self.kept_blobs.push((node, blob));
+        }
     }
 
     /// Records file node → metadata blob.

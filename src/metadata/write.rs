@@ -10,7 +10,7 @@ use super::{Result, CINNABAR_SIG, METADATA_FLAGS, METADATA_REF, NOTES_REF};
 use crate::store::commit::raw_commit;
 use crate::store::notes::NotesTree;
 use crate::store::refs::{Expected, RefUpdate};
-use crate::store::tree::Mode;
+use crate::store::tree::{encode_tree, Mode, TreeEntry};
 use crate::store::ObjectWrite;
 use crate::store::Store;
 
@@ -95,13 +95,25 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
     let changesets = store.write_owned(Kind::Commit, raw)?;
     let mut manifest_heads = state.manifest_heads.clone();
     manifest_heads.sort();
-    let raw = raw_commit(
-        &empty_tree,
-        &manifest_heads,
-        CINNABAR_SIG,
-        CINNABAR_SIG,
-        b"",
-    );
+    let kept_tree = if state.kept_blobs.is_empty() {
+        empty_tree
+    } else {
+        let mut entries: Vec<TreeEntry> = state
+            .kept_blobs
+            .iter()
+            .map(|(node, blob)| {
+                let mut name = Vec::with_capacity(40);
+                node.write_hex(&mut name);
+                TreeEntry {
+                    mode: Mode::FILE,
+                    name,
+                    oid: *blob,
+                }
+            })
+            .collect();
+        store.write(Kind::Tree, &encode_tree(&mut entries))?
+    };
+    let raw = raw_commit(&kept_tree, &manifest_heads, CINNABAR_SIG, CINNABAR_SIG, b"");
     let manifests = store.write_owned(Kind::Commit, raw)?;
     let parents = MetadataParents {
         changesets,

@@ -3,7 +3,9 @@
 //! The import works on the in-memory manifest tree ([`git_tree`]), so only
 //! the directories a manifest changed are converted; checks work from the
 //! stored metadata trees ([`MetaTreeConverter`]). Paths git would refuse
-//! stop both.
+//! stop both. A path both a file and a directory never reaches here: the
+//! import converts the tree git-cinnabar would store, which cannot hold
+//! both (see [`crate::metadata::manifest`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -82,7 +84,7 @@ fn merge_double_slash(entries: &mut Vec<TreeEntry>, merged: Vec<TreeEntry>) {
 }
 
 /// Encodes and writes a tree, refusing a name used twice (a file and a
-/// directory).
+/// directory; only a damaged metadata tree can have one).
 fn write_tree(
     store: &mut Store,
     mut entries: Vec<TreeEntry>,

@@ -2,6 +2,16 @@
 //! `_`-prefixed metadata trees whose entries carry the hg file nodes, with
 //! the flag of each file in its mode; the in-memory tree a manifest is
 //! edited in; and the git tree of a manifest's changesets.
+//!
+//! A manifest can hold a path that is both a file and a directory (`a` and
+//! `a/b`; old Mercurial clients allowed it). A metadata tree cannot, and
+//! git-cinnabar builds its trees with git fast-import's tree editor, which
+//! drops lines there (spec 4.2). To make the same commits, its tree is
+//! kept as is, and the lines it lacks are stored as a blob of manifest
+//! lines in the files-meta notes under the *manifest* node (see
+//! [`extra_lines`]): git-cinnabar only looks files-meta up by file node,
+//! so it never reads them, while the exact manifest is the tree's lines
+//! and these merged in path order.
 
 pub mod git_tree;
 pub mod tree;
@@ -11,7 +21,7 @@ use std::sync::Arc;
 use gix::object::Kind;
 use gix_hash::ObjectId;
 
-pub use tree::{Dir, Entry, ManifestTree, Node};
+pub use tree::{Applied, Dir, Entry, ManifestTree, Node};
 
 use super::error::{invalid, MetadataError, ResultExt};
 use super::state::{gitlink_of, node_of, State};
@@ -43,8 +53,71 @@ pub fn meta_flag(mode: Mode) -> Option<Flag> {
     }
 }
 
-/// Loads a manifest's tree from its manifest commit.
+/// Loads a manifest's exact tree: its metadata tree, with the lines that
+/// tree lacks added back.
 pub fn load_manifest(store: &mut Store, state: &State, node: HgNode) -> Result<ManifestTree> {
+    Ok(load_manifest_trees(store, state, node)?.0)
+}
+
+/// The lines of a manifest its metadata tree lacks (a path both a file and
+/// a directory), as manifest text: a blob in the files-meta notes under
+/// the manifest's node. `None` for every other manifest.
+pub fn extra_lines(store: &mut Store, state: &State, node: HgNode) -> Result<Option<Vec<u8>>> {
+    let Some(blob) = state.files_meta.get(&node) else {
+        return Ok(None);
+    };
+    let mut buf = Vec::new();
+    store
+        .read(&blob, &mut buf)
+        .context_with(|| format!("cannot read the extra lines of manifest {node}"))?;
+    Ok(Some(buf))
+}
+
+/// Merges manifest lines missing from a text back into it, in path order.
+pub fn merge_lines(text: &[u8], extra: &[u8]) -> Vec<u8> {
+    fn split(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+        text.split_inclusive(|&b| b == b'\n')
+    }
+    fn path(line: &[u8]) -> &[u8] {
+        line.split(|&b| b == 0).next().unwrap_or(line)
+    }
+    let mut out = Vec::with_capacity(text.len() + extra.len());
+    let mut a = split(text).peekable();
+    let mut b = split(extra).peekable();
+    loop {
+        let line = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if path(y) < path(x) => b.next(),
+            (Some(_), _) => a.next(),
+            (None, _) => b.next(),
+        };
+        match line {
+            Some(l) => out.extend_from_slice(l),
+            None => return out,
+        }
+    }
+}
+
+/// Loads a manifest: its exact tree, and, when the metadata tree lacks
+/// lines of it, that tree as stored (what git-cinnabar edits further).
+pub fn load_manifest_trees(
+    store: &mut Store,
+    state: &State,
+    node: HgNode,
+) -> Result<(ManifestTree, Option<ManifestTree>)> {
+    let tree = load_stored_tree(store, state, node)?;
+    let Some(extra) = extra_lines(store, state, node)? else {
+        return Ok((tree, None));
+    };
+    let mut exact = tree.clone();
+    for line in crate::hg::manifest::lines(&extra) {
+        let line = line.map_err(|e| invalid(format!("manifest {node}: extra lines: {e}")))?;
+        exact.insert(line.path, line.node, line.flag);
+    }
+    Ok((exact, Some(tree)))
+}
+
+/// Loads a manifest's metadata tree from its manifest commit.
+fn load_stored_tree(store: &mut Store, state: &State, node: HgNode) -> Result<ManifestTree> {
     let commit = state.hg2git(&node).ok_or(MetadataError::Unknown {
         kind: "manifest",
         node,

@@ -131,13 +131,15 @@ impl Dir {
     }
 
     /// Adds or replaces the file at `path` (relative to this directory).
-    /// Returns the change in size.
-    fn insert(&mut self, path: &[u8], node: HgNode, flag: Flag) -> i64 {
+    /// Returns the change in size. Sets `clash` when the path, or one of
+    /// its directories, is also a file and a directory.
+    fn insert(&mut self, path: &[u8], node: HgNode, flag: Flag, clash: &mut bool) -> i64 {
         self.written = None;
         self.git_written = None;
         let delta = match memchr::memchr(b'/', path) {
             None => {
                 let len = line_len(self.prefix_len + path.len(), flag) as i64;
+                *clash |= self.search(path, true).is_ok();
                 match self.search(path, false) {
                     Ok(i) => {
                         let old =
@@ -163,6 +165,7 @@ impl Dir {
             }
             Some(slash) => {
                 let (name, rest) = (&path[..slash], &path[slash + 1..]);
+                *clash |= self.search(name, false).is_ok();
                 let i = match self.search(name, true) {
                     Ok(i) => i,
                     Err(i) => {
@@ -178,7 +181,7 @@ impl Dir {
                     }
                 };
                 match &mut self.entries[i].node {
-                    Node::Dir(d) => Arc::make_mut(d).insert(rest, node, flag),
+                    Node::Dir(d) => Arc::make_mut(d).insert(rest, node, flag, clash),
                     Node::File { .. } => 0,
                 }
             }
@@ -226,6 +229,106 @@ impl Dir {
             self.size = (self.size as i64 + delta) as u64;
         }
         delta
+    }
+
+    /// The entry named `name`, file or directory: trees edited the way
+    /// fast-import does never hold both.
+    fn find_any(&self, name: &[u8]) -> Option<usize> {
+        self.search(name, false)
+            .or_else(|_| self.search(name, true))
+            .ok()
+    }
+
+    fn recompute_size(&mut self) {
+        let prefix_len = self.prefix_len;
+        self.size = self
+            .entries
+            .iter()
+            .map(|e| match &e.node {
+                Node::File { flag, .. } => line_len(prefix_len + e.name.len(), *flag) as u64,
+                Node::Dir(d) => d.size,
+            })
+            .sum();
+    }
+
+    /// Sets the file at `path` the way git fast-import's tree editor
+    /// (`tree_content_set`) does: a file met on the way is replaced by a
+    /// new, empty directory, and a directory at `path` by the file.
+    fn fast_import_set(&mut self, path: &[u8], node: HgNode, flag: Flag) {
+        self.written = None;
+        self.git_written = None;
+        match memchr::memchr(b'/', path) {
+            None => {
+                if let Ok(i) = self.search(path, true) {
+                    self.entries.remove(i);
+                }
+                self.insert(path, node, flag, &mut false);
+            }
+            Some(slash) => {
+                let name = &path[..slash];
+                if let Ok(i) = self.search(name, false) {
+                    self.entries.remove(i);
+                }
+                let i = match self.search(name, true) {
+                    Ok(i) => i,
+                    Err(i) => {
+                        let sub = Dir::with_prefix(self.prefix_len + slash + 1);
+                        self.entries.insert(
+                            i,
+                            Entry {
+                                name: name.into(),
+                                node: Node::Dir(Arc::new(sub)),
+                            },
+                        );
+                        i
+                    }
+                };
+                if let Node::Dir(d) = &mut self.entries[i].node {
+                    Arc::make_mut(d).fast_import_set(&path[slash + 1..], node, flag);
+                }
+            }
+        }
+        self.recompute_size();
+    }
+
+    /// Removes `path` the way git fast-import's tree editor
+    /// (`tree_content_remove`) does: whatever has the name, file or whole
+    /// directory, goes; nothing happens below a file; emptied directories
+    /// go too. Returns whether fast-import would report a removal.
+    fn fast_import_remove(&mut self, path: &[u8]) -> bool {
+        let removed = match memchr::memchr(b'/', path) {
+            None => match self.find_any(path) {
+                Some(i) => {
+                    self.entries.remove(i);
+                    true
+                }
+                None => false,
+            },
+            Some(slash) => {
+                let Some(i) = self.find_any(&path[..slash]) else {
+                    return false;
+                };
+                let Node::Dir(d) = &mut self.entries[i].node else {
+                    // A file where a directory was expected: the path
+                    // cannot exist, nothing changes.
+                    return true;
+                };
+                let d = Arc::make_mut(d);
+                if !d.fast_import_remove(&path[slash + 1..]) {
+                    return false;
+                }
+                if d.entries.is_empty() {
+                    self.entries.remove(i);
+                }
+                true
+            }
+        };
+        if removed {
+            self.written = None;
+            self.git_written = None;
+            self.recompute_size();
+        }
+        removed
     }
 
     /// Appends to `out` the full paths of the lines that start in
@@ -322,6 +425,16 @@ impl Dir {
     }
 }
 
+/// What applying a delta did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The full paths of the lines removed.
+    pub removed: Vec<Vec<u8>>,
+    /// Whether an added path is also a file and a directory (`a` and
+    /// `a/b` both in the manifest), which a git tree cannot hold.
+    pub clash: bool,
+}
+
 /// A whole manifest revision.
 #[derive(Clone, Debug, Default)]
 pub struct ManifestTree {
@@ -351,6 +464,35 @@ impl ManifestTree {
         Arc::make_mut(&mut self.root)
     }
 
+    /// What this tree has at `path`, in words (for warnings): a
+    /// directory, a file at a parent path, the file itself, or nothing.
+    pub fn describe(&self, path: &[u8]) -> String {
+        let show = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
+        let mut dir: &Dir = &self.root;
+        let mut pos = 0;
+        loop {
+            let end = memchr::memchr(b'/', &path[pos..]).map(|i| pos + i);
+            let name = &path[pos..end.unwrap_or(path.len())];
+            let Some(end) = end else {
+                return if dir.search(name, true).is_ok() {
+                    format!("the directory {:?}", show(path) + "/")
+                } else if dir.search(name, false).is_ok() {
+                    format!("the file {:?}", show(path))
+                } else {
+                    "nothing".into()
+                };
+            };
+            if dir.search(name, false).is_ok() {
+                return format!("the file {:?}", show(&path[..end]));
+            }
+            match dir.search(name, true).map(|i| &dir.entries[i].node) {
+                Ok(Node::Dir(d)) => dir = d,
+                _ => return "nothing".into(),
+            }
+            pos = end + 1;
+        }
+    }
+
     /// The size of the manifest text.
     pub fn text_len(&self) -> u64 {
         self.root.size
@@ -358,7 +500,7 @@ impl ManifestTree {
 
     /// Adds or replaces a file.
     pub fn insert(&mut self, path: &[u8], node: HgNode, flag: Flag) {
-        Arc::make_mut(&mut self.root).insert(path, node, flag);
+        Arc::make_mut(&mut self.root).insert(path, node, flag, &mut false);
     }
 
     /// The node and flag of the file at `path`, if any.
@@ -393,8 +535,10 @@ impl ManifestTree {
 
     /// Applies an hg delta against this manifest's text. Every hunk must
     /// replace whole lines: first the lines each hunk covers are removed,
-    /// then the lines each hunk brings are added.
-    pub fn apply_delta(&mut self, node: HgNode, delta: &[u8]) -> Result<(), FormatError> {
+    /// then the lines each hunk brings are added. Returns the paths
+    /// removed, and whether an added path clashes with a file or directory
+    /// of the same name.
+    pub fn apply_delta(&mut self, node: HgNode, delta: &[u8]) -> Result<Applied, FormatError> {
         let bad = |reason: String| FormatError::BadDelta { node, reason };
         let total = self.root.size;
         let mut removed = Vec::new();
@@ -434,13 +578,66 @@ impl ManifestTree {
         for path in &removed {
             root.remove(path);
         }
+        let mut clash = false;
         for data in added {
             for line in crate::hg::manifest::lines(data) {
                 let line = line.map_err(|e| bad(e.to_string()))?;
-                root.insert(line.path, line.node, line.flag);
+                root.insert(line.path, line.node, line.flag, &mut clash);
+            }
+        }
+        Ok(Applied { removed, clash })
+    }
+
+    /// Replays a delta the way git-cinnabar edits its metadata trees,
+    /// with git fast-import's tree editor: the paths `removed` (as found by
+    /// [`ManifestTree::apply_delta`] on the exact manifest) are removed,
+    /// then the lines the hunks bring are set in order. Where no path is
+    /// both a file and a directory this is [`ManifestTree::apply_delta`];
+    /// otherwise a file gives way to a directory set under its name and a
+    /// directory to a file set over it, so lines are lost.
+    pub fn apply_as_fast_import(
+        &mut self,
+        node: HgNode,
+        removed: &[Vec<u8>],
+        delta: &[u8],
+    ) -> Result<(), FormatError> {
+        let bad = |reason: String| FormatError::BadDelta { node, reason };
+        let root = Arc::make_mut(&mut self.root);
+        for path in removed {
+            root.fast_import_remove(path);
+        }
+        for hunk in hunks(delta) {
+            let hunk = hunk.map_err(|e| bad(e.to_string()))?;
+            for line in crate::hg::manifest::lines(hunk.data) {
+                let line = line.map_err(|e| bad(e.to_string()))?;
+                root.fast_import_set(line.path, line.node, line.flag);
             }
         }
         Ok(())
+    }
+
+    /// The lines of this manifest that `lossy` lacks, as manifest text,
+    /// or `None` when `lossy` holds a line this manifest does not.
+    pub fn lines_missing_from(&self, lossy: &ManifestTree) -> Option<Vec<u8>> {
+        let mut held = std::collections::HashSet::new();
+        let mut buf = Vec::new();
+        lossy.for_each_line(&mut |line| {
+            buf.clear();
+            line.write(&mut buf);
+            held.insert(buf.clone());
+        });
+        let mut missing = Vec::new();
+        let mut found = 0;
+        self.for_each_line(&mut |line| {
+            buf.clear();
+            line.write(&mut buf);
+            if held.contains(&buf) {
+                found += 1;
+            } else {
+                missing.extend_from_slice(&buf);
+            }
+        });
+        (found == held.len()).then_some(missing)
     }
 
     /// Calls `f` with every line of the manifest text, in order.
@@ -563,6 +760,42 @@ mod tests {
             .apply_delta(HgNode::NULL, &delta(&[(0, 43, Vec::new())]))
             .is_ok());
         assert_eq!(tree.text_len(), 0);
+    }
+
+    #[test]
+    fn fast_import_editing_loses_a_file_under_a_directory() {
+        let mut exact = ManifestTree::new();
+        let applied = exact
+            .apply_delta(HgNode::NULL, &delta(&[(0, 0, line("a", 1, ""))]))
+            .unwrap();
+        assert!(!applied.clash);
+        let base = exact.clone();
+        let len = exact.text_len() as u32;
+        let d = delta(&[(len, len, line("a/b", 2, ""))]);
+        let applied = exact.apply_delta(HgNode::NULL, &d).unwrap();
+        assert!(applied.clash);
+        assert_eq!(
+            exact.text(),
+            [line("a", 1, ""), line("a/b", 2, "")].concat()
+        );
+        let mut lossy = base;
+        lossy
+            .apply_as_fast_import(HgNode::NULL, &applied.removed, &d)
+            .unwrap();
+        // The file `a` gave way to the directory.
+        assert_eq!(lossy.text(), line("a/b", 2, ""));
+        assert_eq!(lossy.text_len() as usize, lossy.text().len());
+        assert_eq!(exact.lines_missing_from(&lossy).unwrap(), line("a", 1, ""));
+        assert_eq!(lossy.describe(b"a"), "the directory \"a/\"");
+        // Removing `a` removes the whole directory there.
+        let d = delta(&[(0, line("a", 1, "").len() as u32, Vec::new())]);
+        let applied = exact.apply_delta(HgNode::NULL, &d).unwrap();
+        lossy
+            .apply_as_fast_import(HgNode::NULL, &applied.removed, &d)
+            .unwrap();
+        assert_eq!(exact.text(), line("a/b", 2, ""));
+        assert!(lossy.text().is_empty());
+        assert_eq!(lossy.describe(b"a/b"), "nothing");
     }
 
     #[test]
