@@ -1,0 +1,138 @@
+//! Daily use as a git user expects it (issue 12): the first run, mirrors
+//! keeping their metadata, relative paths, error messages, pipes, progress,
+//! docs and completion, `clear` then fetch, versions and usage.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::{command, git, hg, output, tempdir};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The built binary (a link named `git-cinnabar` beside `git-remote-hg`).
+fn exe() -> PathBuf {
+    support::bin_dir().join("git-cinnabar")
+}
+
+/// `git cinnabar <args>` in `cwd`.
+fn cinnabar(cwd: &Path, args: &[&str]) -> Output {
+    let mut cmd = command(exe(), cwd);
+    cmd.args(args);
+    output(cmd)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts a failure with exactly `expected` on stderr.
+fn assert_fails(o: &Output, expected: &str) {
+    assert!(!o.status.success(), "unexpected success: {}", stderr(o));
+    assert_eq!(stderr(o), expected);
+}
+
+/// Builds the demo repository and bundle with the shipped script.
+fn demo(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut cmd = command(Path::new(ROOT).join("examples/first-run/make-demo.sh"), dir);
+    cmd.arg(dir).env("HG", support::hg_path());
+    support::run(cmd);
+    dir.to_path_buf()
+}
+
+/// `<hg changeset> <git commit>` of the demo, in revision order.
+const DEMO: [(&str, &str); 6] = [
+    (
+        "6264681628ff7acdca9f2a9d230abbc7d0fbdeba",
+        "8f9bea8f75d848a336d89547fd86ee9534e2d291",
+    ),
+    (
+        "cc92f9239b42c407997d48f1846b19b03eeebdc2",
+        "4360bac9f9513bafc42bd8f7fc30d9e167e242ca",
+    ),
+    (
+        "d59234fb0ab99cdc0e16b8efed7e31362254a7fd",
+        "3354203c88ca116177fd7c8fa6b12bd877681816",
+    ),
+    (
+        "65a1c14c5e2fd808985f5be10e14ea2600d0611c",
+        "00b50dbd161ebeb6be889df60f4dc86656e7df63",
+    ),
+    (
+        "ce738990f14765d6ec6d1e243ce500631fad4b39",
+        "cbf3e24a8dc1d13735990a732b1ce017940e9058",
+    ),
+    (
+        "7f112d2205d7324a6ca52b7077569fa084e1fa9e",
+        "3706e726b7c0012b40ec9aeb16016624f20bec3a",
+    ),
+];
+
+// 1. First run.
+
+#[test]
+fn first_run_clones_the_shipped_bundle() {
+    let tmp = tempdir();
+    let dest = tmp.path().join("demo");
+    let mut cmd = command(Path::new(ROOT).join("first-run.sh"), tmp.path());
+    cmd.arg(&dest).env("GIT_CINNABAR", exe());
+    let out = output(cmd);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains(&format!(
+        "Cloned the Mercurial bundle {ROOT}/examples/first-run/demo.hg\ninto the git repository {}. Try:\n",
+        dest.display()
+    )));
+    assert!(text.contains("git cinnabar fetch --tags"));
+    // Commits, branches and modes.
+    for (hg_id, git_id) in DEMO {
+        assert_eq!(stdout(&cinnabar(&dest, &["hg2git", hg_id])).trim(), git_id);
+    }
+    assert_eq!(
+        git(&dest, &["for-each-ref", "--format=%(objectname) %(refname)", "refs/remotes"]),
+        format!(
+            "{0} refs/remotes/origin/HEAD\n{0} refs/remotes/origin/branches/default/tip\n{1} refs/remotes/origin/branches/stable/tip\n",
+            DEMO[5].1, DEMO[4].1
+        )
+    );
+    assert_eq!(git(&dest, &["rev-parse", "HEAD"]).trim(), DEMO[5].1);
+    assert_eq!(
+        git(
+            &dest,
+            &["ls-tree", "-r", "--format=%(objectmode) %(path)", "HEAD"]
+        ),
+        "100644 .hgtags\n100644 README\n120000 README.link\n100755 greet.sh\n"
+    );
+    assert_eq!(
+        git(&dest, &["log", "--follow", "--format=%s", "--", "greet.sh"]),
+        "Rename hello.sh to greet.sh\nAdd a README and an executable script\n"
+    );
+    // The tag.
+    let out = cinnabar(&dest, &["fetch", "--tags"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(git(&dest, &["rev-parse", "v1.0"]).trim(), DEMO[2].1);
+    // The script rebuilds the same changesets; its repository has the bookmark.
+    let built = demo(&tmp.path().join("built"));
+    let log = hg(
+        &built.join("repo"),
+        &["log", "-r", "sort(all(), rev)", "-T", "{node}\n"],
+    );
+    let nodes: Vec<&str> = DEMO.iter().map(|(h, _)| *h).collect();
+    assert_eq!(log, nodes.join("\n") + "\n");
+    let clone = tmp.path().join("from-repo");
+    let mut cmd = command("git", tmp.path());
+    cmd.arg("clone")
+        .arg(format!("hg::{}", built.join("repo").display()))
+        .arg(&clone);
+    support::run(cmd);
+    assert_eq!(
+        git(&clone, &["rev-parse", "origin/bookmarks/demo-feature"]).trim(),
+        DEMO[5].1
+    );
+}
