@@ -136,3 +136,80 @@ fn first_run_clones_the_shipped_bundle() {
         DEMO[5].1
     );
 }
+
+// 2. Mirrors keep their metadata.
+
+/// The metadata refs of a repository, with their values.
+fn metadata_refs(dir: &Path) -> String {
+    git(
+        dir,
+        &[
+            "for-each-ref",
+            "--format=%(refname)",
+            "refs/cinnabar/metadata",
+            "refs/notes/cinnabar",
+        ],
+    )
+}
+
+/// `fsck --full` passes and checks `n` changesets.
+fn assert_fsck(dir: &Path, changesets: usize) {
+    let out = cinnabar(dir, &["fsck", "--full"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!("Checked {changesets} changesets")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn mirror_keeps_metadata_through_prune_gc_and_push() {
+    let tmp = tempdir();
+    let repo = demo(&tmp.path().join("demo")).join("repo");
+    let m = tmp.path().join("m");
+    let mut cmd = command("git", tmp.path());
+    cmd.args(["clone", "-q", "--mirror"])
+        .arg(format!("hg::{}", repo.display()))
+        .arg(&m);
+    support::run(cmd);
+    let both = "refs/cinnabar/metadata\nrefs/notes/cinnabar\n";
+    assert_eq!(metadata_refs(&m), both);
+    // A new changeset, then each pruning command.
+    std::fs::write(repo.join("NEW"), "new\n").unwrap();
+    hg(
+        &repo,
+        &["commit", "-q", "-A", "-d", "1700000600 0", "-m", "new"],
+    );
+    git(&m, &["fetch", "-q", "--all", "-p"]);
+    assert_eq!(metadata_refs(&m), both);
+    assert_eq!(support::notes_map(&m).len(), 7);
+    assert_fsck(&m, 7);
+    for args in [
+        &["fetch", "-q", "--prune-tags", "-p"][..],
+        &["remote", "prune", "origin"],
+        &["gc", "-q", "--prune=now"],
+        &["repack", "-adq"],
+    ] {
+        git(&m, args);
+        assert_eq!(metadata_refs(&m), both, "after git {args:?}");
+        assert_fsck(&m, 7);
+    }
+    // A fetch with nothing new imports nothing again.
+    let before = git(&m, &["rev-parse", "refs/cinnabar/metadata"]);
+    git(&m, &["fetch", "-q", "-p"]);
+    assert_eq!(git(&m, &["rev-parse", "refs/cinnabar/metadata"]), before);
+    // To a plain git server and back.
+    let plain = tmp.path().join("plain.git");
+    git(tmp.path(), &["init", "-q", "--bare", "plain.git"]);
+    git(&m, &["push", "-q", "--mirror", plain.to_str().unwrap()]);
+    let back = tmp.path().join("back");
+    git(
+        tmp.path(),
+        &["clone", "-q", "--mirror", plain.to_str().unwrap(), "back"],
+    );
+    assert_eq!(metadata_refs(&back), both);
+    assert_eq!(git(&back, &["rev-parse", "refs/cinnabar/metadata"]), before);
+    assert_fsck(&back, 7);
+    assert_eq!(support::notes_map(&back), support::notes_map(&m));
+}

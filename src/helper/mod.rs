@@ -198,6 +198,9 @@ impl Helper {
         for l in lines {
             text.push_str(&l);
         }
+        for (name, oid) in session.metadata_refs()? {
+            text.push_str(&format!("{oid} {name}\n"));
+        }
         text.push('\n');
         self.listed = listing;
         Ok(text)

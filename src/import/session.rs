@@ -395,6 +395,56 @@ impl Session {
         Ok(names)
     }
 
+    /// The metadata refs and their values (`refs/notes/cinnabar` and every
+    /// ref under `refs/cinnabar/` but the private ones) that the helper lists:
+    /// those the remote's fetch refspecs map to (a mirror's
+    /// `+refs/*:refs/*`): git prunes the refs matching a refspec's
+    /// destination that the remote does not list. Listed with their own
+    /// values, git never moves them.
+    pub fn metadata_refs(&self) -> Result<Vec<(String, ObjectId)>> {
+        let Some(remote) = self
+            .remote_name
+            .as_deref()
+            .filter(|_| self.scratch.is_none())
+        else {
+            return Ok(Vec::new());
+        };
+        let repo = self.importer.store.repo();
+        let destinations: Vec<String> = repo
+            .gix()
+            .config_snapshot()
+            .strings(format!("remote.{remote}.fetch").as_str())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|spec| {
+                let spec = String::from_utf8_lossy(spec.as_ref());
+                spec.split_once(':').map(|(_, dst)| dst.to_string())
+            })
+            .collect();
+        let mapped = |name: &str| {
+            destinations.iter().any(|dst| match dst.split_once('*') {
+                Some((prefix, suffix)) => {
+                    name.len() > prefix.len() + suffix.len()
+                        && name.starts_with(prefix)
+                        && name.ends_with(suffix)
+                }
+                None => dst == name,
+            })
+        };
+        let private = self.private_refs()?;
+        let mut names = repo.refs_with_prefix("refs/cinnabar/")?;
+        names.retain(|n| !private.contains(n));
+        names.push("refs/notes/cinnabar".to_string());
+        let mut refs = Vec::new();
+        for name in names.into_iter().filter(|n| mapped(n)) {
+            if let Some(oid) = repo.find_ref(&name)? {
+                refs.push((name, oid));
+            }
+        }
+        refs.sort();
+        Ok(refs)
+    }
+
     /// Deletes the private refs once git has read them.
     pub fn remove_private_refs(&mut self) -> Result<()> {
         let updates: Vec<RefUpdate> = self
