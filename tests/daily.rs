@@ -213,3 +213,43 @@ fn mirror_keeps_metadata_through_prune_gc_and_push() {
     assert_fsck(&back, 7);
     assert_eq!(support::notes_map(&back), support::notes_map(&m));
 }
+
+// 3. Relative paths.
+
+#[test]
+fn relative_path_clone_fetches_later() {
+    let tmp = tempdir();
+    let repo = demo(&tmp.path().join("demo")).join("repo");
+    git(tmp.path(), &["clone", "-q", "hg::demo/repo", "x"]);
+    let x = tmp.path().join("x");
+    let absolute = repo.canonicalize().unwrap();
+    assert_eq!(
+        git(&x, &["config", "remote.origin.url"]),
+        format!("hg::{}\n", absolute.display())
+    );
+    std::fs::write(repo.join("NEW"), "new\n").unwrap();
+    hg(
+        &repo,
+        &["commit", "-q", "-A", "-d", "1700000600 0", "-m", "new"],
+    );
+    std::fs::create_dir(x.join("sub")).unwrap();
+    git(&x.join("sub"), &["fetch", "-q"]);
+    assert_eq!(
+        git(
+            &x,
+            &["log", "-1", "--format=%s", "origin/branches/default/tip"]
+        ),
+        "new\n"
+    );
+    // A remote added with a path relative to the work tree, and a bundle.
+    git(&x, &["remote", "add", "bundle", "hg::../demo/demo.hg"]);
+    git(&x, &["fetch", "-q", "bundle"]);
+    assert_eq!(
+        git(&x, &["config", "remote.bundle.url"]),
+        format!(
+            "hg::{}\n",
+            absolute.parent().unwrap().join("demo.hg").display()
+        )
+    );
+    git(&x.join("sub"), &["fetch", "-q", "bundle"]);
+}

@@ -3,7 +3,9 @@
 //! import session; the helper only talks to git.
 
 use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::process::{Command, Stdio};
 
 use miette::{miette, Context, IntoDiagnostic};
 
@@ -29,7 +31,12 @@ struct Options {
 pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
     let url = url.unwrap_or(remote);
     let url = url.strip_prefix("hg::").unwrap_or(url);
-    let url = HgUrl::parse(url).wrap_err_with(|| format!("invalid Mercurial URL {url:?}"))?;
+    let given = url;
+    let mut url = HgUrl::parse(url).wrap_err_with(|| format!("invalid Mercurial URL {url:?}"))?;
+    let relative = Path::new(given);
+    if matches!(url, HgUrl::Local(_)) && !given.contains("://") && relative.is_relative() {
+        url = HgUrl::Local(absolute_source(remote, relative)?);
+    }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
@@ -111,6 +118,40 @@ pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
         session.remove_private_refs()?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves a relative local path against the directory git runs us in
+/// (where `git clone hg::some/dir` was typed). When `remote` is a configured
+/// remote with that relative URL, its URL becomes the absolute path, as git
+/// records for its own local clones: later fetches run from the work tree.
+fn absolute_source(remote: &str, path: &Path) -> miette::Result<PathBuf> {
+    let cwd = std::env::current_dir()
+        .into_diagnostic()
+        .wrap_err("cannot read the current directory")?;
+    let joined = cwd.join(path);
+    let Ok(absolute) = joined.canonicalize() else {
+        return Ok(joined);
+    };
+    let key = format!("remote.{remote}.url");
+    let configured = Command::new("git")
+        .args(["config", "--get", &key])
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_string());
+    let given = path.to_string_lossy();
+    if configured.as_deref().and_then(|u| u.strip_prefix("hg::")) == Some(&given) {
+        if let Some(new) = absolute.to_str() {
+            let status = Command::new("git")
+                .args(["config", &key, &format!("hg::{new}")])
+                .status();
+            if !status.is_ok_and(|s| s.success()) {
+                eprintln!("warning: cannot record {new} as the URL of {remote}");
+            }
+        }
+    }
+    Ok(absolute)
 }
 
 struct Helper {
