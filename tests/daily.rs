@@ -2,6 +2,8 @@
 //! keeping their metadata, relative paths, error messages, pipes, progress,
 //! docs and completion, `clear` then fetch, versions and usage.
 
+#[allow(unused)]
+mod net_support;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -252,4 +254,98 @@ fn relative_path_clone_fetches_later() {
         )
     );
     git(&x.join("sub"), &["fetch", "-q", "bundle"]);
+}
+
+// 4. Errors in git's style.
+
+/// A git repository with the demo cloned from its Mercurial repository.
+fn demo_clone(dir: &Path) -> (PathBuf, PathBuf) {
+    let repo = demo(&dir.join("demo")).join("repo");
+    let clone = dir.join("clone");
+    let mut cmd = command("git", dir);
+    cmd.args(["clone", "-q"])
+        .arg(format!("hg::{}", repo.display()))
+        .arg(&clone);
+    support::run(cmd);
+    (repo, clone)
+}
+
+#[test]
+fn errors_say_what_is_wrong_once() {
+    let tmp = tempdir();
+    let (repo, clone) = demo_clone(tmp.path());
+    let t = tmp.path().display();
+    std::fs::create_dir(tmp.path().join("plain")).unwrap();
+    std::fs::write(
+        tmp.path().join("random.hg"),
+        b"\x6f\x6e\xd8\xfb random bytes",
+    )
+    .unwrap();
+    let git_fails = |args: &[&str], expected: String| {
+        let mut cmd = command("git", &clone);
+        cmd.args(args);
+        assert_fails(&output(cmd), &expected);
+    };
+    git_fails(
+        &["fetch", &format!("hg::{t}/plain")],
+        format!("fatal: {t}/plain: not a Mercurial repository (no .hg directory)\n"),
+    );
+    git_fails(
+        &["fetch", &format!("hg::{t}/random.hg")],
+        format!(
+            "fatal: {t}/random.hg: not a Mercurial bundle or repository (first bytes: 6f 6e d8 fb)\n"
+        ),
+    );
+    // No Mercurial.
+    let mut cmd = command("git", &clone);
+    cmd.args(["fetch", "origin"]).env("HG", "/nonexistent/hg");
+    assert_fails(
+        &output(cmd),
+        &format!(
+            "fatal: {}: Mercurial's `hg` is needed for local repositories and ssh servers, install it or set `HG`\n",
+            repo.display()
+        ),
+    );
+    // Unknown changesets, over stdio and http.
+    let unknown = "1234567890123456789012345678901234567890";
+    assert_fails(
+        &cinnabar(&clone, &["fetch", "origin", unknown]),
+        &format!(
+            "fatal: hg::{} does not have changeset {unknown}\n",
+            repo.display()
+        ),
+    );
+    let server = net_support::Server::hg(&repo, &[]);
+    let url = server.url();
+    assert_fails(
+        &cinnabar(&clone, &["fetch", &format!("hg::{url}"), unknown]),
+        &format!("fatal: hg::{url} does not have changeset {unknown}\n"),
+    );
+    // Not ids.
+    assert_fails(
+        &cinnabar(&clone, &["hg2git", "zzzz"]),
+        "fatal: not a Mercurial changeset id: zzzz\n",
+    );
+    assert_fails(
+        &cinnabar(&clone, &["git2hg", "no-such-ref"]),
+        "fatal: not a valid commit name: no-such-ref\n",
+    );
+    let out = cinnabar(&clone, &["hg2git", unknown]);
+    assert_eq!(stdout(&out), format!("{}\n", "0".repeat(40)));
+    let out = cinnabar(&clone, &["git2hg", unknown, "HEAD"]);
+    assert_eq!(stdout(&out), format!("{}\n{}\n", "0".repeat(40), DEMO[5].0));
+    // The wrong kind of id for `data`.
+    let cs = DEMO[5].0;
+    assert_fails(
+        &cinnabar(&clone, &["data", cs]),
+        &format!(
+            "fatal: {cs} is a changeset id, not a file id (use `git cinnabar data -c {cs}`)\n"
+        ),
+    );
+    assert_fails(
+        &cinnabar(&clone, &["data", "-m", cs]),
+        &format!(
+            "fatal: {cs} is a changeset id, not a manifest id (use `git cinnabar data -c {cs}`)\n"
+        ),
+    );
 }

@@ -64,10 +64,8 @@ pub fn not_implemented(name: &str) -> Outcome {
 
 /// Runs the program with the process arguments.
 pub fn main() -> ExitCode {
-    // Messages go to git's stderr and logs: keep each on one line.
-    let _ = miette::set_hook(Box::new(|_| {
-        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
-    }));
+    // Errors print in git's style; see `GitStyle`.
+    let _ = miette::set_hook(Box::new(|_| Box::new(GitStyle)));
     let args: Vec<OsString> = std::env::args_os().collect();
     let as_helper = args
         .first()
@@ -98,10 +96,50 @@ fn dispatch(cli: Cli) -> Outcome {
     }
 }
 
-/// Prints an error as a diagnostic and maps it to exit status 1.
+/// How every error is shown (the one miette handler): git's style, one
+/// `fatal: <what>: <cause>: …` line, and a `hint: …` line when there is a
+/// next step. Diagnostic codes are not shown.
+struct GitStyle;
+
+impl miette::ReportHandler for GitStyle {
+    fn debug(
+        &self,
+        error: &dyn miette::Diagnostic,
+        f: &mut std::fmt::Formatter<'_>,
+    ) -> std::fmt::Result {
+        let mut line = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            // Messages that already quote their cause are not repeated.
+            if !text.is_empty() && !line.contains(&text) {
+                line.push_str(": ");
+                line.push_str(&text);
+            }
+            source = cause.source();
+        }
+        write!(f, "fatal: {line}")?;
+        if let Some(help) = error.help() {
+            write!(f, "\nhint: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether an error comes from writing to a closed pipe (`… | head`).
+fn is_broken_pipe(report: &miette::Report) -> bool {
+    report.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints an error in git's style and maps it to exit status 1; a closed
+/// output pipe ends the command quietly, as it does git's.
 pub fn report(outcome: Outcome) -> ExitCode {
     match outcome {
         Ok(code) => code,
+        Err(report) if is_broken_pipe(&report) => ExitCode::SUCCESS,
         Err(report) => {
             eprintln!("{report:?}");
             ExitCode::FAILURE

@@ -205,6 +205,24 @@ impl Session {
         }
     }
 
+    /// Fails, naming the first of `nodes` the peer does not have, unless
+    /// it has them all (or they are already imported). Bundles are checked
+    /// once read.
+    pub fn require_known(&mut self, nodes: &[HgNode], shown: &str) -> Result<()> {
+        let missing = self.importer.missing(nodes);
+        let Source::Peer(peer) = &mut self.source else {
+            return Ok(());
+        };
+        if missing.is_empty() || peer.capability("known").is_none() {
+            return Ok(());
+        }
+        let known = peer.known(&missing)?;
+        match missing.iter().zip(known).find(|(_, k)| !k) {
+            Some((node, _)) => Err(invalid(format!("{shown} does not have changeset {node}"))),
+            None => Ok(()),
+        }
+    }
+
     /// Which changesets we and the peer both have.
     fn find_common(&mut self) -> Result<Vec<HgNode>> {
         let remote_heads = self.remote_heads();

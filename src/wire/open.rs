@@ -61,7 +61,16 @@ impl WireConfig {
 /// server.
 pub fn open(url: &HgUrl, config: &WireConfig) -> Result<HgSource, WireError> {
     Ok(match url {
-        HgUrl::Local(path) if path.is_file() => HgSource::Bundle(path.clone()),
+        HgUrl::Local(path) if path.is_file() => {
+            check_bundle_start(path)?;
+            HgSource::Bundle(path.clone())
+        }
+        HgUrl::Local(path) if path.is_dir() && !path.join(".hg").is_dir() => {
+            return Err(WireError::NoSource {
+                url: path.display().to_string(),
+                detail: "not a Mercurial repository (no .hg directory)".into(),
+            })
+        }
         HgUrl::Local(path) if path.is_dir() => {
             HgSource::Peer(Box::new(StdioPeer::local(&url.display(), path)?))
         }
@@ -97,5 +106,29 @@ pub fn open(url: &HgUrl, config: &WireConfig) -> Result<HgSource, WireError> {
                 detail: "the tags: pseudo-remote has no repository".into(),
             })
         }
+    })
+}
+
+/// Refuses a file that starts like no Mercurial bundle: `HG…` or a
+/// headerless changegroup (whose first chunk length starts with a zero byte).
+fn check_bundle_start(path: &std::path::Path) -> Result<(), WireError> {
+    let mut start = [0u8; 4];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut start))
+        .map_err(|source| WireError::Io {
+            context: format!("cannot read {}", path.display()),
+            source,
+        })?;
+    let start = &start[..n];
+    if start.starts_with(b"HG") || start.first() == Some(&0) {
+        return Ok(());
+    }
+    let shown: Vec<String> = start.iter().map(|b| format!("{b:02x}")).collect();
+    Err(WireError::NoSource {
+        url: path.display().to_string(),
+        detail: format!(
+            "not a Mercurial bundle or repository (first bytes: {})",
+            shown.join(" ")
+        ),
     })
 }
