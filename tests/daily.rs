@@ -7,7 +7,7 @@ mod net_support;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::{command, git, hg, output, tempdir};
 
@@ -348,4 +348,38 @@ fn errors_say_what_is_wrong_once() {
             "fatal: {cs} is a changeset id, not a manifest id (use `git cinnabar data -c {cs}`)\n"
         ),
     );
+}
+
+// 5. Pipes.
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let tmp = tempdir();
+    let (_, clone) = demo_clone(tmp.path());
+    let cs = DEMO[5].0;
+    // `head -c0` closes the pipe before anything is written.
+    for (reader, runs) in [("head -1", 50), ("head -c0", 20)] {
+        for run in 0..runs {
+            let mut cmd = command("bash", &clone);
+            cmd.args([
+                "-c",
+                &format!("set -o pipefail; git cinnabar data -c {cs} | {reader} >/dev/null"),
+            ]);
+            let out = output(cmd);
+            assert!(
+                out.status.success(),
+                "{reader}, run {run}: {}",
+                stderr(&out)
+            );
+            assert_eq!(stderr(&out), "", "{reader}, run {run}");
+        }
+    }
+    let mut cmd = command("bash", &clone);
+    cmd.args([
+        "-c",
+        "set -o pipefail; git cinnabar fetch --bundle origin default | head -c0",
+    ]);
+    let out = output(cmd);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
 }

@@ -128,9 +128,14 @@ impl miette::ReportHandler for GitStyle {
 
 /// Whether an error comes from writing to a closed pipe (`… | head`).
 fn is_broken_pipe(report: &miette::Report) -> bool {
+    // Errors wrapped transparently hide the `io::Error` itself: its text
+    // tells then.
+    let epipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe).to_string();
     report.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.to_string() == epipe
+            || e.to_string().starts_with("Broken pipe (os error")
     })
 }
 
