@@ -383,3 +383,61 @@ fn closed_pipe_ends_quietly() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
 }
+
+// 6. Progress.
+
+/// Runs `shell_command` in `cwd` under a pseudo-terminal (`script`),
+/// returning what the terminal showed.
+fn under_pty(cwd: &Path, shell_command: &str) -> String {
+    let mut cmd = command("script", cwd);
+    cmd.args(["-qec", shell_command, "/dev/null"]);
+    let out = output(cmd);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    stdout(&out).replace("\r\n", "\n")
+}
+
+const TAGS_HINT: &str =
+    "\nRun the following command to update tags:\n  git cinnabar fetch --tags\n";
+
+#[test]
+fn progress_on_a_terminal_and_not_with_quiet() {
+    let tmp = tempdir();
+    let repo = demo(&tmp.path().join("demo")).join("repo");
+    let url = format!("hg::{}", repo.display());
+    let shown = under_pty(tmp.path(), &format!("git clone {url} a"));
+    for line in [
+        "Cloning into 'a'...\n",
+        "Reading changesets: 6, ",
+        "\rReading manifests: 6, ",
+        "\rReading files: 7, ",
+        "\rImporting manifests: 100% (6/6), done.\n",
+        "\rImporting changesets: 100% (6/6), done.\n",
+    ] {
+        assert!(shown.contains(line), "{line:?} not in {shown:?}");
+    }
+    assert!(shown.ends_with(TAGS_HINT), "{shown:?}");
+    let quiet = under_pty(tmp.path(), &format!("git clone -q {url} b"));
+    assert_eq!(quiet, "");
+    // Without a terminal, no progress; the hint when tags come.
+    let mut cmd = command("git", tmp.path());
+    cmd.args(["clone", &url, "c"]);
+    let out = output(cmd);
+    assert_eq!(stderr(&out), format!("Cloning into 'c'...\n{TAGS_HINT}"));
+    let c = tmp.path().join("c");
+    std::fs::write(repo.join("NEW"), "new\n").unwrap();
+    hg(
+        &repo,
+        &["commit", "-q", "-A", "-d", "1700000600 0", "-m", "new"],
+    );
+    let mut cmd = command("git", &c);
+    cmd.args(["fetch", "-q"]);
+    assert_eq!(stderr(&output(cmd)), "");
+    hg(&repo, &["tag", "-q", "-d", "1700000700 0", "v2.0"]);
+    let mut cmd = command("git", &c);
+    cmd.arg("fetch");
+    let err = stderr(&output(cmd));
+    assert!(
+        err.starts_with(&format!("{TAGS_HINT}From {url}\n")),
+        "{err:?}"
+    );
+}

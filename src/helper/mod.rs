@@ -24,6 +24,8 @@ struct Options {
     /// `option progress`; unset, progress shows when stderr is a terminal.
     progress: Option<bool>,
     dry_run: bool,
+    /// `option verbosity`: 0 with `-q`, 1 by default.
+    verbosity: u32,
 }
 
 /// Runs the remote helper for `remote` at `url`, talking to git on
@@ -44,7 +46,11 @@ pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
     let mut helper = Helper {
         remote: remote.to_string(),
         url,
-        options: Options::default(),
+        options: Options {
+            verbosity: 1,
+            ..Options::default()
+        },
+        tags_before: None,
         session: None,
         listed: RefList::default(),
     };
@@ -154,12 +160,21 @@ fn absolute_source(remote: &str, path: &Path) -> miette::Result<PathBuf> {
     Ok(absolute)
 }
 
+/// The Mercurial tags of the imported metadata, if they can be read.
+fn current_tags() -> Option<Vec<(String, gix_hash::ObjectId)>> {
+    let repo = crate::store::Repo::open().ok()?;
+    tags::resolve_tags(repo).ok()
+}
+
 struct Helper {
     remote: String,
     url: HgUrl,
     options: Options,
     session: Option<Session>,
     listed: RefList,
+    /// The tags before the first import, to tell when a fetch brought new
+    /// ones.
+    tags_before: Option<Vec<(String, gix_hash::ObjectId)>>,
 }
 
 impl Helper {
@@ -168,6 +183,10 @@ impl Helper {
         match name {
             "progress" => {
                 self.options.progress = Some(value == "true");
+                "ok"
+            }
+            "verbosity" => {
+                self.options.verbosity = value.parse().unwrap_or(1);
                 "ok"
             }
             "dry-run" => {
@@ -260,8 +279,16 @@ impl Helper {
                 Some((r.clone(), node))
             })
             .collect();
-        let session = self.session()?;
+        let verbose = self.options.verbosity > 0;
+        self.session()?;
         let heads: Vec<HgNode> = targets.iter().map(|(_, n)| *n).collect();
+        if verbose && self.tags_before.is_none() {
+            self.tags_before = current_tags();
+        }
+        let session = self
+            .session
+            .as_mut()
+            .ok_or_else(|| miette!("no import session"))?;
         session.fetch(&heads)?;
         let mut refs = Vec::new();
         for (name, node) in &targets {
@@ -278,6 +305,13 @@ impl Helper {
             }
         }
         session.commit(&refs)?;
+        if let (Some(before), Some(after)) = (&self.tags_before, current_tags()) {
+            if after.iter().any(|t| !before.contains(t)) {
+                eprintln!("\nRun the following command to update tags:");
+                eprintln!("  git cinnabar fetch --tags");
+            }
+            self.tags_before = Some(after);
+        }
         Ok(())
     }
 }
