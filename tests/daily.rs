@@ -441,3 +441,99 @@ fn progress_on_a_terminal_and_not_with_quiet() {
         "{err:?}"
     );
 }
+
+// 7. Docs where git looks.
+
+#[test]
+fn setup_installs_man_pages_git_help_shows() {
+    let tmp = tempdir();
+    let bin = tmp.path().join("prefix/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    // setup works beside the running binary: a link of our own.
+    std::fs::hard_link(env!("CARGO_BIN_EXE_git-cinnabar"), bin.join("git-cinnabar"))
+        .or_else(|_| {
+            std::fs::copy(env!("CARGO_BIN_EXE_git-cinnabar"), bin.join("git-cinnabar")).map(|_| ())
+        })
+        .unwrap();
+    let out = output({
+        let mut cmd = command(bin.join("git-cinnabar"), tmp.path());
+        cmd.arg("setup");
+        cmd
+    });
+    assert!(out.status.success(), "{}", stderr(&out));
+    let share = tmp.path().join("prefix/share");
+    let said = stderr(&out);
+    let export = format!("export MANPATH=\"{}/man:$MANPATH\"", share.display());
+    assert!(said.contains(&export), "{said}");
+    assert!(share.join("man/man1/git-cinnabar-fsck.1").is_file());
+    assert!(share
+        .join("bash-completion/completions/git-cinnabar")
+        .is_file());
+    assert!(share.join("zsh/site-functions/_git-cinnabar").is_file());
+    // git runs `man git-cinnabar` for `git cinnabar --help`.
+    let mut path = std::ffi::OsString::from(bin.as_os_str());
+    path.push(":");
+    path.push(support::test_path());
+    let mut cmd = command("git", tmp.path());
+    cmd.args(["cinnabar", "--help"])
+        .env("PATH", path)
+        .env("MANPATH", format!("{}/man:", share.display()))
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "200")
+        .env("LANG", "C");
+    let out = output(cmd);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = stdout(&out);
+    for text in [
+        "git-cinnabar - git remote helper to interact with Mercurial repositories",
+        "URLS",
+        "hg::ssh://[user@]host[:port]/path",
+        "cinnabar.refs",
+        "cinnabar.clonebundle",
+        "cinnabar.check",
+        "cinnabar.compat",
+        "cinnabar.log",
+        "HG     The Mercurial program to run for local repositories",
+        "EXAMPLES",
+    ] {
+        assert!(page.contains(text), "{text:?} not in:\n{page}");
+    }
+}
+
+/// What bash completes for `line` (ending where the cursor is), with git's
+/// completion and ours loaded.
+fn complete(line: &str) -> String {
+    let script = format!(
+        r#"source /usr/share/bash-completion/completions/git
+source {ROOT}/completions/git-cinnabar.bash
+line='{line}'
+COMP_LINE="$line"; COMP_POINT=${{#line}}
+read -ra COMP_WORDS <<<"$line"
+[[ "$line" == *" " ]] && COMP_WORDS+=("")
+COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))
+fn=$(complete -p "${{COMP_WORDS[0]}}" | sed 's/.*-F \([^ ]*\) .*/\1/')
+"$fn" "${{COMP_WORDS[0]}}" "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+echo "${{COMPREPLY[*]}}""#
+    );
+    let mut cmd = command("bash", Path::new(ROOT));
+    cmd.args(["--norc", "-c", &script]);
+    stdout(&output(cmd)).trim_end().to_string()
+}
+
+#[test]
+fn bash_completes_subcommands_and_options() {
+    if !Path::new("/usr/share/bash-completion/completions/git").exists() {
+        panic!("git's bash completion is not installed");
+    }
+    let subcommands = "clone fetch fsck hg2git git2hg rollback clear data bundle unbundle setup";
+    assert_eq!(complete("git cinnabar "), subcommands);
+    assert_eq!(complete("git-cinnabar "), subcommands);
+    assert_eq!(complete("git cinnabar f"), "fetch fsck");
+    assert_eq!(complete("git cinnabar fsck --"), "--force --full --help");
+    assert_eq!(
+        complete("git -C . cinnabar data -"),
+        "--changeset -c --manifest -m --help -h"
+    );
+    assert_eq!(complete("git-cinnabar fsck --f"), "--force --full");
+    assert_eq!(complete("git cinnabar r"), "rollback");
+}

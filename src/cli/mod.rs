@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod fsck;
 pub mod git2hg;
 pub mod hg2git;
+pub mod manual;
 pub mod remote_hg;
 pub mod rollback;
 pub mod setup;

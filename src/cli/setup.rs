@@ -1,11 +1,17 @@
-//! `git cinnabar setup`: installs the `git-remote-hg` entry point.
+//! `git cinnabar setup`: installs the `git-remote-hg` entry point, the man
+//! pages and the shell completions.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use miette::{Context, IntoDiagnostic};
 
-/// Create the git-remote-hg link beside the git-cinnabar binary.
+/// Create the git-remote-hg link beside the git-cinnabar binary, and install the man pages and completions.
+///
+/// The man pages go to `<bin>/../share/man/man1` and the completions to
+/// `<bin>/../share/bash-completion/completions` and
+/// `<bin>/../share/zsh/site-functions`; the command then says how to make
+/// them found.
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
@@ -29,7 +35,47 @@ pub fn run(_args: Args) -> super::Outcome {
             .wrap_err_with(|| format!("cannot create {}", target.display()))?;
     }
     eprintln!("Created {}", target.display());
+    let share = dir.parent().unwrap_or(dir).join("share");
+    match install_docs(&share) {
+        Ok(()) => {
+            let show = |p: &str| share.join(p).display().to_string();
+            eprintln!(
+                "Installed the man pages in {man}: `git cinnabar --help` shows them; where man \
+                 does not look there, add to your shell profile:\n  \
+                 export MANPATH=\"{man}:$MANPATH\"",
+                man = show("man")
+            );
+            eprintln!(
+                "Installed the bash completion in {} (found by bash-completion under this \
+                 prefix; otherwise `source` it from ~/.bashrc, after git's completion)",
+                show("bash-completion/completions/git-cinnabar")
+            );
+            eprintln!(
+                "Installed the zsh completion in {} (add that directory to `fpath` before \
+                 `compinit`)",
+                show("zsh/site-functions")
+            );
+        }
+        Err(e) => eprintln!(
+            "warning: cannot install the man pages and completions in {}: {e}\n\
+             hint: `cargo run --bin gen-docs` writes them to man/man1 and completions/ in \
+             the source tree",
+            share.display()
+        ),
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the man pages and completions under `share`.
+fn install_docs(share: &Path) -> std::io::Result<()> {
+    for file in super::docs::render()? {
+        let path = share.join(super::docs::install_path(&file));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &file.content)?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
