@@ -537,3 +537,40 @@ fn bash_completes_subcommands_and_options() {
     assert_eq!(complete("git-cinnabar fsck --f"), "--force --full");
     assert_eq!(complete("git cinnabar r"), "rollback");
 }
+
+// 8. `clear` or `rollback` to nothing, then fetch, rebuild.
+
+#[test]
+fn clear_and_rollback_then_fetch_rebuild_from_a_bundle() {
+    let tmp = tempdir();
+    let corpus = support::shared_dir().join("corpus");
+    let expected = support::read_map(&corpus.join("dillo.map.gz"));
+    let dest = tmp.path().join("dillo");
+    let mut cmd = command("git", tmp.path());
+    cmd.args(["clone", "-q"])
+        .arg(format!("hg::{}", corpus.join("dillo.hg").display()))
+        .arg(&dest);
+    support::run(cmd);
+    assert_eq!(support::notes_map(&dest), expected);
+    for reset in [&["clear"][..], &["rollback"]] {
+        let out = cinnabar(&dest, reset);
+        assert!(out.status.success(), "{reset:?}: {}", stderr(&out));
+        assert_eq!(metadata_refs(&dest), "", "after {reset:?}");
+        assert_eq!(
+            stdout(&cinnabar(&dest, &["hg2git", &expected[0][..40]])),
+            format!("{}\n", "0".repeat(40))
+        );
+        git(&dest, &["fetch", "-q"]);
+        assert_eq!(
+            metadata_refs(&dest),
+            "refs/cinnabar/metadata\nrefs/notes/cinnabar\n",
+            "fetch after {reset:?}"
+        );
+        assert_eq!(support::notes_map(&dest), expected, "fetch after {reset:?}");
+        assert_eq!(
+            stdout(&cinnabar(&dest, &["hg2git", &expected[0][..40]])),
+            format!("{}\n", &expected[0][41..])
+        );
+    }
+    assert_fsck(&dest, expected.len());
+}

@@ -233,6 +233,7 @@ impl Helper {
             });
         }
         let listing = list_refs(style, &branches, &remote.bookmarks);
+        let pending = session.has_uncommitted();
         let mut text = String::new();
         let mut head_listed = false;
         let mut lines = Vec::new();
@@ -241,8 +242,12 @@ impl Helper {
                 eprintln!("warning: Ignoring ref {name}: git cannot use it as a ref name");
                 continue;
             }
+            // What a bundle brought is not stored before `import`: `?`
+            // makes git ask for it even when its refs did not move (after
+            // `git cinnabar clear`).
             let oid = session
                 .hg2git_commit(node)
+                .filter(|_| !pending)
                 .map(|o| o.to_string())
                 .unwrap_or_else(|| "?".into());
             if listing.head.as_deref() == Some(name.as_str()) {

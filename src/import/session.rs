@@ -125,6 +125,13 @@ impl Session {
         cinnabar_setting(self.importer.store.repo(), self.remote_name.as_deref(), key)
     }
 
+    /// Whether this run imported changesets (a bundle read when listed)
+    /// that are not committed to the metadata yet; outside of any git
+    /// repository nothing is ever committed.
+    pub fn has_uncommitted(&self) -> bool {
+        self.scratch.is_none() && self.importer.state.is_modified()
+    }
+
     /// The git commit of a changeset, if imported.
     pub fn hg2git_commit(&self, node: &HgNode) -> Option<ObjectId> {
         self.importer.hg2git_commit(node)
