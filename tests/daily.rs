@@ -574,3 +574,59 @@ fn clear_and_rollback_then_fetch_rebuild_from_a_bundle() {
     }
     assert_fsck(&dest, expected.len());
 }
+
+// 9. Web pages, versions, usage, fsck without metadata.
+
+#[test]
+fn web_page_version_usage_and_empty_fsck() {
+    let tmp = tempdir();
+    std::fs::write(
+        tmp.path().join("index.html"),
+        "<!DOCTYPE html><p>hello</p>\n",
+    )
+    .unwrap();
+    // A web server on a free port.
+    let mut server = {
+        let mut cmd = command("python3", tmp.path());
+        cmd.args(["-u", "-c", "import http.server as h, functools as f; s = h.ThreadingHTTPServer(('127.0.0.1', 0), f.partial(h.SimpleHTTPRequestHandler, directory='.')); print(s.server_port, flush=True); s.serve_forever()"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        cmd.spawn().unwrap()
+    };
+    let port = {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(server.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        line.trim().to_string()
+    };
+    git(tmp.path(), &["init", "-q", "repo"]);
+    let repo = tmp.path().join("repo");
+    let mut cmd = command("git", &repo);
+    cmd.args(["fetch", &format!("hg::http://127.0.0.1:{port}/")]);
+    let out = output(cmd);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_fails(
+        &out,
+        &format!("fatal: http://127.0.0.1:{port}/: not a Mercurial repository or bundle (it serves a web page)\n"),
+    );
+    // --version.
+    let out = cinnabar(tmp.path(), &["--version"]);
+    assert_eq!(
+        stdout(&out),
+        "git-cinnabar 0.1.0 (compatible with git-cinnabar 0.7 metadata)\n"
+    );
+    // fetch: the usage of errors and of -h agree.
+    let usage = "Usage: git-cinnabar fetch [--bundle] <REMOTE> <REVS>...\n       git-cinnabar fetch --tags\n";
+    let out = cinnabar(&repo, &["fetch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(usage), "{}", stderr(&out));
+    let help = stdout(&cinnabar(&repo, &["fetch", "-h"]));
+    assert!(help.contains(usage), "{help}");
+    // fsck --full without metadata: one line.
+    let out = cinnabar(&repo, &["fsck", "--full"]);
+    assert_fails(&out, "There is no metadata to check.\n");
+    assert_eq!(stdout(&out), "");
+}

@@ -22,9 +22,15 @@ pub mod rollback;
 pub mod setup;
 pub mod unbundle;
 
+/// The version, with the metadata format it reads and writes.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (compatible with git-cinnabar 0.7 metadata)"
+);
+
 /// git remote helper to interact with Mercurial repositories.
 #[derive(Debug, Parser)]
-#[command(name = "git-cinnabar", version, about, long_about = None)]
+#[command(name = "git-cinnabar", version = VERSION, about, long_about = None)]
 #[command(arg_required_else_help = true)]
 pub struct Cli {
     #[command(subcommand)]
