@@ -2,7 +2,7 @@
 # Completes `git-cinnabar <TAB>` and, with git's completion loaded,
 # `git cinnabar <TAB>`: subcommands, then each subcommand's options.
 
-__git_cinnabar_subcommands="clone fetch fsck hg2git git2hg rollback clear data bundle unbundle setup"
+__git_cinnabar_subcommands="clone fetch fsck hg2git git2hg rollback reclone clear data bundle unbundle setup"
 
 # Completes the word `$1`, given the words before it from the subcommand
 # position on (`$2`…).
@@ -23,6 +23,7 @@ __git_cinnabar_complete() {
         hg2git) opts="--abbrev --batch --help -h" ;;
         git2hg) opts="--abbrev --batch --help -h" ;;
         rollback) opts="--candidates --fsck --force --help -h" ;;
+        reclone) opts="--rebase --help -h" ;;
         clear) opts="--help -h" ;;
         data) opts="--changeset -c --manifest -m --help -h" ;;
         bundle) opts="--version --type -t --help -h" ;;

@@ -525,7 +525,8 @@ fn bash_completes_subcommands_and_options() {
     if !Path::new("/usr/share/bash-completion/completions/git").exists() {
         panic!("git's bash completion is not installed");
     }
-    let subcommands = "clone fetch fsck hg2git git2hg rollback clear data bundle unbundle setup";
+    let subcommands =
+        "clone fetch fsck hg2git git2hg rollback reclone clear data bundle unbundle setup";
     assert_eq!(complete("git cinnabar "), subcommands);
     assert_eq!(complete("git-cinnabar "), subcommands);
     assert_eq!(complete("git cinnabar f"), "fetch fsck");
@@ -535,7 +536,8 @@ fn bash_completes_subcommands_and_options() {
         "--changeset -c --manifest -m --help -h"
     );
     assert_eq!(complete("git-cinnabar fsck --f"), "--force --full");
-    assert_eq!(complete("git cinnabar r"), "rollback");
+    assert_eq!(complete("git cinnabar r"), "rollback reclone");
+    assert_eq!(complete("git cinnabar reclone -"), "--rebase --help -h");
 }
 
 // 8. `clear` or `rollback` to nothing, then fetch, rebuild.
@@ -629,4 +631,54 @@ fn web_page_version_usage_and_empty_fsck() {
     let out = cinnabar(&repo, &["fsck", "--full"]);
     assert_fails(&out, "There is no metadata to check.\n");
     assert_eq!(stdout(&out), "");
+}
+
+// 8b. reclone.
+
+#[test]
+fn reclone_gives_the_same_commits_and_refuses_during_rebase_or_bisect() {
+    let tmp = tempdir();
+    let (_, clone) = demo_clone(tmp.path());
+    git(&clone, &["branch", "work", DEMO[2].1]);
+    let bundle = tmp.path().join("demo/demo.hg");
+    git(
+        &clone,
+        &[
+            "remote",
+            "add",
+            "bundle",
+            &format!("hg::{}", bundle.display()),
+        ],
+    );
+    git(&clone, &["fetch", "-q", "bundle"]);
+    let metadata = git(&clone, &["rev-parse", "refs/cinnabar/metadata"]);
+    let map = support::notes_map(&clone);
+    assert_eq!(map.len(), 6);
+    for args in [&["reclone"][..], &["reclone", "--rebase"]] {
+        let out = cinnabar(&clone, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            git(&clone, &["rev-parse", "refs/cinnabar/metadata"]),
+            metadata
+        );
+        assert_eq!(support::notes_map(&clone), map);
+        assert_eq!(git(&clone, &["rev-parse", "work"]).trim(), DEMO[2].1);
+        assert_fsck(&clone, 6);
+    }
+    let git_dir = clone.join(".git");
+    std::fs::create_dir(git_dir.join("rebase-merge")).unwrap();
+    assert_fails(
+        &cinnabar(&clone, &["reclone"]),
+        "fatal: cannot reclone while a rebase is in progress\nhint: finish it first (`git rebase --continue` or `git rebase --abort`)\n",
+    );
+    std::fs::remove_dir(git_dir.join("rebase-merge")).unwrap();
+    std::fs::write(git_dir.join("BISECT_LOG"), "").unwrap();
+    assert_fails(
+        &cinnabar(&clone, &["reclone", "--rebase"]),
+        "fatal: cannot reclone while a bisect is in progress\nhint: finish it first (`git bisect reset`)\n",
+    );
+    assert_eq!(
+        git(&clone, &["rev-parse", "refs/cinnabar/metadata"]),
+        metadata
+    );
 }

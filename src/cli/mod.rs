@@ -17,6 +17,7 @@ pub mod fsck;
 pub mod git2hg;
 pub mod hg2git;
 pub mod manual;
+pub mod reclone;
 pub mod remote_hg;
 pub mod rollback;
 pub mod setup;
@@ -46,6 +47,7 @@ pub enum Command {
     Hg2git(hg2git::Args),
     Git2hg(git2hg::Args),
     Rollback(rollback::Args),
+    Reclone(reclone::Args),
     Clear(clear::Args),
     Data(data::Args),
     Bundle(bundle::Args),
@@ -94,6 +96,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Command::Hg2git(a) => hg2git::run(a),
         Command::Git2hg(a) => git2hg::run(a),
         Command::Rollback(a) => rollback::run(a),
+        Command::Reclone(a) => reclone::run(a),
         Command::Clear(a) => clear::run(a),
         Command::Data(a) => data::run(a),
         Command::Bundle(a) => bundle::run(a),
