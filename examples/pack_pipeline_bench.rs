@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use cinnabar::store::pack::{ObjectSink, PackWriter};
-use cinnabar::store::{ConfigOverrides, Kind, Repo, Store, WriteMode};
+use cinnabar::store::{ConfigOverrides, Kind, ObjectWrite, Repo, Store, WriteMode};
 
 fn make_blob(seed: u64, size: usize, out: &mut Vec<u8>) {
     const WORDS: [&[u8]; 16] = [
@@ -154,7 +154,7 @@ fn run(
 }
 
 /// The same through [`Store`] (which also asks the repository whether it
-/// has each object), in a fresh `git init --bare` repository.
+/// has each object), in a fresh bare repository.
 fn run_store(
     label: &str,
     count: usize,
@@ -162,15 +162,9 @@ fn run_store(
     mode: WriteMode,
 ) -> Result<Duration, Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    let status = std::process::Command::new("git")
-        .args(["init", "-q", "--bare"])
-        .arg(dir.path())
-        .status()?;
-    if !status.success() {
-        return Err("git init failed".into());
-    }
+    let repo = Repo::init_bare(dir.path(), ConfigOverrides::new())?;
     let meter = Meter::start();
-    let mut store = Store::new(Repo::open_at(dir.path(), ConfigOverrides::new())?, mode);
+    let mut store = Store::new(repo, mode);
     let mut buf = Vec::with_capacity(size);
     for i in 0..count {
         make_blob(i as u64, size, &mut buf);

@@ -12,7 +12,7 @@
 //! - [`convert`]: the conversion rules between hg revisions and git objects.
 //! - [`metadata`]: the cinnabar metadata model, and the readers that
 //!   rebuild hg texts from git.
-//! - [`import`]: hg → git, from a source into the store and metadata.
+//! - [`import`] and [`export`]: hg → git and git → hg, on [`metadata`].
 //! - [`query`]: lookups (`hg2git`, `git2hg`) and revision texts (`data`).
 //! - [`fsck`]: checking the metadata.
 //! - [`helper`]: git's remote-helper protocol, ref styles, tags.
@@ -20,6 +20,7 @@
 
 pub mod cli;
 pub mod convert;
+pub mod export;
 pub mod fsck;
 pub mod helper;
 pub mod hg;

@@ -1,4 +1,6 @@
-//! Small shared helpers.
+//! Small shared helpers, below every other module.
+
+pub mod hex;
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -10,6 +10,7 @@ use cinnabar::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use cinnabar::store::{
     ConfigOverrides, Expected, Kind, NotesTree, ObjectId, RefUpdate, Repo, Store, WriteMode,
 };
+use cinnabar::store::{ObjectRead, ObjectWrite};
 use support::*;
 
 const SIG: &[u8] = b" <cinnabar@git> 0 +0000";

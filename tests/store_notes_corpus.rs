@@ -7,7 +7,7 @@ mod store_common;
 
 use cinnabar::store::commit::parse_commit;
 use cinnabar::store::notes::NoteKey;
-use cinnabar::store::{Kind, MemoryStore, Mode, NotesTree, ObjectId, ObjectReader};
+use cinnabar::store::{Kind, MemoryStore, Mode, NotesTree, ObjectId, ObjectRead};
 use store_common::*;
 
 struct NotesCase {
@@ -52,13 +52,13 @@ fn check_bundle(name: &str) -> TestResult {
         .find_ref("refs/cinnabar/metadata")?
         .ok_or("no refs/cinnabar/metadata")?;
     let mut buf = Vec::new();
-    repo.read_object_of_kind(&metadata, Kind::Commit, &mut buf)?;
+    repo.read_of_kind(&metadata, Kind::Commit, &mut buf)?;
     let parents = parse_commit(&buf)?.parents;
     assert!(parents.len() >= 5, "metadata has {} parents", parents.len());
 
     for case in CASES {
         let notes_commit = parents[case.parent];
-        repo.read_object_of_kind(&notes_commit, Kind::Commit, &mut buf)?;
+        repo.read_of_kind(&notes_commit, Kind::Commit, &mut buf)?;
         let tree = parse_commit(&buf)?.tree;
 
         // Flatten theirs.

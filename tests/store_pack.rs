@@ -10,6 +10,7 @@ use cinnabar::store::commit::raw_commit;
 use cinnabar::store::pack::{DeltaBuilder, ObjectSink, PackWriter, MAX_DELTA_DEPTH};
 use cinnabar::store::tree::{encode_tree, Mode, TreeEntry};
 use cinnabar::store::{hash_object, Kind, ObjectId, Store, WriteMode};
+use cinnabar::store::{ObjectRead, ObjectWrite};
 use store_common::*;
 
 /// Deterministic pseudo-random bytes.
@@ -77,7 +78,7 @@ impl Writes for PackWriter {
     }
     fn get(&mut self, oid: &ObjectId) -> TestResult<Option<(Kind, Vec<u8>)>> {
         let mut out = Vec::new();
-        Ok(self.read(oid, &mut out)?.map(|k| (k, out)))
+        Ok(self.try_read(oid, &mut out)?.map(|k| (k, out)))
     }
 }
 
@@ -96,7 +97,7 @@ impl Writes for ObjectSink {
     }
     fn get(&mut self, oid: &ObjectId) -> TestResult<Option<(Kind, Vec<u8>)>> {
         let mut out = Vec::new();
-        Ok(self.read(oid, &mut out)?.map(|k| (k, out)))
+        Ok(self.try_read(oid, &mut out)?.map(|k| (k, out)))
     }
 }
 

@@ -4,6 +4,7 @@ mod store_common;
 
 use cinnabar::store::commit::raw_commit;
 use cinnabar::store::object::empty_tree;
+use cinnabar::store::ObjectWrite;
 use cinnabar::store::{
     hash_object, update_refs, Expected, Kind, ObjectId, RefUpdate, Store, StoreError, WriteMode,
 };

@@ -22,7 +22,7 @@ pub struct Args {
 /// Runs the subcommand: imports the bundle into the metadata (no branch
 /// refs change).
 pub fn run(args: Args) -> super::Outcome {
-    let raw = args.url.strip_prefix("hg::").unwrap_or(&args.url);
+    let raw = crate::wire::url::strip_hg_prefix(&args.url);
     let url = HgUrl::parse(raw).wrap_err_with(|| format!("invalid URL {raw:?}"))?;
     let repo = Repo::open()?;
     let mut session = Session::with_repo(repo, &url, None, std::io::stderr().is_terminal())?;

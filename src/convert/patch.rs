@@ -1,6 +1,8 @@
 //! The `patch` field of changeset metadata: byte hunks that turn a rebuilt
 //! changeset text into the original, percent-encoded.
 
+use percent_encoding::{percent_decode, percent_encode, NON_ALPHANUMERIC};
+
 use crate::hg::FormatError;
 
 /// One replacement: bytes `start..end` of the old text become `data`.
@@ -82,12 +84,8 @@ pub fn encode_patch(hunks: &[PatchHunk]) -> Vec<u8> {
             out.push(0);
         }
         out.extend_from_slice(format!("{},{},", h.start, h.end).as_bytes());
-        for &b in &h.data {
-            if b.is_ascii_alphanumeric() {
-                out.push(b);
-            } else {
-                out.extend_from_slice(format!("%{b:02X}").as_bytes());
-            }
+        for part in percent_encode(&h.data, NON_ALPHANUMERIC) {
+            out.extend_from_slice(part.as_bytes());
         }
     }
     out
@@ -108,30 +106,22 @@ pub fn parse_patch(patch: &[u8]) -> Result<Vec<PatchHunk>, FormatError> {
             };
             let start = num(parts.next())?;
             let end = num(parts.next())?;
-            let data = percent_decode(parts.next().ok_or_else(bad)?).ok_or_else(bad)?;
+            let data = strict_percent_decode(parts.next().ok_or_else(bad)?).ok_or_else(bad)?;
             Ok(PatchHunk { start, end, data })
         })
         .collect()
 }
 
-fn percent_decode(data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut i = 0;
-    while i < data.len() {
-        if data[i] == b'%' {
-            let hex = data.get(i + 1..i + 3)?;
-            let mut b = [0u8];
-            if !crate::hg::node::decode_hex(hex, &mut b) {
-                return None;
-            }
-            out.push(b[0]);
-            i += 3;
-        } else {
-            out.push(data[i]);
-            i += 1;
-        }
-    }
-    Some(out)
+/// Decodes `%XX` escapes; `None` when a `%` is not followed by two hex
+/// digits.
+fn strict_percent_decode(data: &[u8]) -> Option<Vec<u8>> {
+    let valid = data.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || data
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    valid.then(|| percent_decode(data).collect())
 }
 
 /// Applies hunks (ordered, within bounds) to a text.
@@ -167,5 +157,42 @@ mod tests {
     fn collision_byte() {
         let hunks = text_patch(b"x\n\nb\n", b"x\n\nb");
         assert_eq!(encode_patch(&hunks), b"4,5,");
+    }
+
+    #[test]
+    fn encoding() {
+        // Every byte but ASCII letters and digits is escaped, in uppercase.
+        let all: Vec<u8> = (0..=255).collect();
+        let hunk = PatchHunk {
+            start: 1,
+            end: 2,
+            data: all.clone(),
+        };
+        let mut expected = b"1,2,".to_vec();
+        for &b in &all {
+            if b.is_ascii_alphanumeric() {
+                expected.push(b);
+            } else {
+                expected.extend_from_slice(format!("%{b:02X}").as_bytes());
+            }
+        }
+        let encoded = encode_patch(std::slice::from_ref(&hunk));
+        assert_eq!(encoded, expected);
+        assert_eq!(parse_patch(&encoded).unwrap(), vec![hunk]);
+        assert_eq!(parse_patch(b"0,0,%0a%0A").unwrap()[0].data, b"\n\n");
+        for bad in [
+            &b"0,0,%"[..],
+            b"0,0,%4",
+            b"0,0,%zz",
+            b"0,0,a%4g",
+            b"0,x,",
+            b"0,1",
+        ] {
+            assert!(
+                parse_patch(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

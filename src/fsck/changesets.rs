@@ -14,6 +14,7 @@ use crate::hg::HgNode;
 use crate::metadata::changeset::rebuild_changeset;
 use crate::metadata::manifest::git_tree::MetaTreeConverter;
 use crate::store::commit::parse_commit;
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// What the changeset pass found.

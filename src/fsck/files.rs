@@ -29,11 +29,7 @@ pub struct Outcome {
     pub problems: Vec<String>,
 }
 
-/// The parent pairs tried, in order (spec 5.3).
-pub fn parent_candidates(p1: HgNode, p2: HgNode) -> [(HgNode, HgNode); 6] {
-    let n = HgNode::NULL;
-    [(p1, p2), (p1, n), (p2, n), (p1, p1), (p2, p2), (n, n)]
-}
+pub use crate::hg::filemeta::parent_candidates;
 
 /// Checks every file revision received; a revision passes if any of the
 /// manifests introducing it gives parents that hash.

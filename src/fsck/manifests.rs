@@ -19,6 +19,7 @@ use crate::metadata::manifest::meta_flag;
 use crate::metadata::state::node_of;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{parse_tree, Mode};
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// What the manifest pass found.

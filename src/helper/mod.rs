@@ -32,7 +32,7 @@ struct Options {
 /// stdin/stdout.
 pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
     let url = url.unwrap_or(remote);
-    let url = url.strip_prefix("hg::").unwrap_or(url);
+    let url = crate::wire::url::strip_hg_prefix(url);
     let given = url;
     let mut url = HgUrl::parse(url).wrap_err_with(|| format!("invalid Mercurial URL {url:?}"))?;
     let relative = Path::new(given);

@@ -1,7 +1,18 @@
 //! Which git refs the remote helper shows for a Mercurial repository's
 //! branches, heads and bookmarks (`cinnabar.refs` styles, spec 10.3/10.4).
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+
 use crate::hg::HgNode;
+
+/// What Python's `urllib.parse.quote` escapes by default: all but ASCII
+/// letters, digits and `_.-~/`.
+const BRANCH_QUOTE_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~')
+    .remove(b'/');
 
 /// The kinds of refs to expose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,15 +150,7 @@ pub fn list_refs(style: RefStyle, branches: &[Branch], bookmarks: &[(String, HgN
 /// Quotes a branch name the way Mercurial servers do in `branchmap`
 /// (Python's `urllib.parse.quote`, `/` kept).
 pub fn quote_branch(name: &[u8]) -> String {
-    let mut out = String::with_capacity(name.len());
-    for &b in name {
-        if b.is_ascii_alphanumeric() || b"_.-~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::percent_encode(name, BRANCH_QUOTE_SET).to_string()
 }
 
 /// Whether git accepts `name` as a ref name (`git check-ref-format` rules).
@@ -213,6 +216,15 @@ mod tests {
     #[test]
     fn quoting_and_validity() {
         assert_eq!(quote_branch(b"a b/c:d"), "a%20b/c%3Ad");
+        for b in 0..=255u8 {
+            let expected = if b.is_ascii_alphanumeric() || b"_.-~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            };
+            assert_eq!(quote_branch(&[b]), expected, "{b:#x}");
+        }
+        assert_eq!(quote_branch("caf\u{e9}".as_bytes()), "caf%C3%A9");
         assert!(valid_ref_name("refs/heads/branches/default/tip"));
         assert!(!valid_ref_name("refs/heads/branches/colon:test/tip"));
         assert!(!valid_ref_name("refs/heads/a..b"));

@@ -8,6 +8,7 @@ use gix_hash::ObjectId;
 
 use crate::hg::tags::{merge_tags, parse_hgtags, Tags};
 use crate::metadata::{load as metadata, METADATA_REF};
+use crate::store::ObjectRead;
 use crate::store::{parse_commit, parse_tree, Repo, Store, WriteMode};
 
 /// The `.hgtags` blob of a commit's tree, if any.

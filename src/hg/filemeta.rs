@@ -33,6 +33,16 @@ pub fn get<'a>(meta: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     })
 }
 
+/// The parent pairs a file revision's hash is checked with, in order
+/// (spec 5.3): hg may record one parent of a merge, or the first twice.
+pub fn parent_candidates(
+    p1: super::HgNode,
+    p2: super::HgNode,
+) -> [(super::HgNode, super::HgNode); 6] {
+    let n = super::HgNode::NULL;
+    [(p1, p2), (p1, n), (p2, n), (p1, p1), (p2, p2), (n, n)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

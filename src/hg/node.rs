@@ -5,6 +5,7 @@ use std::fmt;
 use sha1::{Digest, Sha1};
 
 use super::FormatError;
+use crate::util::hex;
 
 /// A Mercurial node id (changeset, manifest or file revision).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -43,20 +44,12 @@ impl HgNode {
 
     /// The 40 lowercase hex digits.
     pub fn to_hex(&self) -> String {
-        let mut s = String::with_capacity(40);
-        for b in self.0 {
-            s.push(HEX[(b >> 4) as usize] as char);
-            s.push(HEX[(b & 15) as usize] as char);
-        }
-        s
+        hex::encode(&self.0)
     }
 
     /// Writes the 40 hex digits into `out`.
     pub fn write_hex(&self, out: &mut Vec<u8>) {
-        for b in self.0 {
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 15) as usize]);
-        }
+        hex::encode_into(out, &self.0);
     }
 
     /// The node of `text` with parents `p1` and `p2`:
@@ -92,30 +85,9 @@ impl NodeHasher {
     }
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Decodes hex digits into `out` (which must be half as long).
-pub fn decode_hex(hex: &[u8], out: &mut [u8]) -> bool {
-    if hex.len() != out.len() * 2 {
-        return false;
-    }
-    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        match (nibble(pair[0]), nibble(pair[1])) {
-            (Some(h), Some(l)) => *o = (h << 4) | l,
-            _ => return false,
-        }
-    }
-    true
-}
+/// Decodes hex digits into `out` (which must be half as long); see
+/// [`crate::util::hex::decode`].
+pub use crate::util::hex::decode as decode_hex;
 
 /// An abbreviated id: a prefix of up to 40 hex digits, used to look ids up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,7 +104,7 @@ impl Abbrev {
         }
         let mut bytes = [0u8; 20];
         for (i, c) in hex.bytes().enumerate() {
-            let n = nibble(c)?;
+            let n = hex::nibble(c)?;
             bytes[i / 2] |= if i % 2 == 0 { n << 4 } else { n };
         }
         Some(Abbrev {

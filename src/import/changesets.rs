@@ -14,6 +14,7 @@ use crate::metadata::changeset::rebuild_changeset;
 use crate::metadata::{IdMap, State};
 use crate::store::commit::raw_commit;
 use crate::store::{hash_object, Store};
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// Where changesets find the git trees of their manifests: those of this
 /// changegroup by manifest node, others through the manifest importer.
@@ -151,10 +152,10 @@ impl ChangesetImporter {
             raw.push(self.collision_byte);
             message.push(self.collision_byte);
         };
-        let written = store.write(Kind::Commit, &raw)?;
+        let written = store.write_owned(Kind::Commit, raw)?;
         debug_assert_eq!(written, commit);
         let note = ChangesetNote::new(node, cs, &self.text, &sigs, &message);
-        let note_blob = store.write(Kind::Blob, &note.serialize())?;
+        let note_blob = store.write_owned(Kind::Blob, note.serialize())?;
         state.set_hg2git(node, commit);
         state.set_git2hg(commit, note_blob);
         state.add_branch_head(node, &hg_parents, &cs.branch(), commit);

@@ -28,7 +28,7 @@ pub fn resolve_source(repo: &Repo, remote: &str) -> Result<FetchSource> {
         Some(url) if !remote.contains([':', '/']) => (url, Some(remote.to_string())),
         _ => (remote.to_string(), None),
     };
-    let bare = raw.strip_prefix("hg::").unwrap_or(&raw);
+    let bare = crate::wire::url::strip_hg_prefix(&raw);
     if name.is_some() && !raw.starts_with("hg::") {
         return Err(invalid(format!(
             "{remote} is not a Mercurial remote ({raw})"

@@ -12,6 +12,7 @@ use crate::hg::mdiff::{apply, git_delta};
 use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::metadata::file::read_file_text;
 use crate::metadata::State;
+use crate::store::ObjectWrite;
 use crate::store::Store;
 
 /// Imports the revisions of one file after another, reusing buffers.

@@ -16,8 +16,9 @@ use super::manifests::ManifestImporter;
 use crate::hg::bundle::BundleReader;
 use crate::hg::HgNode;
 use crate::metadata::graph::ChangesetGraph;
-use crate::metadata::{load, write, State, METADATA_REF, NOTES_REF};
-use crate::store::refs::{Expected, RefUpdate};
+use crate::metadata::{load, write, State, METADATA_REF};
+use crate::store::refs::RefUpdate;
+use crate::store::ObjectRead;
 use crate::store::{Repo, Store, WriteMode};
 
 /// The store, the metadata state and the importers of one run.
@@ -124,27 +125,7 @@ impl Importer {
     /// transaction: the metadata and notes refs (compare-and-swap against
     /// their values when the run started) and `extra` updates.
     pub fn commit(&mut self, extra: Vec<RefUpdate>) -> Result<()> {
-        let written = write::write(&mut self.store, &self.state)?;
-        self.store.finish_pack()?;
-        let previous = self.state.previous.as_ref().map(|p| p.commit);
-        let mut updates = Vec::new();
-        if previous != Some(written.metadata) {
-            updates.push(RefUpdate {
-                name: METADATA_REF.into(),
-                expected: match previous {
-                    Some(p) => Expected::Value(p),
-                    None => Expected::Absent,
-                },
-                new: Some(written.metadata),
-            });
-            updates.push(RefUpdate {
-                name: NOTES_REF.into(),
-                expected: Expected::Any,
-                new: Some(written.git2hg),
-            });
-        }
-        updates.extend(extra);
-        self.store.update_refs(&updates, "cinnabar import")?;
+        write::commit(&mut self.store, &self.state, extra, "cinnabar import")?;
         Ok(())
     }
 

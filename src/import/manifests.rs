@@ -2,14 +2,13 @@
 //! trees (spec 4.1–4.3). Deltas are applied to the tree of the delta base,
 //! and only the directories they touch are written again.
 
-use super::error::{invalid, Result};
-use gix::object::Kind;
+use super::error::Result;
 use gix_hash::ObjectId;
 
 use crate::hg::{HgNode, RevisionChunk};
 use crate::metadata::manifest::git_tree::git_tree;
-use crate::metadata::manifest::{load_manifest, write_dir, ManifestTree};
-use crate::metadata::{State, CINNABAR_SIG};
+use crate::metadata::manifest::{load_manifest, store_manifest, ManifestTree};
+use crate::metadata::State;
 use crate::store::Store;
 
 /// How many recent manifest trees are kept as possible delta bases.
@@ -19,7 +18,6 @@ const RECENT: usize = 32;
 #[derive(Default)]
 pub struct ManifestImporter {
     recent: Vec<(HgNode, ManifestTree)>,
-    commit_buf: Vec<u8>,
 }
 
 impl ManifestImporter {
@@ -43,32 +41,7 @@ impl ManifestImporter {
             }
             .into());
         }
-        if state.hg2git(&node).is_none() {
-            let tree_oid = write_dir(store, tree.root_mut())?;
-            let mut parents = Vec::with_capacity(2);
-            for p in [p1, p2] {
-                if p.is_null() {
-                    continue;
-                }
-                let c = state.hg2git(&p).ok_or_else(|| {
-                    invalid(format!("manifest {node}: parent manifest {p} is unknown"))
-                })?;
-                parents.push(c);
-            }
-            self.commit_buf.clear();
-            let mut msg = Vec::with_capacity(40);
-            node.write_hex(&mut msg);
-            let raw = crate::store::commit::raw_commit(
-                &tree_oid,
-                &parents,
-                CINNABAR_SIG,
-                CINNABAR_SIG,
-                &msg,
-            );
-            let commit = store.write(Kind::Commit, &raw)?;
-            state.set_hg2git(node, commit);
-            state.add_manifest_head(commit, &parents);
-        }
+        store_manifest(store, state, node, &mut tree, [p1, p2])?;
         let git_tree = git_tree(store, state, tree.root_mut(), rev.linknode)?;
         self.remember(node, tree);
         Ok(git_tree)

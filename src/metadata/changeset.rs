@@ -7,6 +7,7 @@ use super::Result;
 use crate::convert::changeset::{ChangesetNote, CommitSignatures};
 use crate::hg::HgNode;
 use crate::store::commit::parse_commit;
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// Rebuilds the exact text of a known changeset from its commit and note.

@@ -5,6 +5,7 @@ use super::error::MetadataError;
 use super::state::State;
 use super::Result;
 use crate::hg::{filemeta, HgNode};
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// Rebuilds the hg text of a file revision from git: its blob, preceded by

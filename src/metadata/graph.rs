@@ -6,6 +6,7 @@ use gix_hash::ObjectId;
 use super::state::State;
 use crate::convert::changeset::ChangesetNote;
 use crate::hg::HgNode;
+use crate::store::ObjectRead;
 use crate::store::Store;
 use crate::wire::discovery::LocalHistory;
 

@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use gix_hash::ObjectId;
 
 use crate::hg::HgNode;
+use crate::store::{oid_bytes, oid_from_bytes};
 
 /// An id of 20 bytes: an hg node or a (SHA-1) git object id.
 pub trait Id20: Copy {
@@ -28,13 +29,11 @@ impl Id20 for HgNode {
 
 impl Id20 for ObjectId {
     fn from_bytes(bytes: [u8; 20]) -> Self {
-        ObjectId::Sha1(bytes)
+        oid_from_bytes(bytes)
     }
 
     fn to_bytes(&self) -> [u8; 20] {
-        let mut out = [0u8; 20];
-        out.copy_from_slice(&self.as_bytes()[..20]);
-        out
+        oid_bytes(self)
     }
 }
 

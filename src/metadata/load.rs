@@ -10,6 +10,7 @@ use crate::hg::node::decode_hex;
 use crate::hg::HgNode;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{parse_tree, Mode};
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// Loads the state of the metadata commit `metadata` (or an empty state).

@@ -6,11 +6,46 @@ use gix_hash::ObjectId;
 
 use super::idmap::Id20;
 use super::state::{MetadataParents, State};
-use super::{Result, CINNABAR_SIG, METADATA_FLAGS};
+use super::{Result, CINNABAR_SIG, METADATA_FLAGS, METADATA_REF, NOTES_REF};
 use crate::store::commit::raw_commit;
 use crate::store::notes::NotesTree;
+use crate::store::refs::{Expected, RefUpdate};
 use crate::store::tree::Mode;
+use crate::store::ObjectWrite;
 use crate::store::Store;
+
+/// Writes the metadata of `state`, finishes the pack, then moves the refs
+/// in one transaction: the metadata and notes refs (compare-and-swap
+/// against the metadata the state was loaded from) and `extra` updates.
+pub fn commit(
+    store: &mut Store,
+    state: &State,
+    extra: Vec<RefUpdate>,
+    message: &str,
+) -> Result<Written> {
+    let written = write(store, state)?;
+    store.finish_pack()?;
+    let previous = state.previous.as_ref().map(|p| p.commit);
+    let mut updates = Vec::new();
+    if previous != Some(written.metadata) {
+        updates.push(RefUpdate {
+            name: METADATA_REF.into(),
+            expected: match previous {
+                Some(p) => Expected::Value(p),
+                None => Expected::Absent,
+            },
+            new: Some(written.metadata),
+        });
+        updates.push(RefUpdate {
+            name: NOTES_REF.into(),
+            expected: Expected::Any,
+            new: Some(written.git2hg),
+        });
+    }
+    updates.extend(extra);
+    store.update_refs(&updates, message)?;
+    Ok(written)
+}
 
 /// What a metadata write produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +92,7 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
         // No heads: the commit ends right after the committer line.
         raw.pop();
     }
-    let changesets = store.write(Kind::Commit, &raw)?;
+    let changesets = store.write_owned(Kind::Commit, raw)?;
     let mut manifest_heads = state.manifest_heads.clone();
     manifest_heads.sort();
     let raw = raw_commit(
@@ -67,7 +102,7 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
         CINNABAR_SIG,
         b"",
     );
-    let manifests = store.write(Kind::Commit, &raw)?;
+    let manifests = store.write_owned(Kind::Commit, raw)?;
     let parents = MetadataParents {
         changesets,
         manifests,
@@ -89,7 +124,7 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
     }
     let tree = prev.map(|p| p.tree).unwrap_or(empty_tree);
     let raw = raw_commit(&tree, &all, CINNABAR_SIG, CINNABAR_SIG, METADATA_FLAGS);
-    let metadata = store.write(Kind::Commit, &raw)?;
+    let metadata = store.write_owned(Kind::Commit, raw)?;
     Ok(Written { metadata, git2hg })
 }
 
@@ -112,5 +147,5 @@ fn write_notes<K: Id20>(
     }
     let tree = notes.write(store, leaf_mode)?;
     let raw = raw_commit(&tree, &[], CINNABAR_SIG, CINNABAR_SIG, b"");
-    Ok(store.write(Kind::Commit, &raw)?)
+    Ok(store.write_owned(Kind::Commit, raw)?)
 }

@@ -9,6 +9,7 @@ use crate::hg::node::Abbrev;
 use crate::hg::HgNode;
 use crate::metadata::idmap::Id20;
 use crate::metadata::State;
+use crate::store::ObjectRead;
 use crate::store::Store;
 
 /// A sorted list of id → id pairs, each id held as its 20 bytes so that

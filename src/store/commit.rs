@@ -6,7 +6,8 @@
 use gix::ObjectId;
 
 use super::error::{Result, StoreError};
-use super::object::{oid_from_hex, push_hex};
+use super::object::oid_from_hex;
+use crate::util::hex;
 
 /// Builds a commit object's bytes:
 /// `tree <hex>\n` `parent <hex>\n`… `author <author>\n`
@@ -22,11 +23,11 @@ pub fn raw_commit(
         48 + parents.len() * 48 + author.len() + committer.len() + 22 + message.len(),
     );
     out.extend_from_slice(b"tree ");
-    push_hex(&mut out, tree.as_slice());
+    hex::encode_into(&mut out, tree.as_slice());
     out.push(b'\n');
     for p in parents {
         out.extend_from_slice(b"parent ");
-        push_hex(&mut out, p.as_slice());
+        hex::encode_into(&mut out, p.as_slice());
         out.push(b'\n');
     }
     out.extend_from_slice(b"author ");

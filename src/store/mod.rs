@@ -4,6 +4,10 @@
 //! reading and refs; objects are written by our own code so that we
 //! control their exact bytes and the pack.
 //!
+//! - [`object`]: the one read and write API of every object store,
+//!   [`ObjectRead`] and [`ObjectWrite`] (import them to call `read`,
+//!   `write`, `write_owned`, `write_delta` on any store), hashing, and
+//!   object id conversions.
 //! - [`repo`]: opening the repository as a remote helper does
 //!   (`GIT_DIR`, `git -c` settings from [`config`]).
 //! - [`pack`]: the fast-import-like [`PackWriter`] and its pipelined
@@ -12,6 +16,7 @@
 //! - [`tree`], [`commit`]: object bytes.
 //! - [`notes`]: notes trees (cinnabar's metadata mappings).
 //! - [`refs`]: compare-and-swap ref transactions.
+//! - [`graph`]: the commit graph (`git merge-base --independent`).
 
 #![warn(missing_docs)]
 
@@ -34,7 +39,9 @@ pub use commit::{parse_commit, raw_commit, RawCommit};
 pub use config::ConfigOverrides;
 pub use error::{Result, StoreError};
 pub use notes::{CinnabarNotes, NoteKey, NotesTree};
-pub use object::{hash_object, MemoryStore, ObjectReader, ObjectWriter};
+pub use object::{
+    hash_object, oid_bytes, oid_from_bytes, oid_from_hex, MemoryStore, ObjectRead, ObjectWrite,
+};
 pub use odb::{Store, WriteMode};
 pub use pack::{ObjectSink, PackWriter};
 pub use refs::{update_refs, Expected, RefUpdate};

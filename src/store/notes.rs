@@ -39,8 +39,9 @@ use gix::object::Kind;
 use gix::ObjectId;
 
 use super::error::{Result, StoreError};
-use super::object::{decode_hex_into, null_oid, oid_bytes, push_hex, ObjectReader, ObjectWriter};
+use super::object::{null_oid, oid_bytes, oid_from_bytes, ObjectRead, ObjectWrite};
 use super::tree::{parse_tree, push_entry, Mode};
+use crate::util::hex;
 
 /// A 20-byte notes key: the annotated object's id (or hg node).
 pub type NoteKey = [u8; 20];
@@ -131,7 +132,7 @@ impl NotesTree {
 
     /// A notes tree backed by the tree object `tree`: only the root tree is
     /// read now; subtrees are read when a search needs them.
-    pub fn load(reader: &mut (impl ObjectReader + ?Sized), tree: &ObjectId) -> Result<Self> {
+    pub fn load(reader: &mut (impl ObjectRead + ?Sized), tree: &ObjectId) -> Result<Self> {
         let mut this = Self::new();
         let root = Leaf {
             key: [0; 20],
@@ -155,7 +156,7 @@ impl NotesTree {
     /// The value of the note for `key`, loading subtrees on the way.
     pub fn get(
         &mut self,
-        reader: &mut (impl ObjectReader + ?Sized),
+        reader: &mut (impl ObjectRead + ?Sized),
         key: &NoteKey,
     ) -> Result<Option<ObjectId>> {
         find(&mut self.root, 0, key, reader)
@@ -165,7 +166,7 @@ impl NotesTree {
     /// null `value` removes the note.
     pub fn insert(
         &mut self,
-        reader: &mut (impl ObjectReader + ?Sized),
+        reader: &mut (impl ObjectRead + ?Sized),
         key: NoteKey,
         value: ObjectId,
     ) -> Result<()> {
@@ -174,7 +175,7 @@ impl NotesTree {
 
     fn insert_combining(
         &mut self,
-        reader: &mut (impl ObjectReader + ?Sized),
+        reader: &mut (impl ObjectRead + ?Sized),
         key: NoteKey,
         value: ObjectId,
         combine: Combine,
@@ -198,7 +199,7 @@ impl NotesTree {
     /// Removes the note for `key`, returning its value if there was one.
     pub fn remove(
         &mut self,
-        reader: &mut (impl ObjectReader + ?Sized),
+        reader: &mut (impl ObjectRead + ?Sized),
         key: &NoteKey,
     ) -> Result<Option<ObjectId>> {
         let removed = remove(&mut self.root, 0, key, reader)?.map(|(v, _)| v);
@@ -211,7 +212,7 @@ impl NotesTree {
     /// Loads every subtree, then returns all notes in key order.
     pub fn iter(
         &mut self,
-        reader: &mut (impl ObjectReader + ?Sized),
+        reader: &mut (impl ObjectRead + ?Sized),
     ) -> Result<impl Iterator<Item = (NoteKey, ObjectId)> + '_> {
         load_all(&mut self.root, 0, reader)?;
         let mut stack: Vec<std::slice::Iter<'_, Slot>> = vec![self.root.a.iter()];
@@ -233,7 +234,7 @@ impl NotesTree {
     /// and directories of mode `40000`) and returns the root tree's id.
     pub fn write<S>(&mut self, store: &mut S, leaf_mode: Mode) -> Result<ObjectId>
     where
-        S: ObjectReader + ObjectWriter + ?Sized,
+        S: ObjectRead + ObjectWrite + ?Sized,
     {
         let mut stack = WriteStack::new(leaf_mode);
         write_node(&mut self.root, 0, 0, &mut stack, store)?;
@@ -247,7 +248,7 @@ fn load_subtree(
     node: &mut Node,
     n: usize,
     subtree: &Leaf,
-    reader: &mut (impl ObjectReader + ?Sized),
+    reader: &mut (impl ObjectRead + ?Sized),
 ) -> Result<()> {
     let prefix_len = subtree.key[19] as usize;
     let tree = subtree.val;
@@ -258,14 +259,14 @@ fn load_subtree(
         )));
     }
     let mut data = Vec::new();
-    reader.read_object_of_kind(&tree, Kind::Tree, &mut data)?;
+    reader.read_of_kind(&tree, Kind::Tree, &mut data)?;
     for entry in parse_tree(&data) {
         let entry = entry?;
         let mut key = [0u8; 20];
         key[..prefix_len].copy_from_slice(&subtree.key[..prefix_len]);
         let kind = if entry.name.len() == 2 * (20 - prefix_len) {
             // The rest of a key: a note, whatever its mode.
-            if !decode_hex_into(entry.name, &mut key[prefix_len..]) {
+            if !hex::decode(entry.name, &mut key[prefix_len..]) {
                 return Err(bad(format!(
                     "entry {:?} is not a note",
                     String::from_utf8_lossy(entry.name)
@@ -273,7 +274,7 @@ fn load_subtree(
             }
             LeafKind::Note
         } else if entry.name.len() == 2 && entry.mode.is_dir() {
-            if !decode_hex_into(entry.name, &mut key[prefix_len..prefix_len + 1]) {
+            if !hex::decode(entry.name, &mut key[prefix_len..prefix_len + 1]) {
                 return Err(bad(format!(
                     "entry {:?} is not a notes directory",
                     String::from_utf8_lossy(entry.name)
@@ -304,7 +305,7 @@ fn settle(
     node: &mut Node,
     n: usize,
     key: &NoteKey,
-    reader: &mut (impl ObjectReader + ?Sized),
+    reader: &mut (impl ObjectRead + ?Sized),
 ) -> Result<usize> {
     loop {
         if let Slot::Subtree(l) = &node.a[0] {
@@ -332,7 +333,7 @@ fn find(
     node: &mut Node,
     n: usize,
     key: &NoteKey,
-    reader: &mut (impl ObjectReader + ?Sized),
+    reader: &mut (impl ObjectRead + ?Sized),
 ) -> Result<Option<ObjectId>> {
     let i = settle(node, n, key, reader)?;
     match &mut node.a[i] {
@@ -349,7 +350,7 @@ fn insert(
     entry: Box<Leaf>,
     kind: LeafKind,
     combine: Combine,
-    reader: &mut (impl ObjectReader + ?Sized),
+    reader: &mut (impl ObjectRead + ?Sized),
 ) -> Result<Inserted> {
     if n >= 40 {
         return Err(StoreError::Notes {
@@ -377,7 +378,7 @@ fn insert(
                     Combine::Refuse => {
                         return Err(StoreError::Notes {
                             tree: entry.val,
-                            reason: format!("two notes for {}", ObjectId::Sha1(entry.key)),
+                            reason: format!("two notes for {}", oid_from_bytes(entry.key)),
                         })
                     }
                 }
@@ -427,7 +428,7 @@ fn remove(
     node: &mut Node,
     n: usize,
     key: &NoteKey,
-    reader: &mut (impl ObjectReader + ?Sized),
+    reader: &mut (impl ObjectRead + ?Sized),
 ) -> Result<Option<(ObjectId, bool)>> {
     let i = settle(node, n, key, reader)?;
     match &mut node.a[i] {
@@ -468,7 +469,7 @@ fn remove(
 
 /// Loads every subtree below `node`, in the order notes.c's `for_each_note`
 /// does (which shapes the trie).
-fn load_all(node: &mut Node, n: usize, reader: &mut (impl ObjectReader + ?Sized)) -> Result<()> {
+fn load_all(node: &mut Node, n: usize, reader: &mut (impl ObjectRead + ?Sized)) -> Result<()> {
     for i in 0..16 {
         loop {
             match &mut node.a[i] {
@@ -514,7 +515,7 @@ fn write_node<S>(
     store: &mut S,
 ) -> Result<()>
 where
-    S: ObjectReader + ObjectWriter + ?Sized,
+    S: ObjectRead + ObjectWrite + ?Sized,
 {
     let fanout = determine_fanout(node, n, fanout);
     for i in 0..16 {
@@ -563,7 +564,7 @@ impl WriteStack {
 
     /// Makes the open directories equal to `dirs`: closes (writes) those
     /// that differ, opens the missing ones.
-    fn enter<S: ObjectWriter + ?Sized>(&mut self, dirs: &[[u8; 2]], store: &mut S) -> Result<()> {
+    fn enter<S: ObjectWrite + ?Sized>(&mut self, dirs: &[[u8; 2]], store: &mut S) -> Result<()> {
         let mut common = 0;
         while common < dirs.len()
             && common + 1 < self.levels.len()
@@ -580,9 +581,9 @@ impl WriteStack {
         Ok(())
     }
 
-    fn close_top<S: ObjectWriter + ?Sized>(&mut self, store: &mut S) -> Result<()> {
+    fn close_top<S: ObjectWrite + ?Sized>(&mut self, store: &mut S) -> Result<()> {
         if let Some((name, data)) = self.levels.pop() {
-            let oid = store.write_object(Kind::Tree, &data)?;
+            let oid = store.write_owned(Kind::Tree, data)?;
             if let Some((_, parent)) = self.levels.last_mut() {
                 push_entry(parent, Mode::DIR, &name, &oid);
             }
@@ -601,20 +602,20 @@ impl WriteStack {
     /// notes.c's `construct_path_with_fanout`: `fanout` two-hex-digit
     /// directories, then the rest of the key in hex.
     fn path_with_fanout(key: &NoteKey, fanout: usize) -> Vec<u8> {
-        let mut hex = Vec::with_capacity(40);
-        push_hex(&mut hex, key);
+        let mut digits = Vec::with_capacity(40);
+        hex::encode_into(&mut digits, key);
         let mut path = Vec::with_capacity(40 + fanout);
-        for pair in hex.chunks_exact(2).take(fanout) {
+        for pair in digits.chunks_exact(2).take(fanout) {
             path.extend_from_slice(pair);
             path.push(b'/');
         }
-        path.extend_from_slice(&hex[2 * fanout.min(20)..]);
+        path.extend_from_slice(&digits[2 * fanout.min(20)..]);
         path
     }
 
     /// Adds an entry at `path` as notes.c's `write_each_note_helper` does:
     /// each leading `xx/` is a directory, the rest is the entry's name.
-    fn add_path<S: ObjectWriter + ?Sized>(
+    fn add_path<S: ObjectWrite + ?Sized>(
         &mut self,
         path: &[u8],
         mode: Mode,
@@ -639,7 +640,7 @@ impl WriteStack {
         Ok(())
     }
 
-    fn add_note<S: ObjectWriter + ?Sized>(
+    fn add_note<S: ObjectWrite + ?Sized>(
         &mut self,
         key: &NoteKey,
         fanout: usize,
@@ -653,7 +654,7 @@ impl WriteStack {
 
     /// A subtree kept as is, at the path notes.c builds for it: the key's
     /// path with fan-out, cut after the prefix (and its last `/`).
-    fn add_subtree<S: ObjectWriter + ?Sized>(
+    fn add_subtree<S: ObjectWrite + ?Sized>(
         &mut self,
         prefix: &NoteKey,
         fanout: usize,
@@ -669,12 +670,12 @@ impl WriteStack {
         self.add_path(&path, Mode::DIR, val, store)
     }
 
-    fn finish<S: ObjectWriter + ?Sized>(mut self, store: &mut S) -> Result<ObjectId> {
+    fn finish<S: ObjectWrite + ?Sized>(mut self, store: &mut S) -> Result<ObjectId> {
         while self.levels.len() > 1 {
             self.close_top(store)?;
         }
         let root = self.levels.pop().map(|(_, d)| d).unwrap_or_default();
-        store.write_object(Kind::Tree, &root)
+        store.write_owned(Kind::Tree, root)
     }
 }
 
@@ -701,7 +702,7 @@ impl CinnabarNotes {
     }
 
     /// The notes of `tree` (the previous notes commit's tree).
-    pub fn load(reader: &mut (impl ObjectReader + ?Sized), tree: &ObjectId) -> Result<Self> {
+    pub fn load(reader: &mut (impl ObjectRead + ?Sized), tree: &ObjectId) -> Result<Self> {
         Ok(CinnabarNotes {
             base: Some(*tree),
             current: NotesTree::load(reader, tree)?,
@@ -718,7 +719,7 @@ impl CinnabarNotes {
     /// The value of the note for `key`.
     pub fn get(
         &mut self,
-        reader: &mut (impl ObjectReader + ?Sized),
+        reader: &mut (impl ObjectRead + ?Sized),
         key: &NoteKey,
     ) -> Result<Option<ObjectId>> {
         if let Some(v) = self.current.get(reader, key)? {
@@ -730,7 +731,7 @@ impl CinnabarNotes {
     /// Adds a note unless `key` already has one (its value is kept).
     pub fn add(
         &mut self,
-        reader: &mut (impl ObjectReader + ?Sized),
+        reader: &mut (impl ObjectRead + ?Sized),
         key: NoteKey,
         value: ObjectId,
     ) -> Result<()> {
@@ -744,7 +745,7 @@ impl CinnabarNotes {
     /// Removes the note for `key`; returns whether there was one.
     pub fn remove(
         &mut self,
-        reader: &mut (impl ObjectReader + ?Sized),
+        reader: &mut (impl ObjectRead + ?Sized),
         key: &NoteKey,
     ) -> Result<bool> {
         let from_current = self.current.remove(reader, key)?.is_some();
@@ -754,7 +755,7 @@ impl CinnabarNotes {
 
     /// Merges the additions into "current" (cinnabar's
     /// `consolidate_notes`).
-    fn consolidate(&mut self, reader: &mut (impl ObjectReader + ?Sized)) -> Result<()> {
+    fn consolidate(&mut self, reader: &mut (impl ObjectRead + ?Sized)) -> Result<()> {
         if self.current.is_empty() {
             let dirty = self.current.is_dirty();
             self.current = std::mem::take(&mut self.additions);
@@ -780,7 +781,7 @@ impl CinnabarNotes {
     /// Loads everything and returns all notes in key order.
     pub fn iter(
         &mut self,
-        reader: &mut (impl ObjectReader + ?Sized),
+        reader: &mut (impl ObjectRead + ?Sized),
     ) -> Result<impl Iterator<Item = (NoteKey, ObjectId)> + '_> {
         self.consolidate(reader)?;
         self.current.iter(reader)
@@ -790,7 +791,7 @@ impl CinnabarNotes {
     /// id.
     pub fn write<S>(&mut self, store: &mut S, leaf_mode: Mode) -> Result<ObjectId>
     where
-        S: ObjectReader + ObjectWriter + ?Sized,
+        S: ObjectRead + ObjectWrite + ?Sized,
     {
         self.consolidate(store)?;
         self.current.write(store, leaf_mode)
@@ -853,12 +854,12 @@ mod tests {
                 } else {
                     meta.to_string()
                 };
-                let blob = store.write_object(Kind::Blob, meta.as_bytes())?;
+                let blob = store.write(Kind::Blob, meta.as_bytes())?;
                 notes.insert(&mut store, key(commit), blob)?;
             }
             let tree = notes.write(&mut store, Mode::FILE)?;
             let mut data = Vec::new();
-            store.read_object(&tree, &mut data)?;
+            store.read(&tree, &mut data)?;
             let entries: Vec<_> = parse_tree(&data).collect::<Result<_>>()?;
             assert_eq!(entries.len(), 2, "two flat entries");
             assert!(entries
@@ -946,14 +947,14 @@ mod tests {
         }
         let tree = notes.write(&mut store, Mode::GITLINK)?;
         let mut data = Vec::new();
-        store.read_object(&tree, &mut data)?;
+        store.read(&tree, &mut data)?;
         let root: Vec<_> = parse_tree(&data).collect::<Result<_>>()?;
         assert_eq!(root.len(), 256);
         assert!(root
             .iter()
             .all(|e| e.mode == Mode::DIR && e.name.len() == 2));
         let mut sub = Vec::new();
-        store.read_object(&root[0].oid, &mut sub)?;
+        store.read(&root[0].oid, &mut sub)?;
         let leaves: Vec<_> = parse_tree(&sub).collect::<Result<_>>()?;
         assert!(leaves
             .iter()
@@ -999,10 +1000,10 @@ mod tests {
     #[test]
     fn refuses_non_notes() -> Result<()> {
         let mut store = MemoryStore::new();
-        let blob = store.write_object(Kind::Blob, b"x")?;
+        let blob = store.write(Kind::Blob, b"x")?;
         let mut data = Vec::new();
         push_entry(&mut data, Mode::FILE, b".gitattributes", &blob);
-        let tree = store.write_object(Kind::Tree, &data)?;
+        let tree = store.write(Kind::Tree, &data)?;
         assert!(NotesTree::load(&mut store, &tree).is_err());
         Ok(())
     }

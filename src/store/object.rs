@@ -1,7 +1,9 @@
 //! What every object store here offers: hashing objects the way git does,
-//! reading objects by id, writing objects, and an in-memory store for
+//! the one read and write API of all stores ([`ObjectRead`],
+//! [`ObjectWrite`]), conversions of object ids, and an in-memory store for
 //! computing ids without touching a repository.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use gix::object::Kind;
@@ -9,6 +11,7 @@ use gix::ObjectId;
 use sha1::{Digest, Sha1};
 
 use super::error::{Result, StoreError};
+use crate::util::hex;
 
 /// The id of git's empty tree, `4b825dc642cb6eb9a060e54bf8d69288fbee4904`.
 pub fn empty_tree() -> ObjectId {
@@ -57,15 +60,31 @@ pub fn hash_object(kind: Kind, data: &[u8]) -> ObjectId {
     ObjectId::Sha1(hasher.finalize().into())
 }
 
-/// Something objects can be read from.
-pub trait ObjectReader {
+/// Something objects can be read from: the repository ([`Repo`]), the
+/// pack being written ([`PackWriter`], [`ObjectSink`]), both at once
+/// ([`Store`]), or memory ([`MemoryStore`]).
+///
+/// Each implements [`try_read`](Self::try_read); the rest is derived.
+///
+/// [`Repo`]: super::Repo
+/// [`PackWriter`]: super::PackWriter
+/// [`ObjectSink`]: super::ObjectSink
+/// [`Store`]: super::Store
+pub trait ObjectRead {
     /// Reads the object `oid` into `out` (replacing its contents) and
-    /// returns its kind; [`StoreError::NotFound`] when it is not there.
-    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind>;
+    /// returns its kind; `Ok(None)` when this store does not have it.
+    fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>>;
 
-    /// Reads the object `oid`, which must be of kind `kind`.
-    fn read_object_of_kind(&mut self, oid: &ObjectId, kind: Kind, out: &mut Vec<u8>) -> Result<()> {
-        let actual = self.read_object(oid, out)?;
+    /// Like [`try_read`](Self::try_read), with [`StoreError::NotFound`]
+    /// when the object is not there.
+    fn read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
+        self.try_read(oid, out)?.ok_or(StoreError::NotFound(*oid))
+    }
+
+    /// Reads the object `oid`, which must be of kind `kind`
+    /// ([`StoreError::WrongKind`] otherwise).
+    fn read_of_kind(&mut self, oid: &ObjectId, kind: Kind, out: &mut Vec<u8>) -> Result<()> {
+        let actual = self.read(oid, out)?;
         if actual != kind {
             return Err(StoreError::WrongKind {
                 oid: *oid,
@@ -77,11 +96,78 @@ pub trait ObjectReader {
     }
 }
 
-/// Something objects can be written to.
-pub trait ObjectWriter {
-    /// Writes an object and returns its id. Writing an object that is
-    /// already there is not an error.
-    fn write_object(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId>;
+/// Something objects can be written to: the pack writer ([`PackWriter`]),
+/// its pipelined form ([`ObjectSink`]), the repository with its pack
+/// ([`Store`]), or memory ([`MemoryStore`]).
+///
+/// Callers use [`write`](Self::write), [`write_owned`](Self::write_owned)
+/// (when they can give their buffer up: a store that keeps the bytes, like
+/// the pipelined writer, then takes the buffer instead of copying it) and
+/// [`write_delta`](Self::write_delta). These hash the object and hand it
+/// to the two methods each store implements, which is where the stores
+/// differ: [`write_hashed`](Self::write_hashed) (skip what is already
+/// there, then store) and [`write_delta_hashed`](Self::write_delta_hashed)
+/// (the same, with a delta the store may use, by default ignored).
+///
+/// Writing an object that is already there is not an error and returns
+/// its id as well.
+///
+/// [`PackWriter`]: super::PackWriter
+/// [`ObjectSink`]: super::ObjectSink
+/// [`Store`]: super::Store
+pub trait ObjectWrite {
+    /// Stores the object `oid`, which the caller computed: it must be
+    /// [`hash_object`]`(kind, &data)`. `data` is borrowed or given up;
+    /// a store that keeps the bytes takes an owned buffer as it is.
+    fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()>;
+
+    /// Like [`write_hashed`](Self::write_hashed), with `delta`, a git delta
+    /// turning the object `base` into `data`, which the store may write
+    /// instead of the whole object (see [`PackWriter::write_delta`] for
+    /// when the pack writer does). By default the delta is ignored.
+    ///
+    /// [`PackWriter::write_delta`]: super::PackWriter
+    fn write_delta_hashed(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: Cow<'_, [u8]>,
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<()> {
+        let _ = (base, delta);
+        self.write_hashed(oid, kind, data)
+    }
+
+    /// Writes an object and returns its id.
+    fn write(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
+        let oid = hash_object(kind, data);
+        self.write_hashed(oid, kind, Cow::Borrowed(data))?;
+        Ok(oid)
+    }
+
+    /// Like [`write`](Self::write), giving the buffer up: no copy of the
+    /// data is made where the store keeps it.
+    fn write_owned(&mut self, kind: Kind, data: Vec<u8>) -> Result<ObjectId> {
+        let oid = hash_object(kind, &data);
+        self.write_hashed(oid, kind, Cow::Owned(data))?;
+        Ok(oid)
+    }
+
+    /// Writes an object, as a delta against `base` where the store can
+    /// (see [`write_delta_hashed`](Self::write_delta_hashed)); returns its
+    /// id. `delta` must turn `base` into `data`.
+    fn write_delta(
+        &mut self,
+        kind: Kind,
+        data: &[u8],
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<ObjectId> {
+        let oid = hash_object(kind, data);
+        self.write_delta_hashed(oid, kind, Cow::Borrowed(data), base, delta)?;
+        Ok(oid)
+    }
 }
 
 /// An object store held in memory: handy for computing the ids of trees and
@@ -118,72 +204,33 @@ impl MemoryStore {
     }
 }
 
-impl ObjectReader for MemoryStore {
-    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
+impl ObjectRead for MemoryStore {
+    fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        out.clear();
         match self.objects.get(oid) {
             Some((kind, data)) => {
-                out.clear();
                 out.extend_from_slice(data);
-                Ok(*kind)
+                Ok(Some(*kind))
             }
-            None if *oid == empty_tree() => {
-                out.clear();
-                Ok(Kind::Tree)
-            }
-            None => Err(StoreError::NotFound(*oid)),
+            None if *oid == empty_tree() => Ok(Some(Kind::Tree)),
+            None => Ok(None),
         }
     }
 }
 
-impl ObjectWriter for MemoryStore {
-    fn write_object(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
-        let oid = hash_object(kind, data);
+impl ObjectWrite for MemoryStore {
+    fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()> {
         self.objects
             .entry(oid)
-            .or_insert_with(|| (kind, data.to_vec()));
-        Ok(oid)
+            .or_insert_with(|| (kind, data.into_owned()));
+        Ok(())
     }
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// Appends the lowercase hex form of `bytes` to `out`.
-pub(crate) fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
-    for b in bytes {
-        out.push(HEX[(b >> 4) as usize]);
-        out.push(HEX[(b & 15) as usize]);
-    }
-}
-
-/// The value of one hex digit (either case).
-pub(crate) fn hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Decodes `hex` (an even number of hex digits) into `out`, which must be
-/// half as long. Returns `false` on any non-hex digit.
-pub(crate) fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> bool {
-    if hex.len() != out.len() * 2 {
-        return false;
-    }
-    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        match (hex_value(pair[0]), hex_value(pair[1])) {
-            (Some(h), Some(l)) => *o = (h << 4) | l,
-            _ => return false,
-        }
-    }
-    true
 }
 
 /// Parses a 40-hex-digit object id.
 pub fn oid_from_hex(hex: &[u8]) -> Option<ObjectId> {
     let mut out = [0u8; 20];
-    decode_hex_into(hex, &mut out).then_some(ObjectId::Sha1(out))
+    hex::decode(hex, &mut out).then_some(ObjectId::Sha1(out))
 }
 
 #[cfg(test)]
@@ -204,9 +251,9 @@ mod tests {
     fn hex_round_trip() {
         let oid = hash_object(Kind::Blob, b"hello\n");
         assert_eq!(oid.to_string(), "ce013625030ba8dba906f756967f9e9ca394464a");
-        let mut hex = Vec::new();
-        push_hex(&mut hex, oid.as_slice());
-        assert_eq!(oid_from_hex(&hex), Some(oid));
+        let mut text = Vec::new();
+        hex::encode_into(&mut text, oid.as_slice());
+        assert_eq!(oid_from_hex(&text), Some(oid));
         assert_eq!(
             oid_from_hex(b"CE013625030BA8DBA906F756967F9E9CA394464A"),
             Some(oid)
@@ -221,18 +268,22 @@ mod tests {
     #[test]
     fn memory_store() -> Result<()> {
         let mut store = MemoryStore::new();
-        let oid = store.write_object(Kind::Blob, b"abc")?;
+        let oid = store.write(Kind::Blob, b"abc")?;
+        assert_eq!(store.write_owned(Kind::Blob, b"abc".to_vec())?, oid);
+        assert_eq!(store.len(), 1);
         let mut buf = Vec::new();
-        assert_eq!(store.read_object(&oid, &mut buf)?, Kind::Blob);
+        assert_eq!(store.read(&oid, &mut buf)?, Kind::Blob);
         assert_eq!(buf, b"abc");
         assert!(matches!(
-            store.read_object_of_kind(&oid, Kind::Tree, &mut buf),
+            store.read_of_kind(&oid, Kind::Tree, &mut buf),
             Err(StoreError::WrongKind { .. })
         ));
         assert!(matches!(
-            store.read_object(&null_oid(), &mut buf),
+            store.read(&null_oid(), &mut buf),
             Err(StoreError::NotFound(_))
         ));
+        assert_eq!(store.try_read(&null_oid(), &mut buf)?, None);
+        assert_eq!(store.try_read(&empty_tree(), &mut buf)?, Some(Kind::Tree));
         Ok(())
     }
 }

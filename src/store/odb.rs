@@ -4,13 +4,14 @@
 //! fast-import skips objects already packed) and go to the pack, written
 //! either on the caller's thread or on a background thread.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use gix::object::Kind;
 use gix::ObjectId;
 
 use super::error::{Result, StoreError};
-use super::object::{hash_object, ObjectReader, ObjectWriter};
+use super::object::{ObjectRead, ObjectWrite};
 use super::pack::{ObjectSink, PackWriter, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS};
 use super::refs::{update_refs, RefUpdate};
 use super::repo::Repo;
@@ -152,60 +153,6 @@ impl Store {
         self.in_pack(oid) || self.repo.contains_without_refresh(oid)
     }
 
-    /// Reads an object, from the pack being written first, then the
-    /// repository; `Ok(None)` if neither has it.
-    pub fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
-        let from_pack = match &mut self.writer {
-            Some(Writer::Direct(p)) => p.read(oid, out)?,
-            Some(Writer::Pipelined(s)) => s.read(oid, out)?,
-            None => None,
-        };
-        match from_pack {
-            Some(kind) => Ok(Some(kind)),
-            None => self.repo.try_read_object(oid, out),
-        }
-    }
-
-    /// Reads an object; [`StoreError::NotFound`] if it is nowhere.
-    pub fn read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
-        self.try_read(oid, out)?.ok_or(StoreError::NotFound(*oid))
-    }
-
-    /// Writes a full object (unless the pack or the repository has it) and
-    /// returns its id.
-    pub fn write(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
-        let oid = hash_object(kind, data);
-        if self.has(&oid) {
-            return Ok(oid);
-        }
-        match self.writer()? {
-            Writer::Direct(p) => p.write_hashed(oid, kind, data)?,
-            Writer::Pipelined(s) => s.write_hashed(oid, kind, data)?,
-        }
-        Ok(oid)
-    }
-
-    /// Writes an object as a delta against `base` when `base` is in the
-    /// pack being written (see [`PackWriter::write_delta`]), else in full;
-    /// skipped when the pack or the repository has it.
-    pub fn write_delta(
-        &mut self,
-        kind: Kind,
-        data: &[u8],
-        base: &ObjectId,
-        delta: &[u8],
-    ) -> Result<ObjectId> {
-        let oid = hash_object(kind, data);
-        if self.has(&oid) {
-            return Ok(oid);
-        }
-        match self.writer()? {
-            Writer::Direct(p) => p.write_delta_hashed(oid, kind, data, base, delta)?,
-            Writer::Pipelined(s) => s.write_delta_hashed(oid, kind, data, base, delta)?,
-        }
-        Ok(oid)
-    }
-
     /// Finishes the pack being written, if any (see [`PackWriter::finish`]),
     /// making its objects part of the repository. The next write starts a
     /// new pack. Returns the pack's path, `None` when there was nothing to
@@ -236,14 +183,51 @@ impl Store {
     }
 }
 
-impl ObjectReader for Store {
-    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
-        self.read(oid, out)
+/// Reads an object from the pack being written first, then from the
+/// repository; `Ok(None)` if neither has it.
+impl ObjectRead for Store {
+    fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        let from_pack = match &mut self.writer {
+            Some(Writer::Direct(p)) => p.try_read(oid, out)?,
+            Some(Writer::Pipelined(s)) => s.try_read(oid, out)?,
+            None => None,
+        };
+        match from_pack {
+            Some(kind) => Ok(Some(kind)),
+            None => self.repo.try_read_object(oid, out),
+        }
     }
 }
 
-impl ObjectWriter for Store {
-    fn write_object(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
-        self.write(kind, data)
+/// Skips an object the pack or the repository has (as of its last refresh,
+/// packs this store finished included), and otherwise hands it to the pack
+/// writer, starting the pack on the first write. A delta is used as
+/// [`PackWriter`] decides (its base must be in the pack being written).
+impl ObjectWrite for Store {
+    fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()> {
+        if self.has(&oid) {
+            return Ok(());
+        }
+        match self.writer()? {
+            Writer::Direct(p) => p.write_hashed(oid, kind, data),
+            Writer::Pipelined(s) => s.write_hashed(oid, kind, data),
+        }
+    }
+
+    fn write_delta_hashed(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: Cow<'_, [u8]>,
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<()> {
+        if self.has(&oid) {
+            return Ok(());
+        }
+        match self.writer()? {
+            Writer::Direct(p) => p.write_delta_hashed(oid, kind, data, base, delta),
+            Writer::Pipelined(s) => s.write_delta_hashed(oid, kind, data, base, delta),
+        }
     }
 }

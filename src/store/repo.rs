@@ -11,7 +11,7 @@ use gix::ObjectId;
 
 use super::config::ConfigOverrides;
 use super::error::{Result, StoreError};
-use super::object::{empty_tree, null_oid, ObjectReader};
+use super::object::{empty_tree, null_oid, ObjectRead};
 
 /// An open git repository (SHA-1 only).
 pub struct Repo {
@@ -48,25 +48,6 @@ impl Repo {
         Self::from_gix(repo, overrides)
     }
 
-    /// Creates a bare repository at `path` (`git init --bare`) and opens
-    /// it with the given configuration overrides.
-    pub fn init_bare(path: impl AsRef<Path>, overrides: ConfigOverrides) -> Result<Repo> {
-        let path = path.as_ref();
-        let status = std::process::Command::new("git")
-            .args(["init", "-q", "--bare"])
-            .arg(path)
-            .env_remove("GIT_DIR")
-            .status()
-            .map_err(|e| StoreError::io("cannot run git init", e))?;
-        if !status.success() {
-            return Err(StoreError::io(
-                format!("git init --bare {} failed", path.display()),
-                std::io::Error::other(format!("exit status {status}")),
-            ));
-        }
-        Repo::open_at(path, overrides)
-    }
-
     /// Opens the repository at `path` (a `.git` directory, a bare
     /// repository, or a work tree), ignoring `GIT_DIR`, with the given
     /// configuration overrides.
@@ -79,6 +60,20 @@ impl Repo {
             })
         })?;
         Self::from_gix(repo, overrides)
+    }
+
+    /// Creates a bare repository at `path` (a missing or empty directory),
+    /// as `git init --bare` does but with gix and always SHA-1, and opens
+    /// it like [`open_at`](Self::open_at).
+    pub fn init_bare(path: impl AsRef<Path>, overrides: ConfigOverrides) -> Result<Repo> {
+        let path = path.as_ref();
+        gix::init_bare(path).map_err(|e| {
+            StoreError::git(
+                format!("creating a bare repository at {}", path.display()),
+                e,
+            )
+        })?;
+        Self::open_at(path, overrides)
     }
 
     fn from_gix(repo: gix::Repository, overrides: ConfigOverrides) -> Result<Repo> {
@@ -278,8 +273,54 @@ fn unsupported_format(git_dir: Option<&Path>) -> Option<StoreError> {
         .map(StoreError::ObjectFormat)
 }
 
-impl ObjectReader for Repo {
-    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
-        Repo::read_object(self, oid, out)
+/// Reads from the repository's object database; the same as
+/// [`Repo::try_read_object`], which needs only a shared reference.
+impl ObjectRead for Repo {
+    fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        self.try_read_object(oid, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(dir)
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("running git");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim_end()
+            .to_string()
+    }
+
+    #[test]
+    fn init_bare_makes_a_repository_git_accepts() -> Result<()> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scratch.git");
+        let repo = Repo::init_bare(&path, ConfigOverrides::new())?;
+        assert_eq!(
+            repo.git_dir().canonicalize().unwrap(),
+            path.canonicalize().unwrap()
+        );
+        assert!(repo.refs_with_prefix("refs/")?.is_empty());
+        assert_eq!(git(&path, &["rev-parse", "--is-bare-repository"]), "true");
+        assert_eq!(git(&path, &["config", "core.bare"]), "true");
+        assert_eq!(git(&path, &["rev-parse", "--show-object-format"]), "sha1");
+        git(&path, &["fsck", "--no-progress"]);
+
+        // An existing, empty directory works as well; a repository does not.
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        Repo::init_bare(&empty, ConfigOverrides::new())?;
+        assert!(Repo::init_bare(&path, ConfigOverrides::new()).is_err());
+        Ok(())
     }
 }

@@ -9,11 +9,15 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use reqwest::blocking::{Client, Response};
+use percent_encoding::{percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::blocking::{Body, Client, Response};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION};
 use reqwest::{StatusCode, Url};
 
-use super::{join_nodes, HgPeer, WireError};
+use super::unbundle::{self, PushHeads, PushRefusal, ServerError, Spool, UnbundleReply};
+use super::url::percent_decode;
+use super::url::strip_credentials;
+use super::{GetbundleArgs, HgPeer, WireError};
 use crate::hg::HgNode;
 
 /// `http.followRedirects`.
@@ -83,18 +87,6 @@ pub struct HttpPeer {
     capabilities: Vec<String>,
 }
 
-/// Removes the user and password from a URL.
-pub fn strip_credentials(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.to_string()
-        }
-        Err(_) => url.to_string(),
-    }
-}
-
 /// Encodes arguments the way Python's `urlencode` does.
 pub fn urlencode(args: &[(&str, &[u8])]) -> String {
     let mut out = String::new();
@@ -109,16 +101,32 @@ pub fn urlencode(args: &[(&str, &[u8])]) -> String {
     out
 }
 
+/// What Python's `quote_plus` (used by `urlencode`) escapes: all but ASCII
+/// letters, digits and `_.-~`; spaces then become `+`.
+const QUOTE_PLUS_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~');
+
 fn quote_plus(data: &[u8], out: &mut String) {
-    for &b in data {
-        if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) {
-            out.push(b as char);
-        } else if b == b' ' {
-            out.push('+');
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
+    // A literal "%20" is escaped as "%2520": every "%20" is a space.
+    out.push_str(
+        &percent_encode(data, QUOTE_PLUS_SET)
+            .to_string()
+            .replace("%20", "+"),
+    );
+}
+
+/// The body of a request, besides arguments sent in it (`httppostargs`).
+#[derive(Clone, Copy)]
+enum Payload<'a> {
+    /// None: a GET, unless the arguments make a body.
+    None,
+    /// An empty POST (`pushkey`: push commands must be POSTs).
+    Empty,
+    /// A bundle (`unbundle`).
+    Bundle(&'a Spool),
 }
 
 /// Splits an encoded argument string into `X-HgArg-N` header values for a
@@ -144,8 +152,8 @@ impl HttpPeer {
             detail: format!("invalid URL: {e}"),
         })?;
         let credentials = (!base.username().is_empty()).then(|| Credentials {
-            user: super::url::percent_decode(base.username()),
-            password: super::url::percent_decode(base.password().unwrap_or_default()),
+            user: percent_decode(base.username()),
+            password: percent_decode(base.password().unwrap_or_default()),
             from_helper: false,
         });
         let _ = base.set_username("");
@@ -167,7 +175,7 @@ impl HttpPeer {
             follow: config.follow_redirects,
             capabilities: Vec::new(),
         };
-        let response = peer.request("capabilities", &[], false, true)?;
+        let response = peer.request("capabilities", &[], Payload::None, false, true)?;
         let content_type = content_type(&response);
         if !content_type.starts_with("application/mercurial-") {
             peer.approve();
@@ -229,11 +237,20 @@ impl HttpPeer {
         &mut self,
         command: &str,
         args: &[(&str, &[u8])],
+        payload: Payload<'_>,
         proto2: bool,
         initial: bool,
     ) -> Result<Response, WireError> {
         let encoded = urlencode(args);
-        let post = !args.is_empty() && self.capability("httppostargs").is_some();
+        // Push commands only send their arguments in the body to servers
+        // that handle it well (4.4 and later, the first with `phases` in
+        // their bundle2 capabilities).
+        let post = !args.is_empty()
+            && self.capability("httppostargs").is_some()
+            && (!matches!(command, "unbundle" | "pushkey")
+                || self
+                    .bundle2_caps()
+                    .is_some_and(|caps| caps.iter().any(|(k, _)| k == "phases")));
         let header_limit = if post || args.is_empty() {
             None
         } else {
@@ -269,15 +286,34 @@ impl HttpPeer {
                     HeaderValue::from_static("0.1 0.2 comp=zstd,zlib,none,bzip2"),
                 );
             }
-            let mut builder = if post {
+            let prefix = if post { encoded.as_bytes() } else { b"" };
+            if post {
                 headers.insert("X-HgArgs-Post", HeaderValue::from(encoded.len() as u64));
-                headers.insert(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/mercurial-0.1"),
-                );
-                self.client.post(url).body(encoded.clone())
-            } else {
-                self.client.get(url)
+            }
+            let body = match payload {
+                Payload::None if !post => None,
+                Payload::None | Payload::Empty => Some(Body::from(prefix.to_vec())),
+                Payload::Bundle(spool) => {
+                    let file = spool.reader().map_err(|source| WireError::Io {
+                        context: format!("cannot read the bundle to push to {}", self.display),
+                        source,
+                    })?;
+                    let len = prefix.len() as u64 + spool.len();
+                    Some(Body::sized(
+                        std::io::Cursor::new(prefix.to_vec()).chain(file),
+                        len,
+                    ))
+                }
+            };
+            let mut builder = match body {
+                Some(body) => {
+                    headers.insert(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/mercurial-0.1"),
+                    );
+                    self.client.post(url).body(body)
+                }
+                None => self.client.get(url),
             };
             builder = builder.headers(headers);
             if let Some(c) = &self.credentials {
@@ -367,8 +403,74 @@ impl HttpPeer {
     }
 
     fn simple(&mut self, command: &str, args: &[(&str, &[u8])]) -> Result<Vec<u8>, WireError> {
-        let response = self.request(command, args, false, false)?;
+        let payload = if command == "pushkey" {
+            Payload::Empty
+        } else {
+            Payload::None
+        };
+        let response = self.request(command, args, payload, false, false)?;
         self.body(command, response)
+    }
+
+    /// Sends `unbundle` with the spooled bundle and reads the reply: a
+    /// bundle2 stream, or `<return code>\n<output>`.
+    fn push(&mut self, heads: &[u8], spool: &Spool) -> Result<UnbundleReply, WireError> {
+        let read_error = |display: &str| {
+            let context = format!("cannot read the reply to `unbundle` from {display}");
+            move |source| WireError::Io { context, source }
+        };
+        let sent_bundle2 = spool
+            .magic()
+            .map_err(read_error(&self.display))?
+            .starts_with(b"HG20");
+        let mut response = match self.request(
+            "unbundle",
+            &[("heads", heads)],
+            Payload::Bundle(spool),
+            false,
+            false,
+        ) {
+            // An out-of-band error (e.g. a bundle1 the server refuses).
+            Err(WireError::Remote { url, message }) => {
+                return Err(PushRefusal {
+                    url,
+                    error: ServerError::Abort {
+                        message,
+                        hint: None,
+                    },
+                    output: Vec::new(),
+                }
+                .into_error())
+            }
+            result => result?,
+        };
+        let magic = unbundle::read_prefix(&mut response, 4).map_err(read_error(&self.display))?;
+        if magic == b"HG20" {
+            let stream = std::io::Cursor::new(magic).chain(response);
+            return unbundle::read_bundle2_reply(stream, &self.display, Vec::new());
+        }
+        let mut data = magic;
+        response
+            .read_to_end(&mut data)
+            .map_err(read_error(&self.display))?;
+        let Some(newline) = memchr::memchr(b'\n', &data) else {
+            let detail = format!("unexpected reply {:?}", String::from_utf8_lossy(&data));
+            return Err(self.protocol("unbundle", detail));
+        };
+        let output = unbundle::output_lines(&data[newline + 1..]);
+        if sent_bundle2 {
+            // The server refused before reading the bundle (e.g. the heads
+            // changed): its message is the output.
+            return Err(PushRefusal {
+                url: self.display.clone(),
+                error: ServerError::PushFailed {
+                    message: output.join("\n").trim_end().to_string(),
+                },
+                output: Vec::new(),
+            }
+            .into_error());
+        }
+        unbundle::legacy_reply(&data[..newline], output, &self.display)
     }
 
     /// The `git credential` description of our URL.
@@ -488,6 +590,13 @@ pub fn get_stream(url: &str, config: &HttpConfig) -> Result<Box<dyn Read + Send>
     }
 }
 
+/// Runs `git credential <action>` with `input` (spec 9.3: credentials as
+/// git gets them). Running git itself, rather than reimplementing it
+/// (gix-credentials), keeps exactly git's behaviour: `credential.helper`
+/// cascades and per-URL sections, `credential.useHttpPath`,
+/// `credential.interactive`, `GIT_ASKPASS`/`core.askPass`/`SSH_ASKPASS`,
+/// `GIT_TERMINAL_PROMPT` and the terminal prompt, whatever the installed
+/// git version supports.
 fn run_credential(action: &str, input: &str) -> std::io::Result<String> {
     let mut child = Command::new("git")
         .args(["credential", action])
@@ -610,20 +719,27 @@ impl HgPeer for HttpPeer {
         common: &[HgNode],
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError> {
-        let heads = join_nodes(heads);
-        let common = join_nodes(common);
-        let mut args: Vec<(&str, &[u8])> = Vec::new();
-        if let Some(caps) = bundlecaps {
-            args.push(("bundlecaps", caps.as_bytes()));
-        }
-        args.push(("common", &common));
-        args.push(("heads", &heads));
+        let args = GetbundleArgs::new(heads, common, bundlecaps);
         let proto2 = self
             .capability("httpmediatype")
             .is_some_and(|v| v.split(',').any(|t| t == "0.2tx"));
-        let response = self.request("getbundle", &args, proto2, false)?;
+        let response = self.request("getbundle", &args.args(), Payload::None, proto2, false)?;
         let stream: Box<dyn Read> = decompress(response, &self.display)?;
         Ok(stream)
+    }
+
+    fn unbundle(
+        &mut self,
+        heads: PushHeads<'_>,
+        body: &mut dyn Read,
+    ) -> Result<UnbundleReply, WireError> {
+        let heads = heads.encode(self.capability("unbundlehash").is_some());
+        // hgweb needs the length of the body first.
+        let spool = Spool::new(body).map_err(|source| WireError::Io {
+            context: format!("cannot store the bundle to push to {}", self.display),
+            source,
+        })?;
+        self.push(&heads, &spool)
     }
 
     fn sample_size(&self) -> usize {
@@ -645,10 +761,22 @@ mod tests {
             urlencode(&[("a b", b"x y&z"), ("n", b"1:2")]),
             "a+b=x+y%26z&n=1%3A2"
         );
+        let all: Vec<u8> = (0..=255).collect();
+        let mut expected = "k=".to_string();
+        for &b in &all {
+            if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) {
+                expected.push(b as char);
+            } else if b == b' ' {
+                expected.push('+');
+            } else {
+                expected.push_str(&format!("%{b:02X}"));
+            }
+        }
+        assert_eq!(urlencode(&[("k", &all)]), expected);
+        assert_eq!(urlencode(&[("k", b"%20 +")]), "k=%2520+%2B");
         let chunks = header_chunks(&"x".repeat(100), 40);
         assert_eq!(chunks.len(), 4);
         assert!(chunks.iter().all(|c| c.len() <= 25));
-        assert_eq!(strip_credentials("https://u:p@h:8/r?x"), "https://h:8/r?x");
         assert_eq!(FollowRedirects::parse("initial"), FollowRedirects::Initial);
         assert_eq!(FollowRedirects::parse("false"), FollowRedirects::No);
         assert_eq!(FollowRedirects::parse("true"), FollowRedirects::Yes);

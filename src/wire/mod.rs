@@ -1,9 +1,13 @@
 //! Talking to Mercurial repositories: the commands git-cinnabar uses, over
-//! the stdio transport (local repositories, and ssh later) or from a bundle
-//! file.
+//! the stdio transport (local repositories and ssh) or HTTP, to fetch
+//! (`getbundle` and friends) and to push (`unbundle`, `pushkey`).
+//!
+//! Module order, lowest first: `url`, `unbundle` (formats), then the
+//! transports `stdio` (and `ssh` on top of it) and `http`.
 
 use std::io::Read;
 
+use crate::hg::bundle::{decode_caps, unquote, Bundle2Caps};
 use crate::hg::HgNode;
 
 pub mod discovery;
@@ -11,7 +15,12 @@ pub mod http;
 pub mod open;
 pub mod ssh;
 pub mod stdio;
+pub mod unbundle;
 pub mod url;
+
+pub use unbundle::{
+    ChangegroupResult, PartReply, PushHeads, PushRefusal, ServerError, UnbundleReply,
+};
 
 /// Errors from a Mercurial peer.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -46,6 +55,10 @@ pub enum WireError {
     #[error("remote error from {url}: {message}")]
     #[diagnostic(code(cinnabar::wire::remote))]
     Remote { url: String, message: String },
+    /// The server refused a push (`unbundle`): its error and its output.
+    #[error("{0}")]
+    #[diagnostic(code(cinnabar::wire::push_refused))]
+    PushRefused(Box<PushRefusal>),
 }
 
 /// A branch of the remote's branchmap: the name as the server sent it
@@ -77,6 +90,49 @@ pub trait HgPeer {
         common: &[HgNode],
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError>;
+
+    /// `unbundle`: sends a bundle for the server to apply, streaming it
+    /// from `body` (a bundle2, a bundle1 or a bare changegroup, as the
+    /// server accepts), and returns what the server said.
+    ///
+    /// `heads` are the remote heads the bundle was made against (the
+    /// server refuses the push if they changed), or `Force`. A bundle2
+    /// should start with a `replycaps` part, else the server sends no
+    /// reply parts. A refusal (an `error:*` part, a hook failing in a
+    /// bundle2 push, a push race) is [`WireError::PushRefused`]; a bundle1
+    /// push that failed is a reply whose changegroup result is
+    /// [`ChangegroupResult::Failed`], with the server's messages in
+    /// `output`.
+    fn unbundle(
+        &mut self,
+        heads: PushHeads<'_>,
+        body: &mut dyn Read,
+    ) -> Result<UnbundleReply, WireError>;
+
+    /// `pushkey`: sets `key` in `namespace` (e.g. a bookmark) to `new`
+    /// (hex, or empty to delete) if its value is `old` (empty when it must
+    /// not exist). Returns whether the server did it. Server output is
+    /// shown as `remote: ` lines.
+    fn pushkey(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, WireError> {
+        let data = self.call(
+            "pushkey",
+            &[
+                ("namespace", namespace.as_bytes()),
+                ("key", key.as_bytes()),
+                ("old", old.as_bytes()),
+                ("new", new.as_bytes()),
+            ],
+        )?;
+        let (done, output) = unbundle::parse_pushkey(&data, self.url())?;
+        unbundle::show_output(&output);
+        Ok(done)
+    }
 
     /// `branchmap`.
     fn branchmap(&mut self) -> Result<Vec<BranchHeads>, WireError> {
@@ -164,6 +220,13 @@ pub trait HgPeer {
     /// How many nodes one `known` request may carry (spec 9.5).
     fn sample_size(&self) -> usize {
         10000
+    }
+
+    /// The bundle2 capabilities the peer advertises (the unquoted value of
+    /// its `bundle2` capability), if any.
+    fn bundle2_caps(&self) -> Option<Bundle2Caps> {
+        self.capability("bundle2")
+            .map(|v| decode_caps(&unquote(v.as_bytes())))
     }
 
     /// The value of a capability (`name=value`), or `Some("")` for a bare
@@ -327,6 +390,35 @@ pub fn select_clonebundle(manifest: &[u8]) -> Option<String> {
 /// The bundle2 capabilities we ask `getbundle` for.
 pub const BUNDLECAPS: &str = "HG20,bundle2=HG20%0Achangegroup%3D01%2C02";
 
+/// The arguments of `getbundle` (spec 9.4), for every transport.
+pub struct GetbundleArgs {
+    heads: Vec<u8>,
+    common: Vec<u8>,
+    bundlecaps: Option<String>,
+}
+
+impl GetbundleArgs {
+    /// `heads` and `common` as hex lists; `bundlecaps` only when given.
+    pub fn new(heads: &[HgNode], common: &[HgNode], bundlecaps: Option<&str>) -> GetbundleArgs {
+        GetbundleArgs {
+            heads: join_nodes(heads),
+            common: join_nodes(common),
+            bundlecaps: bundlecaps.map(str::to_string),
+        }
+    }
+
+    /// The arguments, sorted by name (as Mercurial sends them).
+    pub fn args(&self) -> Vec<(&str, &[u8])> {
+        let mut args: Vec<(&str, &[u8])> = Vec::with_capacity(3);
+        if let Some(caps) = &self.bundlecaps {
+            args.push(("bundlecaps", caps.as_bytes()));
+        }
+        args.push(("common", &self.common));
+        args.push(("heads", &self.heads));
+        args
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +454,14 @@ mod tests {
             select_clonebundle(b"http://h/x BUNDLESPEC=gzip\n").as_deref(),
             Some("http://h/x")
         );
+        let n1 = HgNode([1; 20]);
+        let args = GetbundleArgs::new(&[n1, n1], &[], Some(BUNDLECAPS));
+        let args = args.args();
+        let names: Vec<&str> = args.iter().map(|(k, _)| *k).collect();
+        assert_eq!(names, ["bundlecaps", "common", "heads"]);
+        assert_eq!(args[1].1, b"");
+        assert_eq!(args[2].1, format!("{n1} {n1}").as_bytes());
+        assert_eq!(GetbundleArgs::new(&[n1], &[n1], None).args().len(), 2);
         assert_eq!(
             parse_listkeys(b"@\tabc\nx\ty\n"),
             vec![

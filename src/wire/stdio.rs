@@ -1,12 +1,16 @@
 //! The stdio transport: `hg -R <path> serve --stdio`, run locally for file
-//! URLs (and through ssh later). Commands are `name\n` followed by
-//! `key len\nvalue` arguments; replies are `len\n` + bytes, except
-//! `getbundle`, whose reply is a raw stream that ends where the bundle ends.
+//! URLs and through ssh. Commands are `name\n` followed by `key len\nvalue`
+//! arguments; replies are `len\n` + bytes, except `getbundle`, whose reply
+//! is a raw stream that ends where the bundle ends, and `unbundle`, whose
+//! payload is sent as `len\n` + bytes frames ending with `0\n`.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use super::{join_nodes, HgPeer, WireError};
+use super::unbundle::{self, PushHeads, PushRefusal, ServerError, UnbundleReply};
+use super::{GetbundleArgs, HgPeer, WireError};
 use crate::hg::HgNode;
 
 /// A peer reached through a child process speaking the stdio protocol.
@@ -16,8 +20,155 @@ pub struct StdioPeer {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     capabilities: Vec<String>,
-    /// The thread copying the child's stderr, if any.
-    stderr_thread: Option<std::thread::JoinHandle<()>>,
+    /// The child's stderr.
+    stderr: StderrPump,
+}
+
+/// The child's stderr, copied to ours line by line by a thread (with a
+/// `remote: ` prefix for a remote server), or kept while a push captures
+/// it.
+///
+/// The pipe is non-blocking and only read with the state locked, so that
+/// [`StderrPump::finish_capture`] can take everything the server wrote
+/// before its reply: what is not in the pipe any more was already handled.
+struct StderrPump {
+    state: Arc<Mutex<StderrState>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct StderrState {
+    reader: Option<ChildStderr>,
+    /// An incomplete last line.
+    partial: Vec<u8>,
+    /// Lines kept instead of shown.
+    capture: Option<Vec<String>>,
+    prefix: &'static str,
+}
+
+impl StderrState {
+    /// Reads what the pipe holds, without waiting. `None` at its end,
+    /// else whether anything came.
+    fn pump(&mut self) -> Option<bool> {
+        let mut reader = self.reader.take()?;
+        let mut buf = [0u8; 8192];
+        let mut got = false;
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    got = true;
+                    self.partial.extend_from_slice(&buf[..n]);
+                    self.lines();
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    self.reader = Some(reader);
+                    return Some(got);
+                }
+                Err(_) => break,
+            }
+        }
+        if !self.partial.is_empty() {
+            let last = std::mem::take(&mut self.partial);
+            self.emit(&last);
+        }
+        None
+    }
+
+    /// Handles the complete lines of `partial`.
+    fn lines(&mut self) {
+        while let Some(end) = memchr::memchr(b'\n', &self.partial) {
+            let line: Vec<u8> = self.partial.drain(..=end).collect();
+            self.emit(&line[..end]);
+        }
+    }
+
+    fn emit(&mut self, line: &[u8]) {
+        match &mut self.capture {
+            Some(lines) => lines.push(String::from_utf8_lossy(line).into_owned()),
+            None => {
+                let mut err = std::io::stderr().lock();
+                let _ = err.write_all(self.prefix.as_bytes());
+                let _ = err.write_all(line);
+                let _ = err.write_all(b"\n");
+            }
+        }
+    }
+}
+
+impl StderrPump {
+    fn start(stderr: ChildStderr, prefix: &'static str) -> StderrPump {
+        // Without a non-blocking pipe, the thread cannot read with the lock
+        // held: it then reads line by line, and a capture only gets the
+        // lines the thread saw in time.
+        let nonblocking = rustix::fs::fcntl_getfl(&stderr)
+            .and_then(|flags| {
+                rustix::fs::fcntl_setfl(&stderr, flags | rustix::fs::OFlags::NONBLOCK)
+            })
+            .is_ok();
+        let (reader, blocking) = if nonblocking {
+            (Some(stderr), None)
+        } else {
+            (None, Some(stderr))
+        };
+        let state = Arc::new(Mutex::new(StderrState {
+            reader,
+            partial: Vec::new(),
+            capture: None,
+            prefix,
+        }));
+        let shared = Arc::clone(&state);
+        let thread = if let Some(stderr) = blocking {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stderr);
+                let mut line = Vec::new();
+                while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                    let end = line.strip_suffix(b"\n").unwrap_or(&line).len();
+                    lock(&shared).emit(&line[..end]);
+                    line.clear();
+                }
+            })
+        } else {
+            std::thread::spawn(move || {
+                let mut idle = Duration::from_millis(1);
+                loop {
+                    let pumped = lock(&shared).pump();
+                    let Some(busy) = pumped else {
+                        break;
+                    };
+                    // Poll quickly while the server talks, slowly when idle.
+                    idle = if busy {
+                        Duration::from_millis(1)
+                    } else {
+                        (idle * 2).min(Duration::from_millis(50))
+                    };
+                    std::thread::sleep(idle);
+                }
+            })
+        };
+        StderrPump {
+            state,
+            thread: Some(thread),
+        }
+    }
+
+    /// From now on, keeps the lines instead of showing them.
+    fn start_capture(&self) {
+        let mut state = lock(&self.state);
+        state.pump();
+        state.capture = Some(Vec::new());
+    }
+
+    /// Stops capturing; returns the lines the server wrote so far.
+    fn finish_capture(&self) -> Vec<String> {
+        let mut state = lock(&self.state);
+        state.pump();
+        state.capture.take().unwrap_or_default()
+    }
+}
+
+fn lock(state: &Mutex<StderrState>) -> MutexGuard<'_, StderrState> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl StdioPeer {
@@ -48,63 +199,45 @@ impl StdioPeer {
         })
     }
 
-    /// Runs `cmd` and performs the handshake.
+    /// Runs `cmd` and performs the handshake. Its stderr is copied to ours.
     pub fn spawn(url: &str, cmd: Command) -> Result<StdioPeer, WireError> {
-        StdioPeer::spawn_with(url, cmd, false)
+        StdioPeer::spawn_with(url, cmd, "")
     }
 
     /// Runs `cmd` for a remote server (ssh): its stderr is copied to ours
     /// with a `remote: ` prefix.
     pub fn spawn_remote(url: &str, cmd: Command) -> Result<StdioPeer, WireError> {
-        StdioPeer::spawn_with(url, cmd, true)
+        StdioPeer::spawn_with(url, cmd, "remote: ")
     }
 
-    fn spawn_with(url: &str, mut cmd: Command, prefix: bool) -> Result<StdioPeer, WireError> {
+    fn spawn_with(
+        url: &str,
+        mut cmd: Command,
+        prefix: &'static str,
+    ) -> Result<StdioPeer, WireError> {
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(if prefix {
-                Stdio::piped()
-            } else {
-                Stdio::inherit()
-            });
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(|source| WireError::Io {
             context: format!("cannot start {cmd:?} for {url}"),
             source,
         })?;
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
             return Err(WireError::Protocol {
                 command: "spawn".into(),
                 url: url.into(),
                 detail: "no pipes to the child".into(),
             });
         };
-        let stderr_thread = child.stderr.take().map(|stderr| {
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stderr);
-                let mut line = Vec::new();
-                loop {
-                    line.clear();
-                    match reader.read_until(b'\n', &mut line) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {
-                            let mut err = std::io::stderr().lock();
-                            let _ = err.write_all(b"remote: ");
-                            let _ = err.write_all(&line);
-                            if !line.ends_with(b"\n") {
-                                let _ = err.write_all(b"\n");
-                            }
-                        }
-                    }
-                }
-            })
-        });
         let mut peer = StdioPeer {
             url: url.to_string(),
             child,
             stdin,
             stdout: BufReader::new(stdout),
             capabilities: Vec::new(),
-            stderr_thread,
+            stderr: StderrPump::start(stderr, prefix),
         };
         peer.handshake()?;
         Ok(peer)
@@ -130,12 +263,7 @@ impl StdioPeer {
         let pairs = format!("{}-{}", HgNode::NULL, HgNode::NULL);
         let mut out = b"capabilities\n".to_vec();
         encode_command(&mut out, "between", &[("pairs", pairs.as_bytes())]);
-        self.stdin
-            .write_all(&out)
-            .map_err(self.io("cannot send the handshake"))?;
-        self.stdin
-            .flush()
-            .map_err(self.io("cannot send the handshake"))?;
+        self.write(&out, "cannot send the handshake")?;
         let first = self.read_reply("capabilities")?;
         if first != b"\n" {
             self.capabilities = String::from_utf8_lossy(&first)
@@ -147,13 +275,16 @@ impl StdioPeer {
         Ok(())
     }
 
+    /// Writes and flushes.
+    fn write(&mut self, data: &[u8], what: &str) -> Result<(), WireError> {
+        self.stdin.write_all(data).map_err(self.io(what))?;
+        self.stdin.flush().map_err(self.io(what))
+    }
+
     fn send(&mut self, name: &str, args: &[(&str, &[u8])]) -> Result<(), WireError> {
         let mut out = Vec::new();
         encode_command(&mut out, name, args);
-        self.stdin
-            .write_all(&out)
-            .map_err(self.io("cannot send a command"))?;
-        self.stdin.flush().map_err(self.io("cannot send a command"))
+        self.write(&out, &format!("cannot send `{name}`"))
     }
 
     /// Sends a command with its arguments in the `*` dictionary.
@@ -163,19 +294,23 @@ impl StdioPeer {
             out.extend_from_slice(format!("{k} {}\n", v.len()).as_bytes());
             out.extend_from_slice(v);
         }
-        self.stdin
-            .write_all(&out)
-            .map_err(self.io("cannot send a command"))?;
-        self.stdin.flush().map_err(self.io("cannot send a command"))
+        self.write(&out, &format!("cannot send `{name}`"))
     }
 
     fn read_reply(&mut self, command: &str) -> Result<Vec<u8>, WireError> {
         let mut line = Vec::new();
         self.stdout
             .read_until(b'\n', &mut line)
-            .map_err(self.io("cannot read a reply"))?;
+            .map_err(self.io(&format!("cannot read the reply to `{command}`")))?;
         if line.is_empty() {
             return Err(self.protocol(command, "the server closed the connection"));
+        }
+        if line == b"\n" {
+            // An out-of-band error: the message went to stderr.
+            return Err(WireError::Remote {
+                url: self.url.clone(),
+                message: format!("`{command}` failed (see the remote output)"),
+            });
         }
         let len: usize = std::str::from_utf8(line.trim_ascii())
             .ok()
@@ -186,10 +321,14 @@ impl StdioPeer {
                     format!("bad reply length {:?}", String::from_utf8_lossy(&line)),
                 )
             })?;
-        let mut data = vec![0; len];
-        self.stdout
-            .read_exact(&mut data)
-            .map_err(self.io("truncated reply"))?;
+        let mut data = Vec::with_capacity(len.min(1 << 20));
+        (&mut self.stdout)
+            .take(len as u64)
+            .read_to_end(&mut data)
+            .map_err(self.io(&format!("cannot read the reply to `{command}`")))?;
+        if data.len() < len {
+            return Err(self.protocol(command, "truncated reply"));
+        }
         Ok(data)
     }
 
@@ -198,14 +337,87 @@ impl StdioPeer {
         // Commands declared with a `*` argument also take a dictionary of
         // extra arguments; send it empty.
         if matches!(name, "known" | "batch") {
-            self.stdin
-                .write_all(b"* 0\n")
-                .map_err(self.io("cannot send a command"))?;
-            self.stdin
-                .flush()
-                .map_err(self.io("cannot send a command"))?;
+            self.write(b"* 0\n", &format!("cannot send `{name}`"))?;
         }
         self.read_reply(name)
+    }
+
+    /// Sends the bundle as `len\n` + bytes frames and the final `0\n`.
+    /// An error reading `body` still ends the payload, so that the
+    /// connection stays usable; it is returned as `Err(Ok(error))`, and a
+    /// failure to send as `Err(Err(error))`.
+    fn send_payload(&mut self, body: &mut dyn Read) -> Result<(), Result<WireError, WireError>> {
+        let mut buf = vec![0; unbundle::UPLOAD_CHUNK_SIZE];
+        let what = "cannot send the bundle";
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    self.write(b"0\n", what).map_err(Err)?;
+                    return Err(Ok(WireError::Io {
+                        context: format!("cannot read the bundle to push to {}", self.url),
+                        source,
+                    }));
+                }
+            };
+            let header = format!("{n}\n");
+            self.stdin
+                .write_all(header.as_bytes())
+                .and_then(|()| self.stdin.write_all(&buf[..n]))
+                .map_err(self.io(what))
+                .map_err(Err)?;
+        }
+        self.write(b"0\n", what).map_err(Err)
+    }
+
+    fn unbundle_captured(
+        &mut self,
+        heads: &[u8],
+        body: &mut dyn Read,
+        bundle2: bool,
+    ) -> Result<UnbundleReply, WireError> {
+        self.send("unbundle", &[("heads", heads)])?;
+        // An empty reply says "go on"; anything else is why not (e.g. the
+        // heads changed), and the server does not read a payload then.
+        let ready = self.read_reply("unbundle")?;
+        if !ready.is_empty() {
+            return Err(self.refusal(&ready));
+        }
+        let body_error = match self.send_payload(body) {
+            Ok(()) => None,
+            Err(Ok(e)) => Some(e),
+            Err(Err(e)) => return Err(e),
+        };
+        let reply = if bundle2 {
+            // The reply is a bundle2 stream on stdout.
+            unbundle::read_bundle2_reply(&mut self.stdout, &self.url, Vec::new())
+        } else {
+            // `0\n` then the return code, or one frame saying why not.
+            let first = self.read_reply("unbundle")?;
+            if first.is_empty() {
+                let ret = self.read_reply("unbundle")?;
+                unbundle::legacy_reply(&ret, Vec::new(), &self.url)
+            } else {
+                Err(self.refusal(&first))
+            }
+        };
+        match body_error {
+            Some(e) => Err(e),
+            None => reply,
+        }
+    }
+
+    fn refusal(&self, message: &[u8]) -> WireError {
+        PushRefusal {
+            url: self.url.clone(),
+            error: ServerError::PushFailed {
+                message: String::from_utf8_lossy(message).trim_end().to_string(),
+            },
+            output: Vec::new(),
+        }
+        .into_error()
     }
 }
 
@@ -216,6 +428,33 @@ fn encode_command(out: &mut Vec<u8>, name: &str, args: &[(&str, &[u8])]) {
     for (k, v) in args {
         out.extend_from_slice(format!("{k} {}\n", v.len()).as_bytes());
         out.extend_from_slice(v);
+    }
+}
+
+/// Puts the server's stderr lines (captured during a push) first in the
+/// reply's output.
+fn with_stderr(
+    result: Result<UnbundleReply, WireError>,
+    stderr: Vec<String>,
+) -> Result<UnbundleReply, WireError> {
+    let merge = |output: &mut Vec<String>, mut lines: Vec<String>| {
+        lines.append(output);
+        *output = lines;
+    };
+    match result {
+        Ok(mut reply) => {
+            merge(&mut reply.output, stderr);
+            Ok(reply)
+        }
+        Err(WireError::PushRefused(mut refusal)) => {
+            merge(&mut refusal.output, stderr);
+            Err(WireError::PushRefused(refusal))
+        }
+        Err(e) => {
+            // Not part of a reply: show it as usual.
+            unbundle::show_output(&stderr);
+            Err(e)
+        }
     }
 }
 
@@ -238,14 +477,29 @@ impl HgPeer for StdioPeer {
         common: &[HgNode],
         bundlecaps: Option<&str>,
     ) -> Result<Box<dyn Read + '_>, WireError> {
-        let heads = join_nodes(heads);
-        let common = join_nodes(common);
-        let mut args: Vec<(&str, &[u8])> = vec![("heads", &heads), ("common", &common)];
-        if let Some(caps) = bundlecaps {
-            args.push(("bundlecaps", caps.as_bytes()));
-        }
-        self.send_star("getbundle", &args)?;
+        let args = GetbundleArgs::new(heads, common, bundlecaps);
+        self.send_star("getbundle", &args.args())?;
         Ok(Box::new(&mut self.stdout))
+    }
+
+    fn unbundle(
+        &mut self,
+        heads: PushHeads<'_>,
+        body: &mut dyn Read,
+    ) -> Result<UnbundleReply, WireError> {
+        let heads = heads.encode(self.capability("unbundlehash").is_some());
+        // The reply's framing depends on the bundle's kind.
+        let magic = unbundle::read_prefix(body, 4).map_err(|source| WireError::Io {
+            context: format!("cannot read the bundle to push to {}", self.url),
+            source,
+        })?;
+        let bundle2 = magic == b"HG20";
+        let mut body = std::io::Cursor::new(magic).chain(body);
+        // Over stdio, the server's messages come on stderr.
+        self.stderr.start_capture();
+        let result = self.unbundle_captured(&heads, &mut body, bundle2);
+        let stderr = self.stderr.finish_capture();
+        with_stderr(result, stderr)
     }
 }
 
@@ -254,7 +508,7 @@ impl Drop for StdioPeer {
         let _ = self.stdin.write_all(b"\n");
         let _ = self.stdin.flush();
         let _ = self.child.wait();
-        if let Some(t) = self.stderr_thread.take() {
+        if let Some(t) = self.stderr.thread.take() {
             let _ = t.join();
         }
     }

@@ -1,6 +1,29 @@
 //! Mercurial URLs as git-cinnabar accepts them after `hg::` (spec 10.1).
+//!
+//! This module is below the transports: [`super::http`] uses it, never the
+//! other way around.
 
 use std::path::PathBuf;
+
+/// The prefix git gives remote URLs handled by `git-remote-hg`.
+pub const HG_PREFIX: &str = "hg::";
+
+/// The URL without its `hg::` prefix, if it has one.
+pub fn strip_hg_prefix(url: &str) -> &str {
+    url.strip_prefix(HG_PREFIX).unwrap_or(url)
+}
+
+/// Removes the user and password from a URL (for messages).
+pub fn strip_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
 
 /// A parsed Mercurial URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,7 +107,7 @@ impl HgUrl {
     pub fn display(&self) -> String {
         match self {
             HgUrl::Local(p) => p.display().to_string(),
-            HgUrl::Http(u) => super::http::strip_credentials(u),
+            HgUrl::Http(u) => strip_credentials(u),
             HgUrl::Ssh {
                 user,
                 host,
@@ -124,24 +147,12 @@ fn msys_safe(rest: &str) -> miette::Result<String> {
     }
 }
 
-/// Decodes `%XX` escapes (invalid ones are kept as they are).
+/// Decodes `%XX` escapes (invalid ones are kept as they are), then
+/// bytes that are not UTF-8 become U+FFFD.
 pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let mut b = [0u8];
-            if crate::hg::node::decode_hex(&bytes[i + 1..i + 3], &mut b) {
-                out.push(b[0]);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -172,6 +183,8 @@ mod tests {
         assert!(HgUrl::parse("ssh://-oProxyCommand=x/p").is_err());
         assert!(HgUrl::parse("ftp://x").is_err());
         assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%41%2f%2F%zz%%41%"), "A//%zz%A%");
+        assert_eq!(percent_decode("%c3%a9%ff"), "\u{e9}\u{fffd}");
         for (url, expected) in [
             ("hg://h/r", HgUrl::Http("https://h/r".into())),
             ("hg://h:8443/r", HgUrl::Http("https://h:8443/r".into())),
@@ -186,5 +199,14 @@ mod tests {
             assert_eq!(HgUrl::parse(url).unwrap(), expected, "{url}");
         }
         assert!(HgUrl::parse("hg://h:ftp/r").is_err());
+    }
+
+    #[test]
+    fn prefixes_and_credentials() {
+        assert_eq!(strip_hg_prefix("hg::https://h/r"), "https://h/r");
+        assert_eq!(strip_hg_prefix("https://h/r"), "https://h/r");
+        assert_eq!(strip_hg_prefix("hg::hg::x"), "hg::x");
+        assert_eq!(strip_credentials("https://u:p@h:8/r?x"), "https://h:8/r?x");
+        assert_eq!(HgUrl::Http("http://u:p@h/r".into()).display(), "http://h/r");
     }
 }

@@ -6,8 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use std::borrow::Cow;
+
 use cinnabar::store::{
-    ConfigOverrides, Kind, MemoryStore, ObjectId, ObjectReader, ObjectWriter, Repo,
+    ConfigOverrides, Kind, MemoryStore, ObjectId, ObjectRead, ObjectWrite, Repo,
 };
 
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -108,17 +110,26 @@ pub struct Overlay<'a> {
     pub mem: MemoryStore,
 }
 
-impl ObjectReader for Overlay<'_> {
-    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> cinnabar::store::Result<Kind> {
+impl ObjectRead for Overlay<'_> {
+    fn try_read(
+        &mut self,
+        oid: &ObjectId,
+        out: &mut Vec<u8>,
+    ) -> cinnabar::store::Result<Option<Kind>> {
         if self.mem.contains(oid) {
-            return self.mem.read_object(oid, out);
+            return self.mem.try_read(oid, out);
         }
-        self.repo.read_object(oid, out)
+        self.repo.try_read_object(oid, out)
     }
 }
 
-impl ObjectWriter for Overlay<'_> {
-    fn write_object(&mut self, kind: Kind, data: &[u8]) -> cinnabar::store::Result<ObjectId> {
-        self.mem.write_object(kind, data)
+impl ObjectWrite for Overlay<'_> {
+    fn write_hashed(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: Cow<'_, [u8]>,
+    ) -> cinnabar::store::Result<()> {
+        self.mem.write_hashed(oid, kind, data)
     }
 }

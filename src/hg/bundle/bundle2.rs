@@ -11,6 +11,8 @@
 
 use std::io::{self, BufRead, Read};
 
+use percent_encoding::{percent_decode, percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use super::Compression;
 use crate::hg::FormatError;
 
@@ -65,38 +67,65 @@ pub fn parse_stream_params(block: &[u8], offset: u64) -> Result<StreamParams, Fo
     Ok(result)
 }
 
+/// The bytes Mercurial's bundle2 code percent-quotes in stream and
+/// capability parameters: all but ASCII letters, digits and `_.-~`
+/// (Python's `urllib.parse.quote`, here with `/` quoted as well; both
+/// decode the same).
+const QUOTE_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~');
+
 /// Percent-decodes `%XX` sequences (invalid ones are kept as they are).
 pub fn unquote(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'%' {
-            if let (Some(h), Some(l)) = (
-                s.get(i + 1).and_then(|&c| (c as char).to_digit(16)),
-                s.get(i + 2).and_then(|&c| (c as char).to_digit(16)),
-            ) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(s[i]);
-        i += 1;
-    }
-    out
+    percent_decode(s).collect()
 }
 
 /// Percent-encodes everything but ASCII letters, digits and `_.-~`.
 pub fn quote(s: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &c in s {
-        if c.is_ascii_alphanumeric() || b"_.-~".contains(&c) {
-            out.push(c as char);
-        } else {
-            out.push_str(&format!("%{c:02X}"));
-        }
-    }
-    out
+    percent_encode(s, QUOTE_SET).to_string()
+}
+
+/// bundle2 capabilities (`hg help internals.bundle2`): capability names
+/// with their values, in order.
+pub type Bundle2Caps = Vec<(String, Vec<String>)>;
+
+/// Decodes a bundle2 capabilities blob (the `replycaps` payload, or the
+/// unquoted value of the `bundle2` wire capability): lines
+/// `name[=value,value…]`, each name and value quoted.
+pub fn decode_caps(blob: &[u8]) -> Bundle2Caps {
+    let text = |s: &[u8]| String::from_utf8_lossy(&unquote(s)).into_owned();
+    blob.split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| match line.iter().position(|&b| b == b'=') {
+            None => (text(line), Vec::new()),
+            Some(i) => (
+                text(&line[..i]),
+                line[i + 1..].split(|&b| b == b',').map(text).collect(),
+            ),
+        })
+        .collect()
+}
+
+/// Encodes bundle2 capabilities as Mercurial does: sorted by name, one
+/// `name[=value,value…]` line each, joined by newlines.
+pub fn encode_caps(caps: &[(&str, &[&str])]) -> String {
+    let mut sorted: Vec<&(&str, &[&str])> = caps.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let lines: Vec<String> = sorted
+        .into_iter()
+        .map(|(name, values)| {
+            let mut line = quote(name.as_bytes());
+            if !values.is_empty() {
+                line.push('=');
+                let values: Vec<String> = values.iter().map(|v| quote(v.as_bytes())).collect();
+                line.push_str(&values.join(","));
+            }
+            line
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// A part's header.
@@ -523,6 +552,40 @@ mod tests {
         assert_eq!(unquote(b"a%2Fb%zz%4"), b"a/b%zz%4");
         assert_eq!(quote(b"a b/c=d"), "a%20b%2Fc%3Dd");
         assert_eq!(unquote(quote(b"\x00\xff x").as_bytes()), b"\x00\xff x");
+        // The set, byte by byte.
+        for b in 0..=255u8 {
+            let expected = if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            };
+            assert_eq!(quote(&[b]), expected, "{b:#x}");
+            assert_eq!(unquote(expected.as_bytes()), [b]);
+            assert_eq!(unquote(expected.to_lowercase().as_bytes()).len(), 1);
+        }
+    }
+
+    #[test]
+    fn caps() {
+        let blob = encode_caps(&[("changegroup", &["01", "02"]), ("HG20", &[])]);
+        assert_eq!(blob, "HG20\nchangegroup=01,02");
+        assert_eq!(
+            format!("HG20,bundle2={}", quote(blob.as_bytes())),
+            crate::wire::BUNDLECAPS
+        );
+        assert_eq!(
+            decode_caps(b"HG20\nerror=abort,push%2Craced\n\nlistkeys\nphases=heads"),
+            vec![
+                ("HG20".to_string(), vec![]),
+                (
+                    "error".to_string(),
+                    vec!["abort".to_string(), "push,raced".to_string()]
+                ),
+                ("listkeys".to_string(), vec![]),
+                ("phases".to_string(), vec!["heads".to_string()]),
+            ]
+        );
+        assert_eq!(encode_caps(&[("a b", &["x=y", "z"])]), "a%20b=x%3Dy,z");
     }
 
     #[test]

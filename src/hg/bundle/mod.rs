@@ -17,7 +17,10 @@ mod compression;
 mod read;
 mod write;
 
-pub use bundle2::{parse_stream_params, quote, unquote, PartHeader, PartPayload, StreamParams};
+pub use bundle2::{
+    decode_caps, encode_caps, parse_stream_params, quote, unquote, Bundle2Caps, PartHeader,
+    PartPayload, StreamParams,
+};
 pub use compression::{Compression, Encoder};
 pub use read::{part_action, BundleChangegroup, BundleKind, BundleReader, Part, PartAction};
 pub use write::{

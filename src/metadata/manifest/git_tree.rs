@@ -17,6 +17,7 @@ use crate::metadata::state::{node_of, State};
 use crate::metadata::Result;
 use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
+use crate::store::{ObjectRead, ObjectWrite};
 use gix::object::Kind;
 use gix_hash::ObjectId;
 

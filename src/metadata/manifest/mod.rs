@@ -21,6 +21,7 @@ use crate::hg::HgNode;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
 use crate::store::Store;
+use crate::store::{ObjectRead, ObjectWrite};
 
 /// The mode of a file entry in a manifest metadata tree (spec 4.2).
 pub fn meta_mode(flag: Flag) -> Mode {
@@ -93,6 +94,47 @@ fn load_dir(store: &mut Store, tree_oid: &ObjectId, prefix_len: usize) -> Result
         });
     }
     Ok(Dir::from_entries(prefix_len, entries, *tree_oid))
+}
+
+/// Stores a manifest revision (spec 4.1): writes its metadata tree and
+/// its manifest commit (parents: the manifest commits of the non-null
+/// `parents`, in order), records it in hg2git and the manifest heads.
+/// Returns the manifest commit; an already known manifest is not written
+/// again.
+pub fn store_manifest(
+    store: &mut Store,
+    state: &mut State,
+    node: HgNode,
+    tree: &mut ManifestTree,
+    parents: [HgNode; 2],
+) -> Result<ObjectId> {
+    if let Some(known) = state.hg2git(&node) {
+        return Ok(known);
+    }
+    let tree_oid = write_dir(store, tree.root_mut())?;
+    let mut commits = Vec::with_capacity(2);
+    for p in parents {
+        if p.is_null() {
+            continue;
+        }
+        let c = state
+            .hg2git(&p)
+            .ok_or_else(|| invalid(format!("manifest {node}: parent manifest {p} is unknown")))?;
+        commits.push(c);
+    }
+    let mut msg = Vec::with_capacity(40);
+    node.write_hex(&mut msg);
+    let raw = crate::store::commit::raw_commit(
+        &tree_oid,
+        &commits,
+        super::CINNABAR_SIG,
+        super::CINNABAR_SIG,
+        &msg,
+    );
+    let commit = store.write(Kind::Commit, &raw)?;
+    state.set_hg2git(node, commit);
+    state.add_manifest_head(commit, &commits);
+    Ok(commit)
 }
 
 /// Writes the metadata tree of a directory (and its changed

@@ -361,6 +361,31 @@ impl ManifestTree {
         Arc::make_mut(&mut self.root).insert(path, node, flag);
     }
 
+    /// The node and flag of the file at `path`, if any.
+    pub fn get(&self, path: &[u8]) -> Option<(HgNode, Flag)> {
+        let mut dir: &Dir = &self.root;
+        let mut rest = path;
+        loop {
+            match memchr::memchr(b'/', rest) {
+                Some(i) => {
+                    let idx = dir.search(&rest[..i], true).ok()?;
+                    match &dir.entries[idx].node {
+                        Node::Dir(sub) => dir = sub,
+                        Node::File { .. } => return None,
+                    }
+                    rest = &rest[i + 1..];
+                }
+                None => {
+                    let idx = dir.search(rest, false).ok()?;
+                    return match &dir.entries[idx].node {
+                        Node::File { node, flag } => Some((*node, *flag)),
+                        Node::Dir(_) => None,
+                    };
+                }
+            }
+        }
+    }
+
     /// Removes a file.
     pub fn remove(&mut self, path: &[u8]) {
         Arc::make_mut(&mut self.root).remove(path);
@@ -553,5 +578,9 @@ mod tests {
         };
         assert!(Arc::ptr_eq(da, db));
         assert_eq!(a.text().len() + line("e/z", 3, "x").len(), b.text().len());
+        assert_eq!(b.get(b"e/z"), Some((HgNode([3; 20]), Flag::Exec)));
+        assert_eq!(b.get(b"e"), None);
+        assert_eq!(b.get(b"e/q"), None);
+        assert_eq!(b.get(b"d/x/y"), None);
     }
 }

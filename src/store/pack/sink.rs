@@ -13,6 +13,7 @@
 //! [`finish`](ObjectSink::finish)): a `write` that returned an id only
 //! promises the object is queued.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -25,7 +26,7 @@ use gix::ObjectId;
 
 use super::writer::PackWriter;
 use crate::store::error::{Result, StoreError};
-use crate::store::object::{hash_object, ObjectReader, ObjectWriter};
+use crate::store::object::{ObjectRead, ObjectWrite};
 
 /// Default bound on queued objects.
 pub const DEFAULT_QUEUE_OBJECTS: usize = 256;
@@ -89,8 +90,11 @@ impl Shared {
     }
 }
 
-/// Writes objects to a pack on a background thread. See the
-/// [module](self) docs.
+/// Writes objects to a pack on a background thread: the caller's thread
+/// hashes and queues, a [`PackWriter`] on the writer thread compresses
+/// and appends. A `write` that returned an id only promises the object is
+/// queued; errors of the writer thread come back on a later call or at
+/// [`finish`](ObjectSink::finish).
 pub struct ObjectSink {
     tx: Option<SyncSender<Msg>>,
     thread: Option<JoinHandle<Result<Option<PathBuf>>>>,
@@ -173,64 +177,6 @@ impl ObjectSink {
         self.sent.contains(oid)
     }
 
-    /// Hashes `data` as an object of `kind`, queues it and returns its id.
-    pub fn write(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
-        let oid = hash_object(kind, data);
-        if !self.sent.contains(&oid) {
-            self.send_write(oid, kind, Arc::new(data.to_vec()), None)?;
-        }
-        Ok(oid)
-    }
-
-    /// Like [`write`](Self::write), taking the data without copying it.
-    pub fn write_owned(&mut self, kind: Kind, data: Vec<u8>) -> Result<ObjectId> {
-        let oid = hash_object(kind, &data);
-        if !self.sent.contains(&oid) {
-            self.send_write(oid, kind, Arc::new(data), None)?;
-        }
-        Ok(oid)
-    }
-
-    /// Queues an object to be written as a delta against `base`; see
-    /// [`PackWriter::write_delta`] for when the delta is used.
-    pub fn write_delta(
-        &mut self,
-        kind: Kind,
-        data: &[u8],
-        base: &ObjectId,
-        delta: &[u8],
-    ) -> Result<ObjectId> {
-        let oid = hash_object(kind, data);
-        self.write_delta_hashed(oid, kind, data, base, delta)?;
-        Ok(oid)
-    }
-
-    pub(crate) fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: &[u8]) -> Result<()> {
-        if self.sent.contains(&oid) {
-            return Ok(());
-        }
-        self.send_write(oid, kind, Arc::new(data.to_vec()), None)
-    }
-
-    pub(crate) fn write_delta_hashed(
-        &mut self,
-        oid: ObjectId,
-        kind: Kind,
-        data: &[u8],
-        base: &ObjectId,
-        delta: &[u8],
-    ) -> Result<()> {
-        if self.sent.contains(&oid) {
-            return Ok(());
-        }
-        let delta = if self.sent.contains(base) {
-            Some((*base, delta.to_vec()))
-        } else {
-            None
-        };
-        self.send_write(oid, kind, Arc::new(data.to_vec()), delta)
-    }
-
     fn send_write(
         &mut self,
         oid: ObjectId,
@@ -296,39 +242,6 @@ impl ObjectSink {
         match self.tx.as_ref().map(|tx| tx.send(Msg::Writes(batch))) {
             Some(Ok(())) => Ok(()),
             _ => Err(self.take_error()),
-        }
-    }
-
-    /// Reads an object queued or written earlier; `Ok(None)` if it was not
-    /// sent to this sink. An object still queued is served from the queued
-    /// data; one already written is read back from the pack by the writer
-    /// thread once everything queued before this call is written.
-    pub fn read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
-        if !self.sent.contains(oid) {
-            return Ok(None);
-        }
-        if let Some((kind, data)) = self.shared.pending().objects.get(oid) {
-            out.clear();
-            out.extend_from_slice(data);
-            return Ok(Some(*kind));
-        }
-        self.flush_batch()?;
-        let (reply_tx, reply_rx) = sync_channel(1);
-        let msg = Msg::Read {
-            oid: *oid,
-            reply: reply_tx,
-        };
-        if !matches!(self.tx.as_ref().map(|tx| tx.send(msg)), Some(Ok(()))) {
-            return Err(self.take_error());
-        }
-        match reply_rx.recv() {
-            Ok(Ok(Some((kind, data)))) => {
-                *out = data;
-                Ok(Some(kind))
-            }
-            Ok(Ok(None)) => Ok(None),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(self.take_error()),
         }
     }
 
@@ -400,11 +313,12 @@ fn run(mut pack: PackWriter, rx: Receiver<Msg>, shared: Arc<Shared>) -> Result<O
             Msg::Writes(items) => {
                 let mut result = Ok(());
                 for item in &items {
+                    let data = Cow::Borrowed(&item.data[..]);
                     result = match &item.delta {
                         Some((base, d)) => {
-                            pack.write_delta_hashed(item.oid, item.kind, &item.data, base, d)
+                            pack.write_delta_hashed(item.oid, item.kind, data, base, d)
                         }
-                        None => pack.write_hashed(item.oid, item.kind, &item.data),
+                        None => pack.write_hashed(item.oid, item.kind, data),
                     };
                     if result.is_err() {
                         break;
@@ -428,7 +342,7 @@ fn run(mut pack: PackWriter, rx: Receiver<Msg>, shared: Arc<Shared>) -> Result<O
             }
             Msg::Read { oid, reply } => {
                 let mut out = Vec::new();
-                let result = pack.read(&oid, &mut out).map(|k| k.map(|k| (k, out)));
+                let result = pack.try_read(&oid, &mut out).map(|k| k.map(|k| (k, out)));
                 let _ = reply.send(result);
             }
             Msg::Finish => {
@@ -441,14 +355,70 @@ fn run(mut pack: PackWriter, rx: Receiver<Msg>, shared: Arc<Shared>) -> Result<O
     Ok(None)
 }
 
-impl ObjectReader for ObjectSink {
-    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
-        self.read(oid, out)?.ok_or(StoreError::NotFound(*oid))
+/// Reads an object queued or written earlier; `Ok(None)` if it was not
+/// sent to this sink. An object still queued is served from the queued
+/// data; one already written is read back from the pack by the writer
+/// thread once everything queued before this call is written.
+impl ObjectRead for ObjectSink {
+    fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        if !self.sent.contains(oid) {
+            return Ok(None);
+        }
+        if let Some((kind, data)) = self.shared.pending().objects.get(oid) {
+            out.clear();
+            out.extend_from_slice(data);
+            return Ok(Some(*kind));
+        }
+        self.flush_batch()?;
+        let (reply_tx, reply_rx) = sync_channel(1);
+        let msg = Msg::Read {
+            oid: *oid,
+            reply: reply_tx,
+        };
+        if !matches!(self.tx.as_ref().map(|tx| tx.send(msg)), Some(Ok(()))) {
+            return Err(self.take_error());
+        }
+        match reply_rx.recv() {
+            Ok(Ok(Some((kind, data)))) => {
+                *out = data;
+                Ok(Some(kind))
+            }
+            Ok(Ok(None)) => Ok(None),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(self.take_error()),
+        }
     }
 }
 
-impl ObjectWriter for ObjectSink {
-    fn write_object(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
-        self.write(kind, data)
+/// Queues objects for the writer thread, once each. The data stays shared
+/// with the queue until written: an owned buffer
+/// ([`write_owned`](ObjectWrite::write_owned)) is taken as it is, a
+/// borrowed one is copied. A delta is passed on when its base was sent to
+/// this sink, and the [`PackWriter`] decides whether to use it.
+impl ObjectWrite for ObjectSink {
+    fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()> {
+        if self.sent.contains(&oid) {
+            return Ok(());
+        }
+        self.send_write(oid, kind, Arc::new(data.into_owned()), None)
+    }
+
+    fn write_delta_hashed(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: Cow<'_, [u8]>,
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<()> {
+        if self.sent.contains(&oid) {
+            return Ok(());
+        }
+        let delta = if self.sent.contains(base) {
+            Some((*base, delta.to_vec()))
+        } else {
+            None
+        };
+        self.send_write(oid, kind, Arc::new(data.into_owned()), delta)
     }
 }

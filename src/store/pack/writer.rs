@@ -3,6 +3,7 @@
 //! pack is being written, and [`finish`](PackWriter::finish) turns the file
 //! into a real pack with its index.
 
+use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -21,7 +22,7 @@ use super::format::{
 };
 use super::index::{encode_index, IndexEntry};
 use crate::store::error::{IoContext, Result, StoreError};
-use crate::store::object::{hash_object, oid_bytes, ObjectReader, ObjectWriter};
+use crate::store::object::{oid_bytes, ObjectRead, ObjectWrite};
 
 /// Longest delta chain written, as in fast-import (`--depth`).
 pub const MAX_DELTA_DEPTH: u8 = 50;
@@ -44,6 +45,15 @@ struct Entry {
 }
 
 /// Writes one pack, fast-import style. See the [module](super) docs.
+///
+/// Objects are written through [`ObjectWrite`] and read back through
+/// [`ObjectRead`]. An object given with a delta
+/// ([`ObjectWrite::write_delta`]) is stored as that delta when its base is
+/// in this pack, of the same kind, its chain is shorter than
+/// [`MAX_DELTA_DEPTH`], and the delta is smaller than the object (as
+/// fast-import decides: at least 20 bytes smaller); otherwise whole. The
+/// delta must turn the base into the object: its declared result size is
+/// checked always, its whole effect in debug builds only.
 pub struct PackWriter {
     pack_dir: PathBuf,
     tmp_path: PathBuf,
@@ -168,35 +178,8 @@ impl PackWriter {
             .and_then(|e| type_to_kind(e.ty))
     }
 
-    /// Hashes and writes a full object; returns its id. An object already
-    /// in this pack is not written twice.
-    pub fn write(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
-        let oid = hash_object(kind, data);
-        self.write_hashed(oid, kind, data)?;
-        Ok(oid)
-    }
-
-    /// Writes an object as a git delta against `base` when `base` is in this
-    /// pack, of the same kind, its chain is shorter than
-    /// [`MAX_DELTA_DEPTH`], and the delta is smaller than the object (as
-    /// fast-import decides: at least 20 bytes smaller); otherwise as a full
-    /// object. `delta` must turn `base` into `data`: its declared result
-    /// size is checked always, its whole effect in debug builds only.
-    pub fn write_delta(
-        &mut self,
-        kind: Kind,
-        data: &[u8],
-        base: &ObjectId,
-        delta: &[u8],
-    ) -> Result<ObjectId> {
-        let oid = hash_object(kind, data);
-        self.write_delta_hashed(oid, kind, data, base, delta)?;
-        Ok(oid)
-    }
-
-    /// [`write`](Self::write) for an `oid` the caller already computed; it
-    /// must be the object's id.
-    pub(crate) fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: &[u8]) -> Result<()> {
+    /// Appends a whole object, unless it is in this pack already.
+    fn append_full(&mut self, oid: ObjectId, kind: Kind, data: &[u8]) -> Result<()> {
         let key = oid_bytes(&oid);
         if self.entries.contains_key(&key) {
             return Ok(());
@@ -221,9 +204,10 @@ impl PackWriter {
         self.maybe_flush()
     }
 
-    /// [`write_delta`](Self::write_delta) for an `oid` the caller already
-    /// computed.
-    pub(crate) fn write_delta_hashed(
+    /// Appends an object as a delta against `base` when the pack allows it
+    /// (see [`PackWriter`]), else whole; nothing if it is in this pack
+    /// already.
+    fn append_delta(
         &mut self,
         oid: ObjectId,
         kind: Kind,
@@ -242,7 +226,7 @@ impl PackWriter {
             {
                 *e
             }
-            _ => return self.write_hashed(oid, kind, data),
+            _ => return self.append_full(oid, kind, data),
         };
         let (_, result_size, _) = delta_sizes(delta)?;
         if result_size != data.len() as u64 {
@@ -254,7 +238,7 @@ impl PackWriter {
         #[cfg(debug_assertions)]
         {
             let mut base_data = Vec::new();
-            self.read(base, &mut base_data)?;
+            self.try_read(base, &mut base_data)?;
             let mut check = Vec::new();
             apply_delta(&base_data, delta, &mut check)?;
             if check != data {
@@ -334,50 +318,6 @@ impl PackWriter {
             path: self.tmp_path.clone(),
             reason: reason.into(),
         }
-    }
-
-    /// Reads an object written earlier to this pack (resolving delta
-    /// chains) into `out`; `Ok(None)` if it is not in this pack.
-    pub fn read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
-        let Some(entry) = self.entries.get(&oid_bytes(oid)).copied() else {
-            return Ok(None);
-        };
-        self.flush()?;
-        let mut deltas: Vec<Vec<u8>> = Vec::new();
-        let mut offset = entry.offset;
-        let kind = loop {
-            let mut head = [0u8; 32];
-            let n = self.read_at_most(&mut head, offset)?;
-            let (ty, size, used) = decode_entry_header(&head[..n])
-                .ok_or_else(|| self.corrupt(format!("bad entry header at offset {offset}")))?;
-            if ty == OBJ_OFS_DELTA {
-                let (distance, used2) = decode_ofs(&head[used..n]).ok_or_else(|| {
-                    self.corrupt(format!("bad delta base offset at offset {offset}"))
-                })?;
-                if distance == 0 || distance > offset {
-                    return Err(self.corrupt(format!("bad delta base offset at offset {offset}")));
-                }
-                let mut delta = Vec::new();
-                self.inflate_at(offset + (used + used2) as u64, size, &mut delta)?;
-                deltas.push(delta);
-                if deltas.len() > usize::from(MAX_DELTA_DEPTH) + 1 {
-                    return Err(self.corrupt(format!("delta chain too long at offset {offset}")));
-                }
-                offset -= distance;
-            } else {
-                let kind = type_to_kind(ty).ok_or_else(|| {
-                    self.corrupt(format!("unexpected entry type {ty} at offset {offset}"))
-                })?;
-                self.inflate_at(offset + used as u64, size, out)?;
-                break kind;
-            }
-        };
-        let mut tmp = Vec::new();
-        for delta in deltas.iter().rev() {
-            apply_delta(out, delta, &mut tmp)?;
-            std::mem::swap(out, &mut tmp);
-        }
-        Ok(Some(kind))
     }
 
     fn read_at_most(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
@@ -553,14 +493,67 @@ impl Drop for PackWriter {
     }
 }
 
-impl ObjectReader for PackWriter {
-    fn read_object(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Kind> {
-        self.read(oid, out)?.ok_or(StoreError::NotFound(*oid))
+/// Reads objects written earlier to this pack, delta chains resolved;
+/// `Ok(None)` for any other object.
+impl ObjectRead for PackWriter {
+    fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        let Some(entry) = self.entries.get(&oid_bytes(oid)).copied() else {
+            return Ok(None);
+        };
+        self.flush()?;
+        let mut deltas: Vec<Vec<u8>> = Vec::new();
+        let mut offset = entry.offset;
+        let kind = loop {
+            let mut head = [0u8; 32];
+            let n = self.read_at_most(&mut head, offset)?;
+            let (ty, size, used) = decode_entry_header(&head[..n])
+                .ok_or_else(|| self.corrupt(format!("bad entry header at offset {offset}")))?;
+            if ty == OBJ_OFS_DELTA {
+                let (distance, used2) = decode_ofs(&head[used..n]).ok_or_else(|| {
+                    self.corrupt(format!("bad delta base offset at offset {offset}"))
+                })?;
+                if distance == 0 || distance > offset {
+                    return Err(self.corrupt(format!("bad delta base offset at offset {offset}")));
+                }
+                let mut delta = Vec::new();
+                self.inflate_at(offset + (used + used2) as u64, size, &mut delta)?;
+                deltas.push(delta);
+                if deltas.len() > usize::from(MAX_DELTA_DEPTH) + 1 {
+                    return Err(self.corrupt(format!("delta chain too long at offset {offset}")));
+                }
+                offset -= distance;
+            } else {
+                let kind = type_to_kind(ty).ok_or_else(|| {
+                    self.corrupt(format!("unexpected entry type {ty} at offset {offset}"))
+                })?;
+                self.inflate_at(offset + used as u64, size, out)?;
+                break kind;
+            }
+        };
+        let mut tmp = Vec::new();
+        for delta in deltas.iter().rev() {
+            apply_delta(out, delta, &mut tmp)?;
+            std::mem::swap(out, &mut tmp);
+        }
+        Ok(Some(kind))
     }
 }
 
-impl ObjectWriter for PackWriter {
-    fn write_object(&mut self, kind: Kind, data: &[u8]) -> Result<ObjectId> {
-        self.write(kind, data)
+/// Appends objects to the pack, once each; deltas as described for
+/// [`PackWriter`].
+impl ObjectWrite for PackWriter {
+    fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()> {
+        self.append_full(oid, kind, &data)
+    }
+
+    fn write_delta_hashed(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: Cow<'_, [u8]>,
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<()> {
+        self.append_delta(oid, kind, &data, base, delta)
     }
 }
