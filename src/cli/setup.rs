@@ -18,23 +18,8 @@ pub struct Args {}
 /// Creates `git-remote-hg` beside the running binary: a symbolic link, or a
 /// copy where links cannot be made.
 pub fn run(_args: Args) -> super::Outcome {
-    let exe = std::env::current_exe()
-        .into_diagnostic()
-        .wrap_err("cannot find the running binary")?;
-    let dir = exe.parent().unwrap_or(Path::new("."));
-    let name = format!("git-remote-hg{}", std::env::consts::EXE_SUFFIX);
-    let target = dir.join(name);
-    if target.symlink_metadata().is_ok() {
-        std::fs::remove_file(&target)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot replace {}", target.display()))?;
-    }
-    if link(&exe, &target).is_err() {
-        std::fs::copy(&exe, &target)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot create {}", target.display()))?;
-    }
-    eprintln!("Created {}", target.display());
+    let dir = create_helper_link()?;
+    let dir = dir.as_path();
     let share = dir.parent().unwrap_or(dir).join("share");
     match install_docs(&share) {
         Ok(()) => {
@@ -87,4 +72,27 @@ fn link(exe: &Path, target: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn link(exe: &Path, target: &Path) -> std::io::Result<()> {
     std::fs::hard_link(exe, target)
+}
+
+/// Creates `git-remote-hg` beside the running binary (a symbolic link, or
+/// a copy where links cannot be made) and returns that directory.
+pub fn create_helper_link() -> miette::Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()
+        .into_diagnostic()
+        .wrap_err("cannot find the running binary")?;
+    let dir = exe.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let name = format!("git-remote-hg{}", std::env::consts::EXE_SUFFIX);
+    let target = dir.join(name);
+    if target.symlink_metadata().is_ok() {
+        std::fs::remove_file(&target)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot replace {}", target.display()))?;
+    }
+    if link(&exe, &target).is_err() {
+        std::fs::copy(&exe, &target)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot create {}", target.display()))?;
+    }
+    eprintln!("Created {}", target.display());
+    Ok(dir)
 }

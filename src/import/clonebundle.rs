@@ -5,8 +5,8 @@ use super::error::{invalid, Result, ResultExt};
 
 use super::importer::Importer;
 use crate::wire::http::get_stream;
-use crate::wire::url::strip_credentials;
 use crate::wire::open::WireConfig;
+use crate::wire::url::strip_credentials;
 use crate::wire::{select_clonebundle, HgPeer};
 
 /// Imports the clone bundle `configured` names (`cinnabar.clonebundle`),
