@@ -3,27 +3,25 @@
 pub mod hex;
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Progress on stderr in git's style (`Reading files: 123`), shown when
-/// asked for or when stderr is a terminal, at most a few times a second.
+/// Progress on stderr in git's style (`Reading changesets: 123, 1.50 MiB |
+/// 2.00 MiB/s`, `Importing manifests: 50% (61/123)`), shown when asked
+/// for or when stderr is a terminal, at most a few times a second; each
+/// phase ends with `, done.`.
 pub struct Progress {
     enabled: bool,
     last: Option<Instant>,
-    current: Option<(String, u64)>,
-    /// What is being done (`Reading`, `Pushing`…).
-    verb: &'static str,
+    current: Option<(String, u64, Option<u64>)>,
+    bytes: Option<(Arc<AtomicU64>, Instant)>,
 }
 
 impl Progress {
     /// Progress that shows when `requested` or stderr is a terminal.
     pub fn new(requested: bool) -> Progress {
-        Progress {
-            enabled: requested || std::io::stderr().is_terminal(),
-            last: None,
-            current: None,
-            verb: "Reading",
-        }
+        Progress::exact(requested || std::io::stderr().is_terminal())
     }
 
     /// Progress that shows exactly when `enabled` (the remote helper, told
@@ -33,45 +31,109 @@ impl Progress {
             enabled,
             last: None,
             current: None,
-            verb: "Reading",
+            bytes: None,
         }
     }
 
-    /// The same progress, shown as `<verb> <what>: <n>`.
-    pub fn with_verb(mut self, verb: &'static str) -> Progress {
-        self.verb = verb;
-        self
+    /// A counter of bytes received, shown with its rate after the counts.
+    pub fn count_bytes(&mut self) -> Arc<AtomicU64> {
+        let counter = Arc::new(AtomicU64::new(0));
+        self.bytes = Some((counter.clone(), Instant::now()));
+        counter
     }
 
     /// Reports that `n` items of `what` are done.
     pub fn update(&mut self, what: &str, n: u64) {
+        self.update_of(what, n, None);
+    }
+
+    /// Reports that `n` items of `what` are done, out of `total` if known.
+    pub fn update_of(&mut self, what: &str, n: u64, total: Option<u64>) {
         if !self.enabled {
             return;
         }
-        let switched = self.current.as_ref().is_some_and(|(w, _)| w != what);
+        let switched = self.current.as_ref().is_some_and(|(w, _, _)| w != what);
         if switched {
             self.finish();
         }
-        self.current = Some((what.to_string(), n));
+        self.current = Some((what.to_string(), n, total));
         let now = Instant::now();
         if self
             .last
-            .is_none_or(|l| now.duration_since(l) > Duration::from_millis(200))
+            .is_none_or(|l| now.duration_since(l) > Duration::from_millis(250))
         {
             self.last = Some(now);
-            eprint!("\r{} {what}: {n}", self.verb);
+            let line = self.line();
+            eprint!("\r{line}");
             let _ = std::io::stderr().flush();
         }
     }
 
+    /// The text of the current line.
+    fn line(&self) -> String {
+        let Some((what, n, total)) = &self.current else {
+            return String::new();
+        };
+        let mut line = match total {
+            Some(t) if *t > 0 => format!("{what}: {:3}% ({n}/{t})", n * 100 / t),
+            _ => format!("{what}: {n}"),
+        };
+        // Bytes are received while reading; importing works from spools.
+        if let Some((bytes, start)) = self.bytes.as_ref().filter(|_| total.is_none()) {
+            let b = bytes.load(Ordering::Relaxed);
+            let secs = start.elapsed().as_secs_f64().max(0.001);
+            line.push_str(&format!(
+                ", {} | {}/s",
+                human_bytes(b as f64),
+                human_bytes(b as f64 / secs)
+            ));
+        }
+        line
+    }
+
     /// Ends the current line.
     pub fn finish(&mut self) {
-        if let Some((what, n)) = self.current.take() {
-            if self.enabled {
-                eprintln!("\r{} {what}: {n}, done.", self.verb);
-            }
+        if self.enabled && self.current.is_some() {
+            eprintln!("\r{}, done.", self.line());
         }
+        self.current = None;
         self.last = None;
+    }
+}
+
+/// A byte count as git shows it (`512 bytes`, `1.50 KiB`, `3.20 MiB`).
+pub fn human_bytes(n: f64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024.0 {
+        return format!("{} bytes", n as u64);
+    }
+    let mut value = n / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.2} {}", UNITS[unit])
+}
+
+/// A reader that adds what it reads to a counter (for [`Progress`]).
+pub struct CountingReader<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R> CountingReader<R> {
+    /// Wraps `inner`, counting into `counter`.
+    pub fn new(inner: R, counter: Arc<AtomicU64>) -> Self {
+        CountingReader { inner, counter }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 

@@ -280,7 +280,7 @@ fn clear_removes_metadata_and_notes() {
         assert!(child.wait().unwrap().success());
     }
     assert_eq!(
-        ok(&g, &["git2hg", "--abbrev", "FETCH_HEAD", "HEAD~0"])
+        ok(&g, &["git2hg", "--abbrev", "FETCH_HEAD", "FETCH_HEAD~0"])
             .lines()
             .next(),
         Some(&F[..12])

@@ -25,7 +25,7 @@ pub fn run(args: Args) -> super::Outcome {
         .ok_or_else(|| miette!("cannot find the directory of {}", exe.display()))?;
     let helper = dir.join(format!("git-remote-hg{}", std::env::consts::EXE_SUFFIX));
     if !helper.exists() {
-        super::setup::run(super::setup::Args {})?;
+        super::setup::create_helper_link()?;
     }
     let mut paths = vec![dir.to_path_buf()];
     paths.extend(std::env::split_paths(

@@ -1,12 +1,10 @@
 //! `git cinnabar data`.
 
-use std::io::Write;
 use std::process::ExitCode;
-
-use miette::IntoDiagnostic;
 
 use crate::hg::kind::RevisionKind;
 use crate::metadata::Metadata;
+use crate::query::lookup::emit;
 use crate::query::text::{resolve_node, revision_text};
 
 /// Print the raw Mercurial text of a changeset, manifest or file.
@@ -34,8 +32,7 @@ pub fn run(args: Args) -> super::Outcome {
     let mut meta = Metadata::open()?;
     let node = resolve_node(&meta, &args.node, kind)?;
     let text = revision_text(&mut meta, node, kind)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(&text).into_diagnostic()?;
-    out.flush().into_diagnostic()?;
+    // A reader that went away (`… | head -1`) ends the command quietly.
+    emit(&mut std::io::stdout().lock(), &text)?;
     Ok(ExitCode::SUCCESS)
 }

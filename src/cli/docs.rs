@@ -1,47 +1,182 @@
 //! Man pages and shell completions rendered from the clap definition.
 //!
-//! `cargo run --bin gen-docs` writes them to `man/` and `completions/`; a test
-//! checks that the checked-in files are current.
+//! `cargo run --bin gen-docs` writes them to `man/man1/` (a layout `MANPATH`
+//! and `man -M` understand) and `completions/`; a test checks that the
+//! checked-in files are current. `git cinnabar setup` installs the same
+//! files.
 
 use clap_complete::Shell;
 
-/// One generated file: its path relative to the project root, and content.
+/// One generated file: its path relative to the project root (or to an
+/// installation's `share/` directory, see [`install_path`]), and content.
 pub struct GeneratedFile {
     pub path: String,
     pub content: Vec<u8>,
 }
 
+/// Where a generated file goes under an installation's `share/`
+/// directory: `man/man1/…`, `bash-completion/completions/git-cinnabar`,
+/// `zsh/site-functions/_git-cinnabar`, `fish/vendor_completions.d/…`.
+pub fn install_path(file: &GeneratedFile) -> String {
+    match file.path.strip_prefix("completions/") {
+        Some("git-cinnabar.bash") => "bash-completion/completions/git-cinnabar".into(),
+        Some(zsh @ "_git-cinnabar") => format!("zsh/site-functions/{zsh}"),
+        Some(fish) => format!("fish/vendor_completions.d/{fish}"),
+        None => file.path.clone(),
+    }
+}
+
+/// The command as users see it: without hidden subcommands.
+fn visible_command() -> clap::Command {
+    let cmd = super::command();
+    let visible: Vec<clap::Command> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .cloned()
+        .collect();
+    let mut shown = clap::Command::new(cmd.get_name().to_string())
+        .version(cmd.get_version().unwrap_or_default().to_string())
+        .subcommands(visible);
+    if let Some(about) = cmd.get_about() {
+        shown = shown.about(about.clone());
+    }
+    shown
+}
+
 /// Renders every man page and completion script.
 pub fn render() -> std::io::Result<Vec<GeneratedFile>> {
     let mut files = Vec::new();
-    let cmd = super::command();
+    let cmd = visible_command();
+    let man = clap_mangen::Man::new(cmd.clone());
     let mut page = Vec::new();
-    clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    man.render_subcommands_section(&mut page)?;
+    page.extend_from_slice(super::manual::roff(super::manual::MAIN).as_bytes());
+    man.render_version_section(&mut page)?;
     files.push(GeneratedFile {
-        path: "man/git-cinnabar.1".into(),
+        path: "man/man1/git-cinnabar.1".into(),
         content: page,
     });
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in cmd.get_subcommands() {
         let name = format!("git-cinnabar-{}", sub.get_name());
         let sub = sub.clone().name(name.clone());
         let mut page = Vec::new();
         clap_mangen::Man::new(sub).render(&mut page)?;
+        page.extend_from_slice(b".SH \"SEE ALSO\"\ngit\\-cinnabar(1)\n");
         files.push(GeneratedFile {
-            path: format!("man/{name}.1"),
+            path: format!("man/man1/{name}.1"),
             content: page,
         });
     }
+    files.push(GeneratedFile {
+        path: "completions/git-cinnabar.bash".into(),
+        content: bash_completion(&cmd).into_bytes(),
+    });
     for (shell, file) in [
-        (Shell::Bash, "git-cinnabar.bash"),
         (Shell::Zsh, "_git-cinnabar"),
         (Shell::Fish, "git-cinnabar.fish"),
     ] {
         let mut script = Vec::new();
-        clap_complete::generate(shell, &mut super::command(), "git-cinnabar", &mut script);
+        clap_complete::generate(shell, &mut visible_command(), "git-cinnabar", &mut script);
         files.push(GeneratedFile {
             path: format!("completions/{file}"),
             content: script,
         });
     }
     Ok(files)
+}
+
+/// The options of a command, as typed: `--long` and `-s` forms.
+fn options(cmd: &clap::Command) -> Vec<String> {
+    let mut cmd = cmd.clone();
+    cmd.build();
+    let mut opts = Vec::new();
+    for arg in cmd
+        .get_arguments()
+        .filter(|a| !a.is_positional() && !a.is_hide_set())
+    {
+        if let Some(long) = arg.get_long() {
+            opts.push(format!("--{long}"));
+        }
+        if let Some(short) = arg.get_short() {
+            opts.push(format!("-{short}"));
+        }
+    }
+    opts
+}
+
+/// A bash completion script for `git-cinnabar` and, through git's own
+/// completion (which calls `_git_cinnabar`), for `git cinnabar`.
+fn bash_completion(cmd: &clap::Command) -> String {
+    let subcommands: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
+    let mut cases = String::new();
+    for sub in cmd.get_subcommands() {
+        cases.push_str(&format!(
+            "        {}) opts=\"{}\" ;;\n",
+            sub.get_name(),
+            options(sub).join(" ")
+        ));
+    }
+    format!(
+        r#"# bash completion for git-cinnabar (generated by `cargo run --bin gen-docs`).
+# Completes `git-cinnabar <TAB>` and, with git's completion loaded,
+# `git cinnabar <TAB>`: subcommands, then each subcommand's options.
+
+__git_cinnabar_subcommands="{subcommands}"
+
+# Completes the word `$1`, given the words before it from the subcommand
+# position on (`$2`…).
+__git_cinnabar_complete() {{
+    local cur="$1" sub="" word opts
+    shift
+    for word in "$@"; do
+        case "$word" in
+        -*) ;;
+        *) sub="$word"; break ;;
+        esac
+    done
+    case "$sub" in
+        "") opts="{top}" ;;
+{cases}        *) opts="" ;;
+    esac
+    if [[ -z "$sub" && "$cur" != -* ]]; then
+        COMPREPLY=($(compgen -W "$__git_cinnabar_subcommands" -- "$cur"))
+    elif [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}}
+
+# Called by git's completion for `git cinnabar …` (words/cword are git's).
+_git_cinnabar() {{
+    local i start=1 c
+    local -a w
+    if [[ -n "${{cword-}}" ]]; then
+        w=("${{words[@]}}") c="$cword"
+    else
+        w=("${{COMP_WORDS[@]}}") c="$COMP_CWORD"
+    fi
+    for ((i = 1; i < c; i++)); do
+        if [[ "${{w[i]}}" == cinnabar ]]; then
+            start=$((i + 1))
+            break
+        fi
+    done
+    __git_cinnabar_complete "${{w[c]}}" "${{w[@]:start:c-start}}"
+}}
+
+_git_cinnabar_command() {{
+    __git_cinnabar_complete "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[@]:1:COMP_CWORD-1}}"
+}}
+
+complete -o bashdefault -o default -F _git_cinnabar_command git-cinnabar
+"#,
+        subcommands = subcommands.join(" "),
+        top = options(cmd).join(" "),
+    )
 }

@@ -10,6 +10,9 @@ use crate::store::Repo;
 
 /// Fetch changesets from a Mercurial repository.
 #[derive(Debug, clap::Args)]
+#[command(
+    override_usage = "git-cinnabar fetch [--bundle] <REMOTE> <REVS>...\n       git-cinnabar fetch --tags"
+)]
 pub struct Args {
     /// Fetch the tags of the hg::tags: pseudo-remote.
     #[arg(long, exclusive = true)]

@@ -20,7 +20,7 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args) -> super::Outcome {
     let (status, report) = crate::fsck::run::run(args.force, args.full, &args.commits)?;
-    if args.full {
+    if args.full && status != Status::NoMetadata {
         eprintln!(
             "Checked {} changesets, {} manifests and {} files.",
             report.changesets, report.manifests, report.files
@@ -28,6 +28,6 @@ pub fn run(args: Args) -> super::Outcome {
     }
     Ok(match status {
         Status::Clean => ExitCode::SUCCESS,
-        Status::Corrupt => ExitCode::FAILURE,
+        Status::Corrupt | Status::NoMetadata => ExitCode::FAILURE,
     })
 }

@@ -23,6 +23,17 @@ pub fn run(args: Args) -> super::Outcome {
     let mut meta = Metadata::open()?;
     let maps = ChangesetMaps::from_notes(&mut meta.store, &meta.state);
     let repo = meta.store.repo();
+    // Full ids answer zeros when unknown; anything else must name a commit.
+    let bad = args.committish.iter().find(|c| {
+        !(c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+            && repo
+                .gix()
+                .rev_parse_single(format!("{c}^{{commit}}").as_str())
+                .is_err()
+    });
+    if let Some(bad) = bad {
+        return Err(miette::miette!("not a valid commit name: {bad}"));
+    }
     let mut answer = |id: &[u8]| answer_bytes(git2hg(&maps, repo, id));
     super::hg2git::answer_all(&args.committish, args.batch, abbrev, &mut answer)
 }

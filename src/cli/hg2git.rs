@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use crate::hg::node::Abbrev;
 use crate::metadata::Metadata;
 use crate::query::lookup::{self, check_abbrev, hg2git};
 use crate::query::maps::{write_hex_line, ChangesetMaps};
@@ -22,6 +23,9 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args) -> super::Outcome {
     let abbrev = check_abbrev(args.abbrev)?;
+    if let Some(bad) = args.sha1.iter().find(|id| Abbrev::parse(id).is_none()) {
+        return Err(miette::miette!("not a Mercurial changeset id: {bad}"));
+    }
     let meta = Metadata::open()?;
     let maps = ChangesetMaps::from_state(&meta.state);
     drop(meta);

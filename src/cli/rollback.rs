@@ -33,7 +33,7 @@ pub fn run(args: Args) -> super::Outcome {
             }
             out.push('\n');
         }
-        print!("{out}");
+        crate::query::lookup::emit(&mut std::io::stdout().lock(), out.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
     let target = if args.fsck {

@@ -307,11 +307,11 @@ impl Pusher {
             }
         }
 
-        let mut progress = Progress::exact(self.options.progress).with_verb("Converting");
+        let mut progress = Progress::exact(self.options.progress);
         let mut converted = Vec::with_capacity(outgoing.len());
         for (n, c) in outgoing.iter().enumerate() {
             converted.extend(self.exporter.convert(std::slice::from_ref(c))?);
-            progress.update("commits", n as u64 + 1);
+            progress.update("Converting commits", n as u64 + 1);
         }
         progress.finish();
         for w in self.exporter.take_warnings() {
@@ -556,7 +556,7 @@ impl Pusher {
         let mut body = ProgressReader {
             inner: file,
             done: 0,
-            progress: Progress::exact(self.options.progress).with_verb("Sending"),
+            progress: Progress::exact(self.options.progress),
         };
         let result = self.peer.unbundle(heads, &mut body);
         body.progress.finish();
@@ -658,7 +658,7 @@ impl<R: std::io::Read> std::io::Read for ProgressReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.done += n as u64;
-        self.progress.update("bytes", self.done);
+        self.progress.update("Sending bytes", self.done);
         Ok(n)
     }
 }

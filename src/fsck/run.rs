@@ -20,8 +20,10 @@ use crate::store::Repo;
 pub enum Status {
     /// Everything checked is fine (exit 0).
     Clean,
-    /// Problems were found, or there is no metadata (exit 1).
+    /// Problems were found (exit 1).
     Corrupt,
+    /// There is no metadata to check (exit 1, said already).
+    NoMetadata,
 }
 
 /// Runs fsck on the repository git runs us in.
@@ -33,7 +35,7 @@ pub fn run(force: bool, full: bool, commits: &[String]) -> Result<(Status, Repor
     let meta = Metadata::with_repo(repo)?;
     let Some(metadata) = meta.commit else {
         eprintln!("There is no metadata to check.");
-        return Ok((Status::Corrupt, Report::default()));
+        return Ok((Status::NoMetadata, Report::default()));
     };
     let mut options = Options {
         full,

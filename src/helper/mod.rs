@@ -3,7 +3,9 @@
 //! import session; the helper only talks to git.
 
 use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::process::{Command, Stdio};
 
 use miette::{miette, Context, IntoDiagnostic};
 
@@ -23,6 +25,8 @@ struct Options {
     /// `option progress`; unset, progress shows when stderr is a terminal.
     progress: Option<bool>,
     dry_run: bool,
+    /// `option verbosity`: 0 with `-q`, 1 by default.
+    verbosity: u32,
 }
 
 /// Runs the remote helper for `remote` at `url`, talking to git on
@@ -30,7 +34,12 @@ struct Options {
 pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
     let url = url.unwrap_or(remote);
     let url = crate::wire::url::strip_hg_prefix(url);
-    let url = HgUrl::parse(url).wrap_err_with(|| format!("invalid Mercurial URL {url:?}"))?;
+    let given = url;
+    let mut url = HgUrl::parse(url).wrap_err_with(|| format!("invalid Mercurial URL {url:?}"))?;
+    let relative = Path::new(given);
+    if matches!(url, HgUrl::Local(_)) && !given.contains("://") && relative.is_relative() {
+        url = HgUrl::Local(absolute_source(remote, relative)?);
+    }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
@@ -38,7 +47,11 @@ pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
     let mut helper = Helper {
         remote: remote.to_string(),
         url,
-        options: Options::default(),
+        options: Options {
+            verbosity: 1,
+            ..Options::default()
+        },
+        tags_before: None,
         session: None,
         listed: RefList::default(),
     };
@@ -138,12 +151,55 @@ pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Resolves a relative local path against the directory git runs us in
+/// (where `git clone hg::some/dir` was typed). When `remote` is a configured
+/// remote with that relative URL, its URL becomes the absolute path, as git
+/// records for its own local clones: later fetches run from the work tree.
+fn absolute_source(remote: &str, path: &Path) -> miette::Result<PathBuf> {
+    let cwd = std::env::current_dir()
+        .into_diagnostic()
+        .wrap_err("cannot read the current directory")?;
+    let joined = cwd.join(path);
+    let Ok(absolute) = joined.canonicalize() else {
+        return Ok(joined);
+    };
+    let key = format!("remote.{remote}.url");
+    let configured = Command::new("git")
+        .args(["config", "--get", &key])
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_string());
+    let given = path.to_string_lossy();
+    if configured.as_deref().and_then(|u| u.strip_prefix("hg::")) == Some(&given) {
+        if let Some(new) = absolute.to_str() {
+            let status = Command::new("git")
+                .args(["config", &key, &format!("hg::{new}")])
+                .status();
+            if !status.is_ok_and(|s| s.success()) {
+                eprintln!("warning: cannot record {new} as the URL of {remote}");
+            }
+        }
+    }
+    Ok(absolute)
+}
+
+/// The Mercurial tags of the imported metadata, if they can be read.
+fn current_tags() -> Option<Vec<(String, gix_hash::ObjectId)>> {
+    let repo = crate::store::Repo::open().ok()?;
+    tags::resolve_tags(repo).ok()
+}
+
 struct Helper {
     remote: String,
     url: HgUrl,
     options: Options,
     session: Option<Session>,
     listed: RefList,
+    /// The tags before the first import, to tell when a fetch brought new
+    /// ones.
+    tags_before: Option<Vec<(String, gix_hash::ObjectId)>>,
 }
 
 impl Helper {
@@ -152,6 +208,10 @@ impl Helper {
         match name {
             "progress" => {
                 self.options.progress = Some(value == "true");
+                "ok"
+            }
+            "verbosity" => {
+                self.options.verbosity = value.parse().unwrap_or(1);
                 "ok"
             }
             "dry-run" => {
@@ -211,6 +271,7 @@ impl Helper {
             });
         }
         let listing = list_refs(style, &branches, &remote.bookmarks);
+        let pending = session.has_uncommitted();
         let mut text = String::new();
         let mut head_listed = false;
         let mut lines = Vec::new();
@@ -219,8 +280,12 @@ impl Helper {
                 eprintln!("warning: Ignoring ref {name}: git cannot use it as a ref name");
                 continue;
             }
+            // What a bundle brought is not stored before `import`: `?`
+            // makes git ask for it even when its refs did not move (after
+            // `git cinnabar clear`).
             let oid = session
                 .hg2git_commit(node)
+                .filter(|_| !pending)
                 .map(|o| o.to_string())
                 .unwrap_or_else(|| "?".into());
             if listing.head.as_deref() == Some(name.as_str()) {
@@ -235,6 +300,9 @@ impl Helper {
         }
         for l in lines {
             text.push_str(&l);
+        }
+        for (name, oid) in session.metadata_refs()? {
+            text.push_str(&format!("{oid} {name}\n"));
         }
         text.push('\n');
         self.listed = listing;
@@ -254,8 +322,16 @@ impl Helper {
                 Some((r.clone(), node))
             })
             .collect();
-        let session = self.session()?;
+        let verbose = self.options.verbosity > 0;
+        self.session()?;
         let heads: Vec<HgNode> = targets.iter().map(|(_, n)| *n).collect();
+        if verbose && self.tags_before.is_none() {
+            self.tags_before = current_tags();
+        }
+        let session = self
+            .session
+            .as_mut()
+            .ok_or_else(|| miette!("no import session"))?;
         session.fetch(&heads)?;
         let mut refs = Vec::new();
         for (name, node) in &targets {
@@ -272,6 +348,13 @@ impl Helper {
             }
         }
         session.commit(&refs)?;
+        if let (Some(before), Some(after)) = (&self.tags_before, current_tags()) {
+            if after.iter().any(|t| !before.contains(t)) {
+                eprintln!("\nRun the following command to update tags:");
+                eprintln!("  git cinnabar fetch --tags");
+            }
+            self.tags_before = Some(after);
+        }
         Ok(())
     }
 }

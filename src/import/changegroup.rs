@@ -36,7 +36,7 @@ pub fn import_changegroup<R: Read>(
     store: &mut Store,
     state: &mut State,
     importers: &mut Importers,
-    progress: &mut dyn FnMut(&str, u64),
+    progress: &mut dyn FnMut(&str, u64, Option<u64>),
     on_changeset: &mut dyn FnMut(&Imported),
 ) -> Result<Counts> {
     let mut counts = Counts::default();
@@ -44,6 +44,7 @@ pub fn import_changegroup<R: Read>(
     while let Some(c) = cg.next_revision()? {
         changesets.push(&c)?;
         counts.changesets += 1;
+        progress("Reading changesets", counts.changesets, None);
     }
     // Manifests wait for their files, so that their git trees can be made
     // from the manifest trees in memory.
@@ -51,6 +52,7 @@ pub fn import_changegroup<R: Read>(
     while let Some(c) = cg.next_revision()? {
         manifests.push(&c)?;
         counts.manifests += 1;
+        progress("Reading manifests", counts.manifests, None);
     }
     while let Some(name) = cg.next_file()? {
         let path = name.to_vec();
@@ -58,7 +60,7 @@ pub fn import_changegroup<R: Read>(
         while let Some(c) = cg.next_revision()? {
             importers.files.import(store, state, &path, &c)?;
             counts.files += 1;
-            progress("files", counts.files);
+            progress("Reading files", counts.files, None);
         }
     }
     let mut git_trees = IdMap::new();
@@ -68,7 +70,7 @@ pub fn import_changegroup<R: Read>(
         let tree = importers.manifests.import(store, state, &c)?;
         git_trees.insert(c.node, tree);
         done += 1;
-        progress("manifests", done);
+        progress("Importing manifests", done, Some(counts.manifests));
     }
     let mut reader = changesets.into_reader()?;
     let mut trees = ManifestTrees {
@@ -80,7 +82,7 @@ pub fn import_changegroup<R: Read>(
         let imported = importers.changesets.import(store, state, &c, &mut trees)?;
         on_changeset(&imported);
         done += 1;
-        progress("changesets", done);
+        progress("Importing changesets", done, Some(counts.changesets));
     }
     Ok(counts)
 }

@@ -79,6 +79,7 @@ fn open(
         };
         nodes.push(node);
     }
+    session.require_known(&nodes, &source.shown)?;
     Ok((session, nodes, git_dir))
 }
 

@@ -75,8 +75,10 @@ impl Importer {
         stream: Box<dyn Read + '_>,
         on_changeset: &mut dyn FnMut(&Imported),
     ) -> Result<()> {
-        let mut bundle = BundleReader::open(stream)?;
         let mut report = crate::util::Progress::exact(self.progress);
+        let counter = report.count_bytes();
+        let stream = crate::util::CountingReader::new(stream, counter);
+        let mut bundle = BundleReader::open(stream)?;
         let closed = &mut self.closed;
         while let Some(mut cg) = bundle.next_changegroup()? {
             import_changegroup(
@@ -84,7 +86,7 @@ impl Importer {
                 &mut self.store,
                 &mut self.state,
                 &mut self.importers,
-                &mut |what, n| report.update(what, n),
+                &mut |what, n, total| report.update_of(what, n, total),
                 &mut |c| {
                     if c.closes {
                         closed.insert(c.node);

@@ -134,6 +134,13 @@ impl Session {
         cinnabar_setting(self.importer.store.repo(), self.remote_name.as_deref(), key)
     }
 
+    /// Whether this run imported changesets (a bundle read when listed)
+    /// that are not committed to the metadata yet; outside of any git
+    /// repository nothing is ever committed.
+    pub fn has_uncommitted(&self) -> bool {
+        self.scratch.is_none() && self.importer.state.is_modified()
+    }
+
     /// The git commit of a changeset, if imported.
     pub fn hg2git_commit(&self, node: &HgNode) -> Option<ObjectId> {
         self.importer.hg2git_commit(node)
@@ -230,6 +237,24 @@ impl Session {
             remote,
             topo_heads: self.topo_heads,
         })
+    }
+
+    /// Fails, naming the first of `nodes` the peer does not have, unless
+    /// it has them all (or they are already imported). Bundles are checked
+    /// once read.
+    pub fn require_known(&mut self, nodes: &[HgNode], shown: &str) -> Result<()> {
+        let missing = self.importer.missing(nodes);
+        let Source::Peer(peer) = &mut self.source else {
+            return Ok(());
+        };
+        if missing.is_empty() || peer.capability("known").is_none() {
+            return Ok(());
+        }
+        let known = peer.known(&missing)?;
+        match missing.iter().zip(known).find(|(_, k)| !k) {
+            Some((node, _)) => Err(invalid(format!("{shown} does not have changeset {node}"))),
+            None => Ok(()),
+        }
     }
 
     /// Which changesets we and the peer both have.
@@ -420,6 +445,56 @@ impl Session {
                 || name == "refs/cinnabar/HEAD"
         });
         Ok(names)
+    }
+
+    /// The metadata refs and their values (`refs/notes/cinnabar` and every
+    /// ref under `refs/cinnabar/` but the private ones) that the helper lists:
+    /// those the remote's fetch refspecs map to (a mirror's
+    /// `+refs/*:refs/*`): git prunes the refs matching a refspec's
+    /// destination that the remote does not list. Listed with their own
+    /// values, git never moves them.
+    pub fn metadata_refs(&self) -> Result<Vec<(String, ObjectId)>> {
+        let Some(remote) = self
+            .remote_name
+            .as_deref()
+            .filter(|_| self.scratch.is_none())
+        else {
+            return Ok(Vec::new());
+        };
+        let repo = self.importer.store.repo();
+        let destinations: Vec<String> = repo
+            .gix()
+            .config_snapshot()
+            .strings(format!("remote.{remote}.fetch").as_str())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|spec| {
+                let spec = String::from_utf8_lossy(spec.as_ref());
+                spec.split_once(':').map(|(_, dst)| dst.to_string())
+            })
+            .collect();
+        let mapped = |name: &str| {
+            destinations.iter().any(|dst| match dst.split_once('*') {
+                Some((prefix, suffix)) => {
+                    name.len() > prefix.len() + suffix.len()
+                        && name.starts_with(prefix)
+                        && name.ends_with(suffix)
+                }
+                None => dst == name,
+            })
+        };
+        let private = self.private_refs()?;
+        let mut names = repo.refs_with_prefix("refs/cinnabar/")?;
+        names.retain(|n| !private.contains(n));
+        names.push("refs/notes/cinnabar".to_string());
+        let mut refs = Vec::new();
+        for name in names.into_iter().filter(|n| mapped(n)) {
+            if let Some(oid) = repo.find_ref(&name)? {
+                refs.push((name, oid));
+            }
+        }
+        refs.sort();
+        Ok(refs)
     }
 
     /// Deletes the private refs once git has read them.

@@ -27,8 +27,40 @@ pub fn resolve_node(meta: &Metadata, id: &str, kind: RevisionKind) -> Result<HgN
     }
 }
 
+/// What kind of revision an imported node is: a changeset (its commit has
+/// a git2hg note), a manifest (another commit) or a file (a blob).
+fn actual_kind(meta: &Metadata, node: HgNode) -> Option<RevisionKind> {
+    let oid = meta.state.hg2git(&node)?;
+    if meta.state.git2hg.contains(&oid) {
+        return Some(RevisionKind::Changeset);
+    }
+    let mut buf = Vec::new();
+    match meta.store.repo().try_read_object(&oid, &mut buf).ok()?? {
+        gix::object::Kind::Commit => Some(RevisionKind::Manifest),
+        gix::object::Kind::Blob => Some(RevisionKind::File),
+        _ => None,
+    }
+}
+
+/// The `data` option that selects a kind of revision.
+fn option_for(kind: RevisionKind) -> &'static str {
+    match kind {
+        RevisionKind::Changeset => "git cinnabar data -c",
+        RevisionKind::Manifest => "git cinnabar data -m",
+        RevisionKind::File => "git cinnabar data",
+    }
+}
+
 /// The raw text of a revision.
 pub fn revision_text(meta: &mut Metadata, node: HgNode, kind: RevisionKind) -> Result<Vec<u8>> {
+    if let Some(actual) = actual_kind(meta, node).filter(|a| *a != kind) {
+        return Err(invalid(format!(
+            "{node} is a {} id, not a {} id (use `{} {node}`)",
+            actual.id_name(),
+            kind.id_name(),
+            option_for(actual)
+        )));
+    }
     let mut out = Vec::new();
     let mut scratch = Vec::new();
     match kind {

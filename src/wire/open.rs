@@ -61,7 +61,16 @@ impl WireConfig {
 /// server.
 pub fn open(url: &HgUrl, config: &WireConfig) -> Result<HgSource, WireError> {
     Ok(match url {
-        HgUrl::Local(path) if path.is_file() => HgSource::Bundle(path.clone()),
+        HgUrl::Local(path) if path.is_file() => {
+            check_bundle_start(path)?;
+            HgSource::Bundle(path.clone())
+        }
+        HgUrl::Local(path) if path.is_dir() && !path.join(".hg").is_dir() => {
+            return Err(WireError::NoSource {
+                url: path.display().to_string(),
+                detail: "not a Mercurial repository (no .hg directory)".into(),
+            })
+        }
         HgUrl::Local(path) if path.is_dir() => {
             HgSource::Peer(Box::new(StdioPeer::local(&url.display(), path)?))
         }
@@ -75,7 +84,7 @@ pub fn open(url: &HgUrl, config: &WireConfig) -> Result<HgSource, WireError> {
             HttpSource::Peer(peer) => HgSource::Peer(peer),
             HttpSource::Bundle(body) => HgSource::Stream {
                 url: url.display(),
-                body,
+                body: check_stream_start(&url.display(), body)?,
             },
         },
         HgUrl::Ssh {
@@ -98,4 +107,61 @@ pub fn open(url: &HgUrl, config: &WireConfig) -> Result<HgSource, WireError> {
             })
         }
     })
+}
+
+/// Refuses a response that is neither from a Mercurial server nor a
+/// bundle (a web page, say), and gives back the whole stream otherwise.
+fn check_stream_start(
+    url: &str,
+    mut body: Box<dyn Read + Send>,
+) -> Result<Box<dyn Read + Send>, WireError> {
+    let mut start = Vec::with_capacity(4);
+    (&mut body)
+        .take(4)
+        .read_to_end(&mut start)
+        .map_err(|source| WireError::Io {
+            context: format!("cannot read from {url}"),
+            source,
+        })?;
+    if let Some(detail) = not_a_bundle(&start) {
+        return Err(WireError::NoSource {
+            url: url.to_string(),
+            detail,
+        });
+    }
+    Ok(Box::new(std::io::Cursor::new(start).chain(body)))
+}
+
+/// Why data starting with `start` is not a bundle, if it is not.
+fn not_a_bundle(start: &[u8]) -> Option<String> {
+    if start.starts_with(b"HG") || start.first() == Some(&0) {
+        return None;
+    }
+    if start.first() == Some(&b'<') {
+        return Some("not a Mercurial repository or bundle (it serves a web page)".into());
+    }
+    let shown: Vec<String> = start.iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!(
+        "not a Mercurial bundle or repository (first bytes: {})",
+        shown.join(" ")
+    ))
+}
+
+/// Refuses a file that starts like no Mercurial bundle: `HG…` or a
+/// headerless changegroup (whose first chunk length starts with a zero byte).
+fn check_bundle_start(path: &std::path::Path) -> Result<(), WireError> {
+    let mut start = [0u8; 4];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut start))
+        .map_err(|source| WireError::Io {
+            context: format!("cannot read {}", path.display()),
+            source,
+        })?;
+    match not_a_bundle(&start[..n]) {
+        None => Ok(()),
+        Some(detail) => Err(WireError::NoSource {
+            url: path.display().to_string(),
+            detail,
+        }),
+    }
 }

@@ -186,7 +186,17 @@ impl StdioPeer {
         ] {
             cmd.env_remove(var);
         }
-        StdioPeer::spawn(url, cmd)
+        StdioPeer::spawn(url, cmd).map_err(|e| match e {
+            WireError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                WireError::NoSource {
+                    url: url.into(),
+                    detail: "Mercurial's `hg` is needed for local repositories and ssh \
+                             servers, install it or set `HG`"
+                        .into(),
+                }
+            }
+            e => e,
+        })
     }
 
     /// Runs `cmd` and performs the handshake. Its stderr is copied to ours.
