@@ -185,3 +185,50 @@ macro_rules! error_context {
     };
 }
 pub(crate) use error_context;
+
+/// Declares a module's error enum: one transparent variant for each error
+/// of a lower layer it wraps (`wraps { Name(Type), … }`), a transparent
+/// `Io(std::io::Error)` with `io Io;`, the module's own variants
+/// (`own { … }`), and `Invalid(String)` and `Context { context, source }`
+/// with the helpers of [`error_context!`].
+macro_rules! module_error {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            wraps { $($wrap:ident($wrapped:ty)),* $(,)? }
+            $(io $io:ident;)?
+            own { $($extra:tt)* }
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+        pub enum $name {
+            $(
+                #[doc = concat!("A `", stringify!($wrapped), "` of a lower layer.")]
+                #[error(transparent)]
+                #[diagnostic(transparent)]
+                $wrap(#[from] $wrapped),
+            )*
+            $(
+                /// A file or stream could not be read or written.
+                #[error(transparent)]
+                $io(#[from] std::io::Error),
+            )?
+            $($extra)*
+            /// Something this module cannot go on with.
+            #[error("{0}")]
+            Invalid(String),
+            /// An error, with what was being done.
+            #[error("{context}")]
+            Context {
+                /// What was being done, and on what.
+                context: String,
+                /// The cause.
+                #[source]
+                source: Box<$name>,
+            },
+        }
+        $crate::util::error_context!($name);
+    };
+}
+pub(crate) use module_error;
