@@ -1,11 +1,9 @@
 //! `git cinnabar clone`, `git cinnabar setup`, failed imports that leave
 //! the metadata alone, and refs git cannot hold.
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 #[test]
 fn cinnabar_clone_sets_up_a_remote_that_pulls() {
@@ -68,14 +66,10 @@ fn setup_creates_the_helper_link() {
 #[test]
 fn failed_import_keeps_metadata_and_rerun_completes() {
     let tmp = tempdir();
-    let data = std::fs::read(shared_dir().join("corpus/dillo.hg")).unwrap();
+    let data = std::fs::read(corpus("dillo.hg")).unwrap();
     let truncated = tmp.path().join("truncated.hg");
     std::fs::write(&truncated, &data[..data.len() * 2 / 3]).unwrap();
-    let dest = tmp.path().join("repo.git");
-    git(
-        tmp.path(),
-        &["init", "-q", "--bare", dest.to_str().unwrap()],
-    );
+    let dest = bare_repo(tmp.path(), "repo.git");
     let fetch = |url: &Path| {
         let mut cmd = command("git", &dest);
         cmd.args(["fetch", "-q"])
@@ -86,19 +80,10 @@ fn failed_import_keeps_metadata_and_rerun_completes() {
     let out = fetch(&truncated);
     assert!(!out.status.success());
     assert_eq!(refs(&dest), Vec::<String>::new());
-    assert!(fetch(&shared_dir().join("corpus/dillo.hg"))
-        .status
-        .success());
-    let expected: Vec<String> = std::fs::read_to_string(shared_dir().join("corpus/dillo.refs"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
+    assert!(fetch(&corpus("dillo.hg")).status.success());
     let mut actual = refs(&dest);
     actual.sort();
-    let mut expected = expected;
-    expected.sort();
-    assert_eq!(actual, expected);
+    assert_eq!(actual, corpus_refs("dillo"));
 }
 
 #[test]
@@ -109,9 +94,7 @@ fn branch_names_git_refuses_are_skipped_with_a_warning() {
     cmd.args(["clone", "--mirror"])
         .arg(format!(
             "hg::{}",
-            shared_dir()
-                .join("corpus/edge/test-invalid-branch-name.hg")
-                .display()
+            corpus("edge/test-invalid-branch-name.hg").display()
         ))
         .arg(&dest);
     let out = output(cmd);

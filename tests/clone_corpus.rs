@@ -3,48 +3,28 @@
 //! `hg2git --batch` and `git2hg --batch` agree with the corpus map and
 //! `fsck --full` passes.
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 /// Clones `NAME.hg` and checks the map, and the refs when a `.refs` file
 /// exists.
 fn check_corpus(dir: &Path, name: &str) {
-    let bundle = dir.join(format!("{name}.hg"));
     let tmp = tempdir();
-    let dest = tmp.path().join("clone.git");
-    mirror_clone(&bundle, &dest);
+    let dest = &tmp.path().join("clone.git");
+    mirror_clone(&dir.join(format!("{name}.hg")), dest);
     let map_path = ["map.gz", "map"]
         .iter()
         .map(|ext| dir.join(format!("{name}.{ext}")))
         .find(|p| p.exists())
         .unwrap();
     let expected = read_map(&map_path);
-    let actual = notes_map(&dest);
-    assert_eq!(actual.len(), expected.len(), "{name}: number of changesets");
-    let diff: Vec<_> = expected
-        .iter()
-        .zip(&actual)
-        .filter(|(a, b)| a != b)
-        .take(5)
-        .collect();
-    assert!(
-        diff.is_empty(),
-        "{name}: first differences (expected, actual): {diff:?}"
-    );
+    assert_map(&notes_map(dest), &expected, name);
     let refs_path = dir.join(format!("{name}.refs"));
     if refs_path.exists() {
-        let mut expected: Vec<String> = std::fs::read_to_string(&refs_path)
-            .unwrap()
-            .lines()
-            .map(str::to_string)
-            .collect();
-        expected.sort();
-        let mut actual = refs(&dest);
+        let mut actual = refs(dest);
         actual.sort();
-        assert_eq!(actual, expected, "{name}: refs");
+        assert_eq!(actual, read_refs(&refs_path), "{name}: refs");
     }
     // hg2git and git2hg answer from the metadata as the map says.
     let pairs: Vec<(&str, &str)> = expected
@@ -55,23 +35,23 @@ fn check_corpus(dir: &Path, name: &str) {
     let git_in: String = pairs.iter().map(|(_, g)| format!("{g} ")).collect();
     let git_out: String = pairs.iter().map(|(_, g)| format!("{g}\n")).collect();
     assert_eq!(
-        batch(&dest, "hg2git", hg_in.clone()),
+        batch(dest, "hg2git", hg_in.clone()),
         git_out,
         "{name}: hg2git"
     );
-    assert_eq!(batch(&dest, "git2hg", git_in), hg_in, "{name}: git2hg");
-    let out = fsck_full(&dest);
+    assert_eq!(batch(dest, "git2hg", git_in), hg_in, "{name}: git2hg");
+    let out = fsck_full(dest);
     assert!(
         out.status.success(),
         "{name}: fsck --full: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
-        git(&dest, &["rev-parse", "refs/cinnabar/checked"]),
-        git(&dest, &["rev-parse", "refs/cinnabar/metadata"])
+        git(dest, &["rev-parse", "refs/cinnabar/checked"]),
+        git(dest, &["rev-parse", "refs/cinnabar/metadata"])
     );
     let fsck = output({
-        let mut c = command("git", &dest);
+        let mut c = command("git", dest);
         c.args(["fsck", "--no-progress"]);
         c
     });
@@ -91,7 +71,7 @@ macro_rules! corpus_test {
     ($($name:ident),*) => {$(
         #[test]
         fn $name() {
-            check_corpus(&shared_dir().join("corpus"), stringify!($name));
+            check_corpus(&corpus_dir(), stringify!($name));
         }
     )*};
 }
@@ -100,7 +80,7 @@ corpus_test!(ripgrep, dillo, coveragepy, flask, nginx, churn);
 
 #[test]
 fn edge_bundles() {
-    let dir = shared_dir().join("corpus/edge");
+    let dir = corpus("edge");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| {
@@ -120,11 +100,7 @@ fn edge_bundles() {
 /// stderr after checking that no ref was created.
 fn failed_fetch(url: &str) -> String {
     let tmp = tempdir();
-    let dest = tmp.path().join("repo.git");
-    git(
-        tmp.path(),
-        &["init", "-q", "--bare", dest.to_str().unwrap()],
-    );
+    let dest = bare_repo(tmp.path(), "repo.git");
     let mut cmd = command("git", &dest);
     cmd.args(["fetch", "-q", url, "refs/heads/*:refs/heads/*"]);
     let out = output(cmd);
@@ -136,7 +112,7 @@ fn failed_fetch(url: &str) -> String {
 
 #[test]
 fn tampered_bundle_is_refused() {
-    let bundle = shared_dir().join("corpus/edge/tampered.hg");
+    let bundle = corpus("edge/tampered.hg");
     let stderr = failed_fetch(&format!("hg::{}", bundle.display()));
     // The symlink `back` beside `back/test` gives way to the directory,
     // as in git-cinnabar; then `..` stops the import.
@@ -151,7 +127,7 @@ fn tampered_bundle_is_refused() {
 
 #[test]
 fn truncated_bundle_is_refused() {
-    let data = std::fs::read(shared_dir().join("corpus/ripgrep.hg")).unwrap();
+    let data = std::fs::read(corpus("ripgrep.hg")).unwrap();
     let tmp = tempdir();
     let bundle = tmp.path().join("truncated.hg");
     std::fs::write(&bundle, &data[..data.len() / 2]).unwrap();

@@ -4,26 +4,14 @@
 //! aborts after N objects (`GIT_CINNABAR_DEBUG_ABORT_AFTER`) and from real
 //! SIGKILLs at pseudo-random times.
 
-mod support;
-
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::time::Duration;
 
-use support::*;
+use crate::support::*;
 
 fn dillo() -> std::path::PathBuf {
-    shared_dir().join("corpus/dillo.hg")
-}
-
-fn expected_refs() -> Vec<String> {
-    let mut refs: Vec<String> = std::fs::read_to_string(shared_dir().join("corpus/dillo.refs"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    refs.sort();
-    refs
+    corpus("dillo.hg")
 }
 
 fn fetch_cmd(dest: &Path, url: &str) -> std::process::Command {
@@ -41,34 +29,13 @@ fn sorted_refs(dest: &Path) -> Vec<String> {
     r
 }
 
-fn metadata(dest: &Path) -> Option<String> {
-    let out = output({
-        let mut c = command("git", dest);
-        c.args(["rev-parse", "-q", "--verify", "refs/cinnabar/metadata"]);
-        c
-    });
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
 fn fsck_passes(dest: &Path) {
-    let out = output({
-        let mut c = command("git", dest);
-        c.args(["cinnabar", "fsck", "--full"]);
-        c
-    });
+    let out = fsck_full(dest);
     assert!(
         out.status.success(),
         "fsck: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn bare_repo(tmp: &Path, name: &str) -> std::path::PathBuf {
-    let dest = tmp.join(name);
-    git(tmp, &["init", "-q", "--bare", dest.to_str().unwrap()]);
-    dest
 }
 
 #[test]
@@ -94,7 +61,7 @@ fn clone_aborted_after_n_objects() {
         assert_eq!(metadata(&dest), None, "abort after {n}");
         assert_eq!(sorted_refs(&dest), Vec::<String>::new());
         run(fetch_cmd(&dest, &url));
-        assert_eq!(sorted_refs(&dest), expected_refs(), "abort after {n}");
+        assert_eq!(sorted_refs(&dest), corpus_refs("dillo"), "abort after {n}");
     }
 }
 
@@ -129,7 +96,7 @@ fn fetch_aborted_after_n_objects() {
         fsck_passes(&dest);
     }
     run(fetch_cmd(&dest, &url));
-    let expected = read_map(&shared_dir().join("corpus/dillo.map.gz"));
+    let expected = corpus_map("dillo");
     assert_eq!(notes_map(&dest), expected);
     fsck_passes(&dest);
 }
@@ -161,14 +128,14 @@ fn clone_killed_at_random_times() {
                 .iter()
                 .any(|r| r.contains("refs/cinnabar/"))),
             Some(m) => {
-                assert!(expected_refs().contains(&format!("{m} refs/cinnabar/metadata")));
+                assert!(corpus_refs("dillo").contains(&format!("{m} refs/cinnabar/metadata")));
                 fsck_passes(&dest);
             }
         }
         run(fetch_cmd(&dest, &url));
         assert_eq!(
             sorted_refs(&dest),
-            expected_refs(),
+            corpus_refs("dillo"),
             "killed after {delay:?}"
         );
     }

@@ -2,14 +2,10 @@
 //! keeping their metadata, relative paths, error messages, pipes, progress,
 //! docs and completion, `clear` then fetch, versions and usage.
 
-#[allow(unused)]
-mod net_support;
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use support::{command, git, hg, output, tempdir};
+use crate::support::{self, command, git, hg, output, tempdir};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -315,7 +311,7 @@ fn errors_say_what_is_wrong_once() {
             repo.display()
         ),
     );
-    let server = net_support::Server::hg(&repo, &[]);
+    let server = support::Server::hg(&repo, &[]);
     let url = server.url();
     assert_fails(
         &cinnabar(&clone, &["fetch", &format!("hg::{url}"), unknown]),
@@ -545,7 +541,7 @@ fn bash_completes_subcommands_and_options() {
 #[test]
 fn clear_and_rollback_then_fetch_rebuild_from_a_bundle() {
     let tmp = tempdir();
-    let corpus = support::shared_dir().join("corpus");
+    let corpus = support::corpus_dir();
     let expected = support::read_map(&corpus.join("dillo.map.gz"));
     let dest = tmp.path().join("dillo");
     let mut cmd = command("git", tmp.path());

@@ -2,12 +2,10 @@
 //! manifests and file revisions (with copy metadata, exec bits, symlinks,
 //! branches and merges), and for some nodes of a corpus clone.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 fn hg_bytes(repo: &Path, args: &[&str]) -> Vec<u8> {
     let mut cmd = command(hg_path(), repo);
@@ -125,11 +123,7 @@ fn data_matches_hg_debugdata() {
     commit(&repo, "after merge", 5);
 
     let dest = tmp.path().join("clone.git");
-    let mut cmd = command("git", tmp.path());
-    cmd.args(["clone", "-q", "--mirror"])
-        .arg(format!("hg::{}", repo.display()))
-        .arg(&dest);
-    run(cmd);
+    mirror_clone(&repo, &dest);
     let revs: Vec<String> = hg(&repo, &["log", "-T", "{node}\n"])
         .lines()
         .map(str::to_string)
@@ -152,14 +146,10 @@ fn data_matches_hg_debugdata() {
 
 #[test]
 fn data_matches_hg_debugdata_on_corpus() {
-    let bundle = shared_dir().join("corpus/ripgrep.hg");
+    let bundle = corpus("ripgrep.hg");
     let tmp = tempdir();
     let dest = tmp.path().join("clone.git");
-    let mut cmd = command("git", tmp.path());
-    cmd.args(["clone", "-q", "--mirror"])
-        .arg(format!("hg::{}", bundle.display()))
-        .arg(&dest);
-    run(cmd);
+    mirror_clone(&bundle, &dest);
     let bundle = bundle.to_str().unwrap();
     let revs: Vec<String> = hg(
         tmp.path(),

@@ -5,19 +5,18 @@
 //! `fsck --full` accepts. A clone bundled back gives the Mercurial
 //! repository it came from.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use cinnabar::export::Exporter;
 use cinnabar::store::config::ConfigOverrides;
 use cinnabar::store::Repo;
-use support::*;
+
+use crate::support::*;
 
 /// `<git commit> <hg changeset>` lines of a push corpus map.
 fn push_map(name: &str) -> Vec<(String, String)> {
-    let path = shared_dir().join("corpus/push").join(name);
+    let path = corpus(format!("push/{name}"));
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
@@ -100,8 +99,7 @@ fn git_edge_history() {
     let tmp = tempdir();
     let repo = tmp.path().join("git-edge");
     let mut cmd = command("bash", tmp.path());
-    cmd.arg(shared_dir().join("corpus/push/git-edge.sh"))
-        .arg(&repo);
+    cmd.arg(corpus("push/git-edge.sh")).arg(&repo);
     run(cmd);
     check_push_corpus(&repo, "main", &push_map("git-edge.map"));
 }
@@ -112,7 +110,7 @@ fn markupsafe_history() {
     let repo = tmp.path().join("markupsafe.git");
     let mut cmd = command("git", tmp.path());
     cmd.args(["clone", "-q", "--mirror"])
-        .arg(shared_dir().join("corpus/push/markupsafe.git.bundle"))
+        .arg(corpus("push/markupsafe.git.bundle"))
         .arg(&repo);
     run(cmd);
     check_push_corpus(&repo, "main", &push_map("markupsafe.map"));
@@ -120,7 +118,7 @@ fn markupsafe_history() {
 
 #[test]
 fn clone_bundles_back_to_the_same_repository() {
-    let dir = shared_dir().join("corpus");
+    let dir = corpus_dir();
     let tmp = tempdir();
     let clone = tmp.path().join("dillo.git");
     mirror_clone(&dir.join("dillo.hg"), &clone);

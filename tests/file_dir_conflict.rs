@@ -4,11 +4,9 @@
 //! the Mercurial data exact: `data -m` gives hg's bytes and `fsck --full`
 //! passes, after a clone and after fetching in two steps.
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 const MANIFESTS: [&str; 4] = [
     "9ee37709813478e22655dd10d2a624b3c0a1bcf9",
@@ -18,7 +16,7 @@ const MANIFESTS: [&str; 4] = [
 ];
 
 fn bundle() -> std::path::PathBuf {
-    shared_dir().join("corpus/edge/file-dir-conflict.hg")
+    corpus("edge/file-dir-conflict.hg")
 }
 
 /// `hg debugdata -m` of every manifest.
@@ -60,7 +58,7 @@ fn check_clone(dest: &Path, hg_repo: &Path) {
         .filter(|l| !l.contains("badFilemode") && !l.trim().is_empty())
         .collect();
     assert!(fsck.status.success() && problems.is_empty(), "{all}");
-    let expected = read_map(&shared_dir().join("corpus/edge/file-dir-conflict.map"));
+    let expected = read_map(&corpus("edge/file-dir-conflict.map"));
     assert_eq!(notes_map(dest), expected);
 }
 

@@ -1,8 +1,6 @@
 //! Bad input: every malformed bundle gives an error that says where
 //! (a byte offset or a node), and nothing panics.
 
-mod common;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use cinnabar::hg::bundle::{Bundle2Writer, BundleReader, BundleSpec, Compression};
@@ -11,10 +9,10 @@ use cinnabar::hg::mdiff;
 use cinnabar::hg::verify::{verify_bundle, BasePlan};
 use cinnabar::hg::{FormatError, HgNode};
 
-use common::*;
+use crate::support::*;
 
 fn edge(name: &str) -> Vec<u8> {
-    std::fs::read(shared_dir().join("corpus/edge").join(name)).unwrap()
+    std::fs::read(corpus(format!("edge/{name}"))).unwrap()
 }
 
 /// The full read + verify path, both with and without a plan.
@@ -252,12 +250,10 @@ fn flipped_byte_in_delta() {
 
 #[test]
 fn flipped_byte_in_hg_bundle() {
-    let Some(hgbin) = find_hg() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = make_repo(&hgbin, tmp.path());
+    let tmp = tempdir();
+    let repo = make_repo(tmp.path());
     let out = tmp.path().join("none.hg");
     hg(
-        &hgbin,
         &repo,
         &[
             "bundle",
@@ -362,7 +358,7 @@ fn mutate(rng: &mut Rng, data: &[u8]) -> Vec<u8> {
 
 #[test]
 fn random_corruption_never_panics() {
-    let mut inputs: Vec<(String, Vec<u8>)> = bundles_in(&shared_dir().join("corpus/edge"))
+    let mut inputs: Vec<(String, Vec<u8>)> = bundles_in(&corpus("edge"))
         .into_iter()
         .map(|p| {
             (

@@ -2,8 +2,6 @@
 //! rebuilt from its delta chain and checked against its node; revision
 //! counts are exact. Plus bundles of every type made by Mercurial itself.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
@@ -11,7 +9,7 @@ use std::path::Path;
 use cinnabar::hg::bundle::{BundleKind, BundleReader, Compression};
 use cinnabar::hg::verify::{verify_bundle, BasePlan, RevisionKind, VerifyStats};
 
-use common::*;
+use crate::support::*;
 
 /// (changesets, manifests, files, file revisions). Changesets are those of
 /// the corpus README; the rest were observed and cross-checked for ripgrep
@@ -77,13 +75,13 @@ fn check_bundle(path: &Path, kind: BundleKind, want: Counts) -> VerifyStats {
 
 fn corpus_bundle(name: &str) -> VerifyStats {
     let (kind, want) = expected()[name];
-    check_bundle(&shared_dir().join("corpus").join(name), kind, want)
+    check_bundle(&corpus(name), kind, want)
 }
 
 #[test]
 fn corpus_is_complete() {
     // Every bundle in the corpus has expected counts, and vice versa.
-    let corpus = shared_dir().join("corpus");
+    let corpus = corpus_dir();
     let mut found: Vec<String> = bundles_in(&corpus)
         .into_iter()
         .chain(bundles_in(&corpus.join("edge")))
@@ -140,7 +138,7 @@ fn edge_bundles() {
         if !name.starts_with("edge/") {
             continue;
         }
-        let path = shared_dir().join("corpus").join(name);
+        let path = corpus(name);
         let planned = check_bundle(&path, kind, want);
         // A single pass caching everything gives the same result.
         let data = std::fs::read(&path).unwrap();
@@ -155,7 +153,7 @@ fn issue6528_copy_metadata() {
     // Both bundles of issue6528 carry 7 file revisions with copy metadata
     // (a `\x01\n` header); their parents (in whatever order) hash right.
     for name in ["edge/issue6528.hg-v1.hg", "edge/issue6528.hg-v2.hg"] {
-        let data = std::fs::read(shared_dir().join("corpus").join(name)).unwrap();
+        let data = std::fs::read(corpus(name)).unwrap();
         let mut with_metadata = 0;
         cinnabar::hg::verify::verify_bundle_with(&data[..], None, &mut |r| {
             if r.kind == RevisionKind::File && r.text.starts_with(b"\x01\n") {
@@ -170,9 +168,8 @@ fn issue6528_copy_metadata() {
 
 #[test]
 fn bundles_made_by_mercurial() {
-    let Some(hgbin) = find_hg() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = make_repo(&hgbin, tmp.path());
+    let tmp = tempdir();
+    let repo = make_repo(tmp.path());
     let types = [
         ("none-v1", BundleKind::Bundle1(Compression::None)),
         ("gzip-v1", BundleKind::Bundle1(Compression::Zlib)),
@@ -190,7 +187,6 @@ fn bundles_made_by_mercurial() {
     for (t, kind) in types {
         let out = tmp.path().join(format!("{}.hg", t.replace(';', "_")));
         hg(
-            &hgbin,
             &repo,
             &["bundle", "-q", "--all", "--type", t, out.to_str().unwrap()],
         );
@@ -211,27 +207,23 @@ fn bundles_made_by_mercurial() {
 
 #[test]
 fn tree_manifests_made_by_mercurial() {
-    let Some(hgbin) = find_hg() else { return };
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let repo = tmp.path().join("repo");
     std::fs::create_dir_all(repo.join("d/e")).unwrap();
-    hg(
-        &hgbin,
-        &repo,
-        &["init", "--config", "experimental.treemanifest=1"],
-    );
+    hg(&repo, &["init", "--config", "experimental.treemanifest=1"]);
     std::fs::write(repo.join("d/e/f"), "a\n").unwrap();
     std::fs::write(repo.join("g"), "b\n").unwrap();
     hg(
-        &hgbin,
         &repo,
-        &["commit", "-q", "-A", "-m", "1", "-d", "0 0"],
+        &["commit", "-q", "-A", "-m", "1", "-u", HG_USER, "-d", "0 0"],
     );
     std::fs::write(repo.join("d/e/f"), "a\nc\n").unwrap();
-    hg(&hgbin, &repo, &["commit", "-q", "-m", "2", "-d", "0 0"]);
+    hg(
+        &repo,
+        &["commit", "-q", "-m", "2", "-u", HG_USER, "-d", "0 0"],
+    );
     let out = tmp.path().join("tree.hg");
     hg(
-        &hgbin,
         &repo,
         &[
             "bundle",

@@ -1,17 +1,14 @@
 //! `fsck --full` catching corrupted metadata (the checks of clean corpus
 //! clones are in clone_corpus.rs).
 
-mod support;
-
 use std::path::Path;
 
 use cinnabar::store::commit::{parse_commit, raw_commit};
 use cinnabar::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
-use cinnabar::store::{
-    ConfigOverrides, Expected, Kind, NotesTree, ObjectId, RefUpdate, Repo, Store, WriteMode,
-};
+use cinnabar::store::{Expected, Kind, NotesTree, ObjectId, RefUpdate, Store, WriteMode};
 use cinnabar::store::{ObjectRead, ObjectWrite};
-use support::*;
+
+use crate::support::*;
 
 const SIG: &[u8] = b" <cinnabar@git> 0 +0000";
 
@@ -19,7 +16,7 @@ const SIG: &[u8] = b" <cinnabar@git> 0 +0000";
 /// store and the five parents (changesets, manifests, hg2git, git2hg,
 /// files-meta) to change.
 fn rewrite_metadata(dir: &Path, edit: impl FnOnce(&mut Store, &mut Vec<ObjectId>)) {
-    let repo = Repo::open_at(dir, ConfigOverrides::new()).unwrap();
+    let repo = open(dir).unwrap();
     let metadata = repo.find_ref("refs/cinnabar/metadata").unwrap().unwrap();
     let mut store = Store::new(repo, WriteMode::Direct);
     let mut buf = Vec::new();
@@ -101,7 +98,7 @@ fn assert_fsck_names(dir: &Path, what: &str) {
 fn fsck_catches_corruption() {
     let tmp = tempdir();
     let clean = tmp.path().join("clean.git");
-    mirror_clone(&shared_dir().join("corpus/ripgrep.hg"), &clean);
+    mirror_clone(&corpus("ripgrep.hg"), &clean);
     let copy = |name: &str| {
         let dest = tmp.path().join(name);
         let mut cmd = command("cp", tmp.path());

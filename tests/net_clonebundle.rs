@@ -2,11 +2,7 @@
 //! server's manifest points to, then fetches the rest; `git cinnabar
 //! unbundle` imports a bundle or the server's clone bundle.
 
-mod net_support;
-mod support;
-
-use net_support::*;
-use support::*;
+use crate::support::*;
 
 #[test]
 fn clone_from_clonebundle() {
@@ -75,11 +71,7 @@ fn clone_from_clonebundle() {
         ("server.git", vec!["--clonebundle", url.as_str()]),
         ("file.git", vec![bundle.to_str().unwrap()]),
     ] {
-        let git_dir = tmp.path().join(name);
-        git(
-            tmp.path(),
-            &["init", "-q", "--bare", git_dir.to_str().unwrap()],
-        );
+        let git_dir = bare_repo(tmp.path(), name);
         let mut cmd = command("git", &git_dir);
         cmd.args(["cinnabar", "unbundle"]).args(&args);
         run(cmd);

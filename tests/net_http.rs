@@ -1,11 +1,7 @@
 //! Cloning and fetching over HTTP from real `hg serve` servers (and an
 //! hgweb WSGI wrapper for authentication and failures) on 127.0.0.1.
 
-mod net_support;
-mod support;
-
-use net_support::*;
-use support::*;
+use crate::support::*;
 
 /// Clones a corpus repository served by `hg serve`: exactly the map and
 /// the refs of the bundle clone.
@@ -186,11 +182,7 @@ fn fetch(git_dir: &std::path::Path, url: &str) -> std::process::Output {
 fn failures_leave_metadata_unchanged() {
     let tmp = tempdir();
     let repo = corpus_repo(tmp.path(), "ripgrep", Some(100));
-    let dest = tmp.path().join("repo.git");
-    git(
-        tmp.path(),
-        &["init", "-q", "--bare", dest.to_str().unwrap()],
-    );
+    let dest = bare_repo(tmp.path(), "repo.git");
     {
         let server = Server::hg(&repo, &[]);
         check(&fetch(&dest, &format!("hg::{}", server.url())));
@@ -465,7 +457,7 @@ fn discovery_with_local_only_changesets() {
     hg(&repo, &["add", "new-file"]);
     hg(&repo, &["commit", "-m", "new", "-u", "nobody", "-d", "0 0"]);
     let dest = tmp.path().join("clone.git");
-    let bundle = shared_dir().join("corpus/ripgrep.hg");
+    let bundle = corpus("ripgrep.hg");
     check(&mirror(
         tmp.path(),
         &format!("hg::{}", bundle.display()),

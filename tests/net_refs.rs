@@ -2,13 +2,9 @@
 //! cloning, with branches, bookmarks, `@` and new heads (the expectations
 //! of git-cinnabar's tests/ls-remote.t); and the same listing over HTTP.
 
-mod net_support;
-mod support;
-
 use std::path::{Path, PathBuf};
 
-use net_support::*;
-use support::*;
+use crate::support::*;
 
 struct LsRemote {
     dir: PathBuf,

@@ -1,11 +1,7 @@
 //! Cloning and fetching over ssh: `hg serve --stdio` run by a
 //! `GIT_SSH_COMMAND` stand-in that ignores the host.
 
-mod net_support;
-mod support;
-
-use net_support::*;
-use support::*;
+use crate::support::*;
 
 fn env(ssh: &std::path::Path) -> Vec<(&'static str, String)> {
     vec![("GIT_SSH_COMMAND", ssh.display().to_string())]
@@ -89,11 +85,7 @@ fn killed_server_then_incremental_fetch() {
     );
     // An absolute path: ssh://host//abs/path.
     let url = &format!("hg::ssh://localhost/{}", repo.display());
-    let dest = tmp.path().join("repo.git");
-    git(
-        tmp.path(),
-        &["init", "-q", "--bare", dest.to_str().unwrap()],
-    );
+    let dest = bare_repo(tmp.path(), "repo.git");
     check(&fetch(&dest, url, &ssh));
     let before = metadata(&dest);
     assert!(before.is_some());

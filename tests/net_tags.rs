@@ -1,11 +1,9 @@
 //! `hg::tags:` and `git cinnabar fetch --tags` give the tags `hg tags`
 //! shows, with moved, removed and conflicting tags on several heads.
 
-mod support;
-
 use std::collections::BTreeMap;
 
-use support::*;
+use crate::support::*;
 
 #[test]
 fn tags_match_hg() {
@@ -38,11 +36,7 @@ fn tags_match_hg() {
     tag(&["-r", "2", "other"]);
 
     let git_dir = tmp.path().join("clone.git");
-    let mut cmd = command("git", tmp.path());
-    cmd.args(["clone", "-q", "--mirror"])
-        .arg(format!("hg::{}", repo.display()))
-        .arg(&git_dir);
-    run(cmd);
+    mirror_clone(&repo, &git_dir);
     let mut cmd = command("git", &git_dir);
     cmd.args(["cinnabar", "fetch", "--tags"]);
     run(cmd);

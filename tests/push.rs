@@ -4,14 +4,10 @@
 //! unrelated history), bookmarks, named branches, `cinnabar.data`, the
 //! transports (stdio, ssh, http with Basic auth) and kill -9 mid-push.
 
-mod net_support;
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use net_support::{fake_ssh, metadata, Server};
-use support::*;
+use crate::support::*;
 
 const A: &str = "8b86a58578d5270969543e287634e3a2f122a338";
 const B: &str = "d04f6df4abe2870ceb759263ee6aaa9241c4f93c";
@@ -326,7 +322,7 @@ fn upstream_push_scenario_data_modes() {
 /// repository: exactly the changesets of the map, `hg verify` passes,
 /// `git2hg` answers the map and `fsck --full` passes.
 fn check_corpus_push(tmp: &Path, repo: &Path, map_name: &str) {
-    let map = read_map(&shared_dir().join("corpus/push").join(map_name));
+    let map = read_map(&corpus(format!("push/{map_name}")));
     let hg_repo = hg_repo(tmp, "server", &[], 0);
     git(
         repo,
@@ -355,8 +351,7 @@ fn git_edge_history_pushes_to_its_map() {
     let tmp = tempdir();
     let repo = tmp.path().join("git-edge");
     let mut cmd = command("bash", tmp.path());
-    cmd.arg(shared_dir().join("corpus/push/git-edge.sh"))
-        .arg(&repo);
+    cmd.arg(corpus("push/git-edge.sh")).arg(&repo);
     run(cmd);
     check_corpus_push(tmp.path(), &repo, "git-edge.map");
 }
@@ -367,7 +362,7 @@ fn markupsafe_history_pushes_to_its_map() {
     let repo = tmp.path().join("markupsafe");
     let mut cmd = command("git", tmp.path());
     cmd.args(["clone", "-q", "--bare"])
-        .arg(shared_dir().join("corpus/push/markupsafe.git.bundle"))
+        .arg(corpus("push/markupsafe.git.bundle"))
         .arg(&repo);
     run(cmd);
     check_corpus_push(tmp.path(), &repo, "markupsafe.map");

@@ -2,11 +2,9 @@
 //! metadata commits, and `rollback` / `fsck` / `clear` move between them
 //! as upstream's tests/rollback.t expects (spec 2.8, 2.9, 13.4).
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 const A: &str = "f92470d7f6966a39dfbced6a525fe81ebf5c37b9";
 const B: &str = "636e60525868096cbdc961870493510558f41d2f";
@@ -316,11 +314,7 @@ fn fetch_bundle_writes_what_the_remote_sends() {
     let path = tmp.path().join("e.hg");
     std::fs::write(&path, bundle).unwrap();
     let dest = tmp.path().join("clone.git");
-    let mut cmd = command("git", tmp.path());
-    cmd.args(["clone", "-q", "--mirror"])
-        .arg(format!("hg::{}", path.display()))
-        .arg(&dest);
-    run(cmd);
+    mirror_clone(&path, &dest);
     assert_eq!(
         ok(&dest, &["hg2git", E, F]),
         format!(

@@ -1,24 +1,48 @@
 //! Opening the repository the way git runs a remote helper: a fake
 //! `git-remote-envdump` helper records the environment git gives it
 //! (`GIT_DIR`, `GIT_CONFIG_PARAMETERS` from `git -c`), and `Repo::open`
-//! is then run in that environment. One test only: it changes the process
-//! environment.
-
-mod store_common;
+//! is then run in that environment. The test runs in a process of its
+//! own: it changes the environment and the current directory, which the
+//! other tests of the binary share.
 
 use std::os::unix::fs::PermissionsExt;
 
 use cinnabar::store::{Repo, StoreError};
-use store_common::*;
+
+use crate::support::*;
+
+/// Set in the process running the test.
+const CHILD: &str = "CINNABAR_TEST_OWN_PROCESS";
 
 #[test]
 fn open_like_a_remote_helper() -> TestResult {
-    let tmp = tempfile::tempdir()?;
+    if std::env::var_os(CHILD).is_some() {
+        return open_in_this_process();
+    }
+    // This test alone, in a new process of this test binary.
+    let name = module_path!().split_once("::").ok_or("module path")?.1;
+    let name = format!("{name}::open_like_a_remote_helper");
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .args([&name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stderr}");
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{name} in its own process:\n{stdout}\n{stderr}"
+    );
+    Ok(())
+}
+
+fn open_in_this_process() -> TestResult {
+    let tmp = tempdir();
     let work = tmp.path().join("work");
     std::fs::create_dir(&work)?;
-    git(&work, &["init", "-q"])?;
-    git(&work, &["config", "cinnabar.fromrepo", "repo-value"])?;
-    git(&work, &["config", "cinnabar.overridden", "repo-value"])?;
+    git(&work, &["init", "-q"]);
+    git(&work, &["config", "cinnabar.fromrepo", "repo-value"]);
+    git(&work, &["config", "cinnabar.overridden", "repo-value"]);
     std::fs::create_dir(work.join("sub"))?;
 
     // The helper writes its environment, NUL separated, and fails.
@@ -39,23 +63,21 @@ fn open_like_a_remote_helper() -> TestResult {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let _ = git_cmd(
-        &work.join("sub"),
-        &[
-            "-c",
-            "cinnabar.overridden=cli-value",
-            "-c",
-            "Cinnabar.Quoted=it's \"quoted\" with spaces",
-            "-c",
-            "cinnabar.flag",
-            "-c",
-            "Remote.MyRemote.URL=hg::https://example.com/x=y",
-            "ls-remote",
-            "envdump::whatever",
-        ],
-    )
-    .env("PATH", path)
-    .output()?;
+    let mut cmd = command("git", &work.join("sub"));
+    cmd.args([
+        "-c",
+        "cinnabar.overridden=cli-value",
+        "-c",
+        "Cinnabar.Quoted=it's \"quoted\" with spaces",
+        "-c",
+        "cinnabar.flag",
+        "-c",
+        "Remote.MyRemote.URL=hg::https://example.com/x=y",
+        "ls-remote",
+        "envdump::whatever",
+    ])
+    .env("PATH", path);
+    let _ = output(cmd);
     let dumped = std::fs::read(&dump)?;
     let mut git_dir = None;
     let mut params = None;
@@ -139,7 +161,7 @@ fn open_like_a_remote_helper() -> TestResult {
     git(
         tmp.path(),
         &["init", "-q", "--object-format=sha256", "sha256"],
-    )?;
+    );
     std::env::set_var("GIT_DIR", sha256.join(".git"));
     let err = Repo::open();
     eprintln!("sha256 repository: {err:?}");

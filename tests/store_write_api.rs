@@ -8,7 +8,7 @@ use cinnabar::store::{
     Store, StoreError, WriteMode,
 };
 
-type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+use crate::support::*;
 
 /// Something that is both, usable as a trait object.
 trait Both: ObjectRead + ObjectWrite {}
@@ -63,17 +63,16 @@ fn exercise(store: &mut dyn Both) -> TestResult {
 
 fn git_objects_in(pack: &std::path::Path) -> TestResult<usize> {
     let idx = pack.with_extension("idx");
-    let out = std::process::Command::new("git")
-        .args(["show-index"])
-        .stdin(std::fs::File::open(idx)?)
-        .output()?;
+    let mut cmd = command("git", pack.parent().ok_or("no parent")?);
+    cmd.arg("show-index").stdin(std::fs::File::open(idx)?);
+    let out = output(cmd);
     assert!(out.status.success());
     Ok(out.stdout.iter().filter(|&&b| b == b'\n').count())
 }
 
 #[test]
 fn every_store_behaves_the_same() -> TestResult {
-    let dir = tempfile::tempdir()?;
+    let dir = tempdir();
     let objects = dir.path().join("objects");
 
     let mut pack = PackWriter::new(&objects)?;

@@ -4,9 +4,8 @@
 //! (bundle2 and bundle1), refusals (hook, push race), and `pushkey` on
 //! bookmarks.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
 use cinnabar::hg::bundle::{Bundle2Writer, BundleReader, Compression};
 use cinnabar::hg::HgNode;
@@ -18,69 +17,10 @@ use cinnabar::wire::{
     ChangegroupResult, HgPeer, PartReply, PushHeads, ServerError, UnbundleReply, WireError,
 };
 
+use crate::support::*;
+
 // ---------------------------------------------------------------------
 // Helpers
-
-/// The Mercurial executable: `$HG`, then `.venv/bin/hg`, then `hg`.
-fn hg_path() -> PathBuf {
-    if let Some(hg) = std::env::var_os("HG") {
-        return hg.into();
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/hg");
-    if venv.exists() {
-        return venv;
-    }
-    "hg".into()
-}
-
-/// `StdioPeer::local` runs `$HG` (else `hg` from PATH): point it at the
-/// Mercurial the tests use.
-fn use_test_hg() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if std::env::var_os("HG").is_none() {
-            std::env::set_var("HG", hg_path());
-        }
-    });
-}
-
-fn hg_command(cwd: &Path) -> Command {
-    let mut cmd = Command::new(hg_path());
-    cmd.current_dir(cwd)
-        .env("HGPLAIN", "1")
-        .env("HGRCPATH", "")
-        .env("HGENCODING", "utf-8")
-        .env_remove("GIT_DIR");
-    cmd
-}
-
-/// Runs hg in `cwd`; its stdout.
-fn hg(cwd: &Path, args: &[&str]) -> String {
-    let out = hg_command(cwd).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "hg {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("cinnabar-wire-upload")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap()
-}
-
-/// git-cinnabar's test recipe: `echo X > X; hg add X; hg commit -m X -u
-/// nobody -d "<date> 0"`.
-fn commit_file(repo: &Path, name: &str, date: u32) {
-    std::fs::write(repo.join(name), format!("{name}\n")).unwrap();
-    hg(repo, &["add", name]);
-    let date = format!("{date} 0");
-    hg(repo, &["commit", "-m", name, "-u", "nobody", "-d", &date]);
-}
 
 /// The changesets of the source repository.
 const A: &str = "f92470d7f6966a39dfbced6a525fe81ebf5c37b9";
@@ -203,52 +143,10 @@ fn all_nodes() -> Vec<String> {
     all
 }
 
-/// `hg serve` on 127.0.0.1 with a free port and pushes allowed; killed
-/// when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(repo: &Path, postargs: bool) -> Server {
-        let mut child = hg_command(repo)
-            .args(["serve", "-p", "0", "--address", "127.0.0.1", "-R"])
-            .arg(repo)
-            .args([
-                "--config",
-                "web.push_ssl=False",
-                "--config",
-                "web.allow-push=*",
-                "--config",
-                &format!("experimental.httppostargs={postargs}"),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        // "listening at http://localhost:PORT/ (bound to 127.0.0.1:PORT)"
-        let port = line
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.trim().trim_end_matches(')').parse().ok())
-            .unwrap_or_else(|| panic!("unexpected hg serve output {line:?}"));
-        std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = stdout.read_to_end(&mut sink);
-        });
-        Server { child, port }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `hg serve` of `repo` with pushes allowed.
+fn serve(repo: &Path, postargs: bool) -> Server {
+    let postargs = format!("experimental.httppostargs={postargs}");
+    Server::hg(repo, &["web.push_ssl=False", "web.allow-push=*", &postargs])
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -264,8 +162,11 @@ enum Transport {
 fn connect(repos: &Repos, transport: Transport) -> (Box<dyn HgPeer>, Option<Server>) {
     match transport {
         Transport::Stdio => {
-            use_test_hg();
-            let peer = StdioPeer::local("server", &repos.server).unwrap();
+            // What `StdioPeer::local` runs, with the test's hg (`local`
+            // takes `$HG` from the environment, which the tests share).
+            let mut cmd = command(hg_path(), &repos.server);
+            cmd.arg("-R").arg(&repos.server).args(["serve", "--stdio"]);
+            let peer = StdioPeer::spawn("server", cmd).unwrap();
             (Box::new(peer), None)
         }
         Transport::Ssh => {
@@ -304,7 +205,7 @@ fn connect(repos: &Repos, transport: Transport) -> (Box<dyn HgPeer>, Option<Serv
         }
         Transport::Http | Transport::HttpPostArgs => {
             let postargs = matches!(transport, Transport::HttpPostArgs);
-            let server = Server::start(&repos.server, postargs);
+            let server = serve(&repos.server, postargs);
             let url = format!("http://127.0.0.1:{}/", server.port);
             match HttpPeer::open(&url, &HttpConfig::default()).unwrap() {
                 HttpSource::Peer(peer) => {

@@ -1,13 +1,12 @@
 //! Servers for the network tests: `hg serve` and a small WSGI wrapper
 //! around hgweb (Basic auth, failures), on 127.0.0.1 with a free port,
 //! stopped when dropped; an ssh stand-in for `GIT_SSH_COMMAND`.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
-use crate::support::*;
+use super::*;
 
 /// A server process, killed when dropped.
 pub struct Server {
@@ -175,84 +174,6 @@ print(server.server_port, flush=True)
 server.serve_forever()
 "#;
 
-/// A Mercurial repository holding the corpus repository `name`, up to
-/// revision `rev` when given.
-pub fn corpus_repo(dir: &Path, name: &str, rev: Option<u32>) -> PathBuf {
-    let bundle = shared_dir().join(format!("corpus/{name}.hg"));
-    let dest = dir.join(format!("{name}-hg"));
-    let mut args = vec!["clone".to_string(), "-q".into(), "-U".into()];
-    if let Some(r) = rev {
-        args.push("-r".into());
-        args.push(r.to_string());
-    }
-    args.push(bundle.to_str().unwrap().into());
-    args.push(dest.to_str().unwrap().into());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    hg(dir, &args);
-    dest
-}
-
-/// Adds more of the corpus repository `name` to `repo`: up to `rev`, or
-/// all of it.
-pub fn complete_repo(repo: &Path, name: &str, rev: Option<u32>) {
-    let bundle = shared_dir().join(format!("corpus/{name}.hg"));
-    let rev = rev.map(|r| r.to_string());
-    let mut args = vec!["pull", "-q"];
-    if let Some(r) = &rev {
-        args.extend(["-r", r]);
-    }
-    args.push(bundle.to_str().unwrap());
-    hg(repo, &args);
-}
-
-/// The number of changesets in a Mercurial repository.
-pub fn hg_count(repo: &Path) -> usize {
-    hg(repo, &["log", "-T", "x"]).len()
-}
-
-/// The value of `refs/cinnabar/metadata`, if any.
-pub fn metadata(git_dir: &Path) -> Option<String> {
-    let mut cmd = command("git", git_dir);
-    cmd.args(["rev-parse", "-q", "--verify", "refs/cinnabar/metadata"]);
-    let out = output(cmd);
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// The corpus map of `name`, sorted.
-pub fn corpus_map(name: &str) -> Vec<String> {
-    let data = std::fs::read(shared_dir().join(format!("corpus/{name}.map.gz"))).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&data[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines.sort();
-    lines
-}
-
-/// Asserts that `actual` is `expected` (both sorted).
-pub fn assert_map(actual: &[String], expected: &[String], what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}: number of changesets");
-    let diff: Vec<_> = expected
-        .iter()
-        .zip(actual)
-        .filter(|(a, b)| a != b)
-        .take(5)
-        .collect();
-    assert!(diff.is_empty(), "{what}: first differences: {diff:?}");
-}
-
-/// Asserts that every line of `actual` is in `expected` and that there are
-/// `count` of them.
-pub fn assert_submap(actual: &[String], expected: &[String], count: usize, what: &str) {
-    assert_eq!(actual.len(), count, "{what}: number of changesets");
-    let set: std::collections::HashSet<&String> = expected.iter().collect();
-    let bad: Vec<_> = actual.iter().filter(|l| !set.contains(l)).take(5).collect();
-    assert!(bad.is_empty(), "{what}: unexpected pairs {bad:?}");
-}
-
 /// Writes an ssh stand-in that ignores its options and the host and runs
 /// the remote command (`hg -R <path> serve --stdio`) in `home`, with the
 /// real hg. `filter` is appended to the pipeline (e.g. `| head -c 1000`).
@@ -279,27 +200,6 @@ pub fn fake_ssh(dir: &Path, home: &Path, filter: &str) -> PathBuf {
     script
 }
 
-/// `git clone --mirror -q <url> <dest>` with extra environment.
-pub fn mirror(cwd: &Path, url: &str, dest: &Path, env: &[(&str, &str)]) -> std::process::Output {
-    let mut cmd = command("git", cwd);
-    cmd.args(["clone", "-q", "--mirror", url]).arg(dest);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    output(cmd)
-}
-
-/// Fails with the output of a failed command.
-pub fn check(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The refs of the corpus clone of `name` (`NAME.refs`, from the bundle),
 /// as a clone from a server gives them: the metadata is the same, but a
 /// server's branchmap counts as branch heads only the changesets without
@@ -309,19 +209,14 @@ pub fn check(out: &std::process::Output) {
 pub fn served_corpus_refs(repo: &Path, name: &str) -> Vec<String> {
     let heads = hg(repo, &["heads", "--closed", "-T", "{node}\n"]);
     let heads: Vec<&str> = heads.lines().collect();
-    let mut expected: Vec<String> =
-        std::fs::read_to_string(shared_dir().join(format!("corpus/{name}.refs")))
-            .unwrap()
-            .lines()
-            .filter(|line| {
-                let last = line.rsplit('/').next().unwrap_or_default();
-                !(line.contains(" refs/heads/branches/")
-                    && last.len() == 40
-                    && last.bytes().all(|b| b.is_ascii_hexdigit())
-                    && !heads.contains(&last))
-            })
-            .map(str::to_string)
-            .collect();
-    expected.sort();
-    expected
+    corpus_refs(name)
+        .into_iter()
+        .filter(|line| {
+            let last = line.rsplit('/').next().unwrap_or_default();
+            !(line.contains(" refs/heads/branches/")
+                && last.len() == 40
+                && last.bytes().all(|b| b.is_ascii_hexdigit())
+                && !heads.contains(&last))
+        })
+        .collect()
 }

@@ -1,20 +1,12 @@
-//! Helpers shared by the format integration tests.
-#![allow(dead_code)]
+//! Bundle helpers for the format tests: verification with the revisions
+//! seen, re-encoding, a small repository made by Mercurial, a PRNG.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use cinnabar::hg::verify::{verify_bundle_with, RevisionKind, VerifyStats};
 use cinnabar::hg::{FormatError, HgNode};
 
-/// The shared directory holding the corpus: `$CINNABAR_SHARED`, else
-/// `$CARGO_MANIFEST_DIR/../shared`.
-pub fn shared_dir() -> PathBuf {
-    match std::env::var_os("CINNABAR_SHARED") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-    }
-}
+use super::*;
 
 /// The `.hg` files of a directory, sorted.
 pub fn bundles_in(dir: &Path) -> Vec<PathBuf> {
@@ -27,42 +19,16 @@ pub fn bundles_in(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Mercurial: `$HG`, then the project's `.venv/bin/hg`, then `hg` on
-/// `PATH`. Tests that need it fail when it is missing (`.ci/setup`
-/// installs it): a test that cannot run must not pass.
-pub fn find_hg() -> Option<PathBuf> {
-    if let Some(hg) = std::env::var_os("HG") {
-        return Some(hg.into());
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/hg");
-    Some(if venv.exists() { venv } else { "hg".into() })
-}
-
-/// Runs hg in `cwd` with a neutral configuration.
-pub fn hg(hg: &Path, cwd: &Path, args: &[&str]) {
-    let out = Command::new(hg)
-        .args(args)
-        .current_dir(cwd)
-        .env("HGRCPATH", "")
-        .env("HGPLAIN", "1")
-        .env("HGUSER", "Test <test@example.com>")
-        .env("HGENCODING", "utf-8")
-        .output()
-        .expect("cannot run hg");
-    assert!(
-        out.status.success(),
-        "hg {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+/// The user of the commits of the format tests.
+pub const HG_USER: &str = "Test <test@example.com>";
 
 /// Creates a small repository in `dir/repo`: a few commits, a rename, an
 /// executable file, a symlink, a named branch and a merge.
-pub fn make_repo(hgbin: &Path, dir: &Path) -> PathBuf {
+pub fn make_repo(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let repo = dir.join("repo");
     std::fs::create_dir_all(&repo).unwrap();
-    let run = |args: &[&str]| hg(hgbin, &repo, args);
+    let run = |args: &[&str]| hg(&repo, args);
     let write = |name: &str, content: &str| {
         let p = repo.join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -71,10 +37,10 @@ pub fn make_repo(hgbin: &Path, dir: &Path) -> PathBuf {
     let mut date = 0;
     let mut commit = |msg: &str| {
         date += 1000;
+        let date = format!("{date} 0");
         hg(
-            hgbin,
             &repo,
-            &["commit", "-q", "-A", "-m", msg, "-d", &format!("{date} 0")],
+            &["commit", "-q", "-A", "-m", msg, "-u", HG_USER, "-d", &date],
         );
     };
     run(&["init"]);
