@@ -148,8 +148,7 @@ fn data_matches_hg_debugdata() {
 fn data_matches_hg_debugdata_on_corpus() {
     let bundle = corpus("ripgrep.hg");
     let tmp = tempdir();
-    let dest = tmp.path().join("clone.git");
-    mirror_clone(&bundle, &dest);
+    let dest = corpus_clone("ripgrep");
     let bundle = bundle.to_str().unwrap();
     let revs: Vec<String> = hg(
         tmp.path(),

@@ -97,13 +97,9 @@ fn assert_fsck_names(dir: &Path, what: &str) {
 #[test]
 fn fsck_catches_corruption() {
     let tmp = tempdir();
-    let clean = tmp.path().join("clean.git");
-    mirror_clone(&corpus("ripgrep.hg"), &clean);
     let copy = |name: &str| {
         let dest = tmp.path().join(name);
-        let mut cmd = command("cp", tmp.path());
-        cmd.arg("-a").arg(&clean).arg(&dest);
-        run(cmd);
+        copy_dir(&corpus_clone("ripgrep"), &dest);
         dest
     };
 
@@ -186,7 +182,7 @@ fn fsck_catches_corruption() {
     assert_fsck_names(&dir, &victim);
 
     // The clean clone passes.
-    let out = fsck_full(&clean);
+    let out = fsck_full(&copy("clean.git"));
     assert!(
         out.status.success(),
         "{}",

@@ -7,9 +7,7 @@ use crate::support::*;
 #[test]
 fn clone_from_clonebundle() {
     let tmp = tempdir();
-    let base = tmp.path().join("base");
-    std::fs::create_dir(&base).unwrap();
-    let small = corpus_repo(&base, "ripgrep", Some(200));
+    let small = corpus_hg("ripgrep", Some(200));
     let bundle = tmp.path().join("b.hg");
     hg(
         &small,

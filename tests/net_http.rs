@@ -7,7 +7,7 @@ use crate::support::*;
 /// the refs of the bundle clone.
 fn clone_over_http(name: &str) {
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), name, None);
+    let repo = corpus_hg(name, None);
     let server = Server::hg(&repo, &[]);
     let dest = tmp.path().join("clone.git");
     let out = mirror(tmp.path(), &format!("hg::{}", server.url()), &dest, &[]);
@@ -32,7 +32,7 @@ fn clone_coveragepy_over_http() {
 #[test]
 fn server_variants() {
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), "ripgrep", Some(150));
+    let repo = corpus_hg("ripgrep", Some(150));
     let count = hg_count(&repo);
     let full = corpus_map("ripgrep");
     for (i, configs) in [
@@ -92,7 +92,7 @@ fn incremental_fetch() {
 #[test]
 fn bundle_served_over_http() {
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), "ripgrep", Some(100));
+    let repo = corpus_hg("ripgrep", Some(100));
     let bundle = tmp.path().join("b.hg");
     hg(&repo, &["bundle", "-q", "-a", bundle.to_str().unwrap()]);
     let server = Server::wsgi(tmp.path(), &bundle, "file");
@@ -110,7 +110,7 @@ fn bundle_served_over_http() {
 #[test]
 fn basic_auth() {
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), "ripgrep", Some(20));
+    let repo = corpus_hg("ripgrep", Some(20));
     let count = hg_count(&repo);
     let server = Server::wsgi(tmp.path(), &repo, "auth");
     let url = format!("hg::{}", server.url());
@@ -218,7 +218,7 @@ fn failures_leave_metadata_unchanged() {
 #[test]
 fn redirects() {
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), "ripgrep", Some(20));
+    let repo = corpus_hg("ripgrep", Some(20));
     let server = Server::wsgi(tmp.path(), &repo, "redirect");
     let url = format!("hg::{}old", server.url());
     let dest = tmp.path().join("clone.git");
@@ -304,7 +304,7 @@ fn https_with_private_ca() {
     pem.extend(std::fs::read(dir.join("srv.pem")).unwrap());
     std::fs::write(dir.join("server.pem"), pem).unwrap();
 
-    let repo = corpus_repo(dir, "ripgrep", Some(10));
+    let repo = corpus_hg("ripgrep", Some(10));
     let cert = dir.join("server.pem");
     let server = Server::hg(&repo, &[&format!("web.certificate={}", cert.display())]);
     let url = format!("hg::https://127.0.0.1:{}/", server.port);
@@ -336,7 +336,7 @@ fn https_with_private_ca() {
 #[test]
 fn through_a_proxy() {
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), "ripgrep", Some(10));
+    let repo = corpus_hg("ripgrep", Some(10));
     let server = Server::hg(&repo, &[]);
     let log = tmp.path().join("proxy.log");
     let proxy = Server::wsgi(tmp.path(), &log, "proxy");
@@ -380,7 +380,7 @@ fn peer_commands() {
     use cinnabar::wire::HgPeer;
 
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), "ripgrep", Some(30));
+    let repo = corpus_hg("ripgrep", Some(30));
     let tip = hg(&repo, &["log", "-r", "tip", "-T", "{node}"]);
     let first = hg(&repo, &["log", "-r", "0", "-T", "{node}"]);
     let unknown = HgNode([0x42; 20]);
@@ -431,7 +431,7 @@ fn peer_commands() {
 #[test]
 fn progress_only_when_asked() {
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), "ripgrep", Some(20));
+    let repo = corpus_hg("ripgrep", Some(20));
     let server = Server::hg(&repo, &[]);
     let url = format!("hg::{}", server.url());
     for (flag, shown) in [("--progress", true), ("-q", false)] {
@@ -457,13 +457,7 @@ fn discovery_with_local_only_changesets() {
     hg(&repo, &["add", "new-file"]);
     hg(&repo, &["commit", "-m", "new", "-u", "nobody", "-d", "0 0"]);
     let dest = tmp.path().join("clone.git");
-    let bundle = corpus("ripgrep.hg");
-    check(&mirror(
-        tmp.path(),
-        &format!("hg::{}", bundle.display()),
-        &dest,
-        &[],
-    ));
+    copy_dir(&corpus_clone("ripgrep"), &dest);
     let server = Server::hg(&repo, &[]);
     let mut cmd = command("git", &dest);
     cmd.args([

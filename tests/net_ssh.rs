@@ -20,8 +20,8 @@ fn fetch(git_dir: &std::path::Path, url: &str, ssh: &std::path::Path) -> std::pr
 /// exactly the map and the refs of the bundle clone.
 fn clone_over_ssh(name: &str) {
     let tmp = tempdir();
-    let repo = corpus_repo(tmp.path(), name, None);
-    let ssh = fake_ssh(tmp.path(), tmp.path(), "");
+    let repo = corpus_hg(name, None);
+    let ssh = fake_ssh(tmp.path(), repo.parent().unwrap(), "");
     let dest = tmp.path().join("clone.git");
     let out = mirror(
         tmp.path(),

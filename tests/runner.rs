@@ -1,5 +1,7 @@
 //! The integration tests, as one test binary: one link of the library and
-//! its dependencies instead of one per file.
+//! its dependencies instead of one per file, and fixtures (corpus clones,
+//! Mercurial repositories) made once per run and shared by the tests that
+//! read them (see `support::fixture`).
 //!
 //! Run them all with `cargo test --test runner`, or some with a filter on
 //! the module path (`cargo test --test runner net_http::`).

@@ -1,11 +1,13 @@
 //! What the tests share: the real `git` and `hg` run with a clean
 //! environment (the built binary first on PATH as `git-remote-hg`), the
-//! shared corpus, servers ([`server`]) and bundle helpers ([`bundle`]).
+//! shared corpus, corpus clones made once per run ([`fixture`]), servers
+//! ([`server`]) and bundle helpers ([`bundle`]).
 //!
 //! A test that cannot run fails: a missing Mercurial or corpus panics with
 //! a message saying how to get it.
 
 pub mod bundle;
+pub mod fixture;
 pub mod server;
 
 use std::borrow::Cow;
@@ -20,6 +22,7 @@ use cinnabar::store::{
 };
 
 pub use bundle::*;
+pub use fixture::*;
 pub use server::*;
 
 /// The result of tests that use `?` on the library's errors.
