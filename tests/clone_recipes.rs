@@ -56,17 +56,7 @@ fn two_changesets_give_upstream_commits_and_metadata() {
 #[test]
 fn branches_give_upstream_commits() {
     let tmp = tempdir();
-    let repo = tmp.path().join("repo");
-    hg(tmp.path(), &["init", "repo"]);
-    commit_file(&repo, "a", 0);
-    commit_file(&repo, "b", 1);
-    hg(&repo, &["update", "-q", "-r", "0"]);
-    commit_file(&repo, "c", 2);
-    commit_file(&repo, "d", 3);
-    hg(&repo, &["update", "-q", "-r", "2"]);
-    hg(&repo, &["branch", "-q", "foo"]);
-    commit_file(&repo, "e", 4);
-    commit_file(&repo, "f", 5);
+    let repo = rollback_repo();
 
     let dest = tmp.path().join("clone.git");
     let url = format!("hg::file://{}", repo.display());

@@ -19,20 +19,6 @@ const M_D: &str = "544f4ec28c4b9e3b2f5ac01fe2e50a8a67a12909";
 const M_E: &str = "1533f7bbc5d7bd3e420cd927b890097cf660531e";
 const M_F: &str = "fdc5127c26b6de6ec365bc18e9a4ae2ef2f35c08";
 
-/// The recipe of rollback.t: a, b; c, d from a; e, f on branch foo from c.
-fn make_repo(repo: &Path) {
-    hg(repo.parent().unwrap(), &["init", repo.to_str().unwrap()]);
-    commit_file(repo, "a", 0);
-    commit_file(repo, "b", 1);
-    hg(repo, &["update", "-q", "-r", "0"]);
-    commit_file(repo, "c", 2);
-    commit_file(repo, "d", 3);
-    hg(repo, &["update", "-q", "-r", "2"]);
-    hg(repo, &["branch", "-q", "foo"]);
-    commit_file(repo, "e", 4);
-    commit_file(repo, "f", 5);
-}
-
 fn cinnabar(dir: &Path, args: &[&str]) -> std::process::Output {
     let mut cmd = command("git", dir);
     cmd.arg("cinnabar").args(args);
@@ -74,8 +60,7 @@ fn refs(dir: &Path) -> String {
 #[test]
 fn rollback_walks_metadata_history() {
     let tmp = tempdir();
-    let repo = tmp.path().join("repo");
-    make_repo(&repo);
+    let repo = rollback_repo();
     let url = format!("hg::{}", repo.display());
     let g = tmp.path().join("repo-git");
     git(tmp.path(), &["init", "-q", g.to_str().unwrap()]);
@@ -223,8 +208,7 @@ fn rollback_walks_metadata_history() {
 #[test]
 fn clear_removes_metadata_and_notes() {
     let tmp = tempdir();
-    let repo = tmp.path().join("repo");
-    make_repo(&repo);
+    let repo = rollback_repo();
     let url = format!("hg::{}", repo.display());
     let g = tmp.path().join("repo-git");
     git(tmp.path(), &["init", "-q", g.to_str().unwrap()]);
@@ -300,8 +284,7 @@ fn clear_removes_metadata_and_notes() {
 #[test]
 fn fetch_bundle_writes_what_the_remote_sends() {
     let tmp = tempdir();
-    let repo = tmp.path().join("repo");
-    make_repo(&repo);
+    let repo = rollback_repo();
     let url = format!("hg::{}", repo.display());
     let g = tmp.path().join("repo-git");
     git(tmp.path(), &["init", "-q", g.to_str().unwrap()]);

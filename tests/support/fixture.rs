@@ -76,6 +76,25 @@ pub fn corpus_hg(name: &str, rev: Option<u32>) -> PathBuf {
     fixture(&key, |dir| corpus_repo(dir, name, rev))
 }
 
+/// The Mercurial repository of git-cinnabar's tests/rollback.t recipe
+/// (a, b; c, d from a; e, f on branch foo from c), shared: read only.
+pub fn rollback_repo() -> PathBuf {
+    fixture("rollback", |dir| {
+        let repo = dir.join("repo");
+        hg(dir, &["init", "repo"]);
+        commit_file(&repo, "a", 0);
+        commit_file(&repo, "b", 1);
+        hg(&repo, &["update", "-q", "-r", "0"]);
+        commit_file(&repo, "c", 2);
+        commit_file(&repo, "d", 3);
+        hg(&repo, &["update", "-q", "-r", "2"]);
+        hg(&repo, &["branch", "-q", "foo"]);
+        commit_file(&repo, "e", 4);
+        commit_file(&repo, "f", 5);
+        repo
+    })
+}
+
 /// `cp -a <src> <dest>`: a copy of a fixture to change.
 pub fn copy_dir(src: &Path, dest: &Path) {
     let mut cmd = command("cp", dest.parent().unwrap());
