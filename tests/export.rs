@@ -121,7 +121,7 @@ fn clone_bundles_back_to_the_same_repository() {
     let dir = corpus_dir();
     let tmp = tempdir();
     let clone = tmp.path().join("dillo.git");
-    mirror_clone(&dir.join("dillo.hg"), &clone);
+    copy_dir(&corpus_clone("dillo"), &clone);
     for version in ["1", "2"] {
         let file = tmp.path().join(format!("v{version}.hg"));
         bundle(
