@@ -32,20 +32,12 @@ fn node(hex: &str) -> HgNode {
     HgNode::from_hex(hex.as_bytes()).unwrap()
 }
 
-/// A source repository with `A`, `B` (child of `A`) and `C` (child of
-/// `A`), and a server repository with `A` only. Pushing `B` and `C` adds
-/// one head.
-struct Repos {
-    tmp: tempfile::TempDir,
-    src: PathBuf,
-    server: PathBuf,
-}
-
-impl Repos {
-    fn new() -> Repos {
-        let tmp = tempdir();
-        let src = tmp.path().join("src");
-        hg(tmp.path(), &["init", "src"]);
+/// The source repository, with `A`, `B` (child of `A`) and `C` (child of
+/// `A`); made once per run, read only.
+fn source_repo() -> PathBuf {
+    fixture("wire-upload-source", |dir| {
+        let src = dir.join("src");
+        hg(dir, &["init", "src"]);
         commit_file(&src, "a", 0);
         commit_file(&src, "b", 1);
         hg(&src, &["update", "-q", "0"]);
@@ -55,8 +47,35 @@ impl Repos {
             all.sort();
             all
         });
+        src
+    })
+}
+
+/// The source repository, and a server repository with `A` only. Pushing
+/// `B` and `C` adds one head.
+struct Repos {
+    tmp: tempfile::TempDir,
+    src: PathBuf,
+    server: PathBuf,
+}
+
+impl Repos {
+    fn new() -> Repos {
+        let tmp = tempdir();
+        let src = source_repo();
         let server = tmp.path().join("server");
-        hg(tmp.path(), &["clone", "-q", "-U", "-r", A, "src", "server"]);
+        hg(
+            tmp.path(),
+            &[
+                "clone",
+                "-q",
+                "-U",
+                "-r",
+                A,
+                src.to_str().unwrap(),
+                "server",
+            ],
+        );
         Repos { tmp, src, server }
     }
 
@@ -448,7 +467,7 @@ fn pushkey_bookmarks() {
         let repos = Repos::new();
         hg(
             &repos.tmp.path().join("server"),
-            &["pull", "-q", "-r", B, "../src"],
+            &["pull", "-q", "-r", B, repos.src.to_str().unwrap()],
         );
         let (mut peer, _server) = connect(&repos, transport);
         let t = format!("{transport:?}");

@@ -35,8 +35,9 @@ fn fixture_root() -> &'static Path {
 
 /// The fixture `key`, made by `make` (given an empty directory, returning
 /// the path of what it made) the first time it is asked for. A fixture
-/// that failed is made again by the next test asking for it.
-fn fixture(key: &str, make: impl FnOnce(&Path) -> PathBuf) -> PathBuf {
+/// that failed is made again by the next test asking for it. What `make`
+/// makes must be the same whoever asks, and read only.
+pub fn fixture(key: &str, make: impl FnOnce(&Path) -> PathBuf) -> PathBuf {
     type Cells = BTreeMap<String, Arc<OnceLock<PathBuf>>>;
     static CELLS: Mutex<Cells> = Mutex::new(BTreeMap::new());
     let cell = CELLS
