@@ -35,12 +35,20 @@ fn assert_fails(o: &Output, expected: &str) {
     assert_eq!(stderr(o), expected);
 }
 
-/// Builds the demo repository and bundle with the shipped script.
+/// The demo repository and bundle, built with the shipped script (once
+/// per run), copied to `dir`.
 fn demo(dir: &Path) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    let mut cmd = command(Path::new(ROOT).join("examples/first-run/make-demo.sh"), dir);
-    cmd.arg(dir).env("HG", support::hg_path());
-    support::run(cmd);
+    let built = support::fixture("demo", |fixture| {
+        let built = fixture.join("demo");
+        std::fs::create_dir_all(&built).unwrap();
+        let script = Path::new(ROOT).join("examples/first-run/make-demo.sh");
+        let mut cmd = command(script, &built);
+        cmd.arg(&built).env("HG", support::hg_path());
+        support::run(cmd);
+        built
+    });
+    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    support::copy_dir(&built, dir);
     dir.to_path_buf()
 }
 
