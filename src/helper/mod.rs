@@ -13,6 +13,7 @@ use crate::hg::HgNode;
 use crate::import::session::Session;
 use crate::wire::url::HgUrl;
 
+pub mod names;
 pub mod push;
 pub mod refs;
 pub mod tags;

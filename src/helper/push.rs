@@ -7,9 +7,11 @@ use crate::export::push::{DataMode, Destination, PushOptions, PushRef, Pusher, R
 use crate::export::Exporter;
 use crate::import::session::Session;
 
+use super::names::ref_to_hg;
 use super::refs::RefStyle;
 
-/// What `dst` stands for in `style`.
+/// What `dst` stands for in `style`, with the Mercurial name decoded from
+/// the ref ([`ref_to_hg`]).
 pub fn destination(style: RefStyle, dst: &str) -> Destination {
     if dst.starts_with("refs/tags/") {
         return Destination::Refused("Pushing tags is unsupported".into());
@@ -18,17 +20,17 @@ pub fn destination(style: RefStyle, dst: &str) -> Destination {
         return Destination::Refused(format!("cannot push to {dst}: not a branch ref"));
     };
     // `<branch>/tip` or `<branch>/<head>`.
-    let branch_or_head = |rest: &str| -> Option<String> {
+    let branch_or_head = |rest: &str| -> Option<Vec<u8>> {
         let (branch, last) = rest.rsplit_once('/')?;
         let is_head = last.len() == 40 && last.bytes().all(|b| b.is_ascii_hexdigit());
         (last == "tip" || is_head)
-            .then(|| branch.to_string())
+            .then(|| ref_to_hg(branch))
             .filter(|b| !b.is_empty())
     };
     let unknown = || Destination::Refused(format!("cannot push to {dst} (cinnabar.pushrefs)"));
     if style.bookmarks && (style.heads || style.tips) {
         if let Some(name) = rest.strip_prefix("bookmarks/") {
-            return Destination::Bookmark(name.to_string());
+            return Destination::Bookmark(ref_to_hg(name));
         }
         let Some(rest) = rest.strip_prefix("branches/") else {
             return unknown();
@@ -38,17 +40,17 @@ pub fn destination(style: RefStyle, dst: &str) -> Destination {
                 .map(Destination::Branch)
                 .unwrap_or_else(unknown);
         }
-        return Destination::Branch(rest.to_string());
+        return Destination::Branch(ref_to_hg(rest));
     }
     if style.bookmarks {
-        return Destination::Bookmark(rest.to_string());
+        return Destination::Bookmark(ref_to_hg(rest));
     }
     if style.heads {
         return branch_or_head(rest)
             .map(Destination::Branch)
             .unwrap_or_else(unknown);
     }
-    Destination::Branch(rest.to_string())
+    Destination::Branch(ref_to_hg(rest))
 }
 
 /// Pushes the `[+]<src>:<dst>` specs of one batch; returns the reply
@@ -147,18 +149,18 @@ mod tests {
         let all = RefStyle::default();
         assert_eq!(
             destination(all, "refs/heads/branches/default/tip"),
-            Destination::Branch("default".into())
+            Destination::Branch(b"default".to_vec())
         );
         assert_eq!(
             destination(
                 all,
                 "refs/heads/branches/a/b/0123456789abcdef0123456789abcdef01234567"
             ),
-            Destination::Branch("a/b".into())
+            Destination::Branch(b"a/b".to_vec())
         );
         assert_eq!(
             destination(all, "refs/heads/bookmarks/x"),
-            Destination::Bookmark("x".into())
+            Destination::Bookmark(b"x".to_vec())
         );
         assert!(matches!(
             destination(all, "refs/tags/v1"),
@@ -171,12 +173,24 @@ mod tests {
         let bookmarks = RefStyle::parse("bookmarks").unwrap();
         assert_eq!(
             destination(bookmarks, "refs/heads/main"),
-            Destination::Bookmark("main".into())
+            Destination::Bookmark(b"main".to_vec())
         );
         let tips = RefStyle::parse("tips").unwrap();
         assert_eq!(
             destination(tips, "refs/heads/foo"),
-            Destination::Branch("foo".into())
+            Destination::Branch(b"foo".to_vec())
+        );
+        assert_eq!(
+            destination(all, "refs/heads/branches/a%2Bb%7Ec/tip"),
+            Destination::Branch(b"a+b~c".to_vec())
+        );
+        assert_eq!(
+            destination(all, "refs/heads/branches/caf%25%C3%A9/tip"),
+            Destination::Branch("caf%\u{e9}".as_bytes().to_vec())
+        );
+        assert_eq!(
+            destination(all, "refs/heads/bookmarks/wip%7E1"),
+            Destination::Bookmark(b"wip~1".to_vec())
         );
     }
 }

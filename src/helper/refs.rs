@@ -1,18 +1,8 @@
 //! Which git refs the remote helper shows for a Mercurial repository's
 //! branches, heads and bookmarks (`cinnabar.refs` styles, spec 10.3/10.4).
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-
+use super::names::{hg_to_ref, NameKind};
 use crate::hg::HgNode;
-
-/// What Python's `urllib.parse.quote` escapes by default: all but ASCII
-/// letters, digits and `_.-~/`.
-const BRANCH_QUOTE_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'-')
-    .remove(b'~')
-    .remove(b'/');
 
 /// The kinds of refs to expose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,12 +52,12 @@ impl RefStyle {
     }
 }
 
-/// A branch as the remote describes it: its (URL-quoted) name, its heads in
+/// A branch as the remote describes it: its Mercurial name, its heads in
 /// revision order, and for each head whether it is known to close the
 /// branch.
 #[derive(Clone, Debug)]
 pub struct Branch {
-    pub name: String,
+    pub name: Vec<u8>,
     pub heads: Vec<(HgNode, bool)>,
 }
 
@@ -91,8 +81,9 @@ pub struct RefList {
     pub head: Option<String>,
 }
 
-/// Computes the refs for a style.
-pub fn list_refs(style: RefStyle, branches: &[Branch], bookmarks: &[(String, HgNode)]) -> RefList {
+/// Computes the refs for a style; names become ref components with
+/// [`hg_to_ref`].
+pub fn list_refs(style: RefStyle, branches: &[Branch], bookmarks: &[(Vec<u8>, HgNode)]) -> RefList {
     let mut refs = Vec::new();
     let mut head = None;
     let prefix = if style.bookmarks && (style.heads || style.tips) {
@@ -102,26 +93,28 @@ pub fn list_refs(style: RefStyle, branches: &[Branch], bookmarks: &[(String, HgN
     };
     for branch in branches {
         let tip = branch.tip();
+        let name = hg_to_ref(NameKind::Branch, &branch.name);
+        let is_default = branch.name == b"default";
         if style.heads {
             for (node, _) in &branch.heads {
                 if style.tips && Some(*node) == tip {
                     continue;
                 }
-                refs.push((format!("{prefix}{}/{}", branch.name, node), *node));
+                refs.push((format!("{prefix}{name}/{node}"), *node));
             }
         }
         if let Some(tip) = tip {
             if style.tips {
-                let name = if style.heads {
-                    format!("{prefix}{}/tip", branch.name)
+                let r = if style.heads {
+                    format!("{prefix}{name}/tip")
                 } else {
-                    format!("{prefix}{}", branch.name)
+                    format!("{prefix}{name}")
                 };
-                if branch.name == "default" {
-                    head = Some(name.clone());
+                if is_default {
+                    head = Some(r.clone());
                 }
-                refs.push((name, tip));
-            } else if style.heads && branch.name == "default" {
+                refs.push((r, tip));
+            } else if style.heads && is_default {
                 head = Some(format!("{prefix}default/{tip}"));
             }
         }
@@ -136,8 +129,8 @@ pub fn list_refs(style: RefStyle, branches: &[Branch], bookmarks: &[(String, HgN
             if node.is_null() {
                 continue;
             }
-            let r = format!("{bprefix}{name}");
-            if name == "@" {
+            let r = format!("{bprefix}{}", hg_to_ref(NameKind::Bookmark, name));
+            if name == b"@" {
                 head = Some(r.clone());
             }
             refs.push((r, *node));
@@ -145,12 +138,6 @@ pub fn list_refs(style: RefStyle, branches: &[Branch], bookmarks: &[(String, HgN
     }
     refs.sort();
     RefList { refs, head }
-}
-
-/// Quotes a branch name the way Mercurial servers do in `branchmap`
-/// (Python's `urllib.parse.quote`, `/` kept).
-pub fn quote_branch(name: &[u8]) -> String {
-    percent_encoding::percent_encode(name, BRANCH_QUOTE_SET).to_string()
 }
 
 /// Whether git accepts `name` as a ref name (`git check-ref-format` rules).
@@ -186,15 +173,15 @@ mod tests {
     fn default_style() {
         let branches = vec![
             Branch {
-                name: "default".into(),
+                name: b"default".to_vec(),
                 heads: vec![(n(1), false), (n(2), false)],
             },
             Branch {
-                name: "foo".into(),
+                name: b"foo".to_vec(),
                 heads: vec![(n(3), false), (n(4), true)],
             },
         ];
-        let bookmarks = vec![("@".to_string(), n(1)), ("gone".to_string(), HgNode::NULL)];
+        let bookmarks = vec![(b"@".to_vec(), n(1)), (b"gone".to_vec(), HgNode::NULL)];
         let l = list_refs(RefStyle::default(), &branches, &bookmarks);
         let names: Vec<&str> = l.refs.iter().map(|(r, _)| r.as_str()).collect();
         assert_eq!(
@@ -214,17 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn quoting_and_validity() {
-        assert_eq!(quote_branch(b"a b/c:d"), "a%20b/c%3Ad");
-        for b in 0..=255u8 {
-            let expected = if b.is_ascii_alphanumeric() || b"_.-~/".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            };
-            assert_eq!(quote_branch(&[b]), expected, "{b:#x}");
-        }
-        assert_eq!(quote_branch("caf\u{e9}".as_bytes()), "caf%C3%A9");
+    fn validity() {
         assert!(valid_ref_name("refs/heads/branches/default/tip"));
         assert!(!valid_ref_name("refs/heads/branches/colon:test/tip"));
         assert!(!valid_ref_name("refs/heads/a..b"));

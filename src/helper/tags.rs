@@ -59,7 +59,10 @@ pub fn resolve_tags(repo: Repo) -> miette::Result<Vec<(String, ObjectId)>> {
 pub fn list(repo: Repo) -> miette::Result<String> {
     let mut text = String::new();
     for (name, oid) in resolve_tags(repo)? {
-        let r = format!("refs/tags/{name}");
+        let r = format!(
+            "refs/tags/{}",
+            super::names::hg_to_ref(super::names::NameKind::Tag, name.as_bytes())
+        );
         if super::refs::valid_ref_name(&r) {
             text.push_str(&format!("{oid} {r}\n"));
         } else {

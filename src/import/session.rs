@@ -24,7 +24,9 @@ use crate::wire::{HgPeer, BUNDLECAPS};
 /// A branch of the remote, with its heads in revision order.
 #[derive(Clone, Debug)]
 pub struct RemoteBranch {
-    pub name: String,
+    /// The Mercurial name (not the quoted form a server's `branchmap`
+    /// sends).
+    pub name: Vec<u8>,
     pub heads: Vec<HgNode>,
 }
 
@@ -32,7 +34,8 @@ pub struct RemoteBranch {
 #[derive(Clone, Debug, Default)]
 pub struct RemoteState {
     pub branches: Vec<RemoteBranch>,
-    pub bookmarks: Vec<(String, HgNode)>,
+    /// Bookmark names (as Mercurial has them) and their changesets.
+    pub bookmarks: Vec<(Vec<u8>, HgNode)>,
 }
 
 /// What a push takes over from a session (see [`Session::into_push_parts`]).
@@ -161,11 +164,10 @@ impl Session {
                 self.import_bundle_source()?;
                 let mut branches: Vec<RemoteBranch> = Vec::new();
                 for (node, branch) in &self.bundle_heads {
-                    let name = String::from_utf8_lossy(branch).into_owned();
-                    match branches.iter_mut().find(|b| b.name == name) {
+                    match branches.iter_mut().find(|b| b.name == *branch) {
                         Some(b) => b.heads.push(*node),
                         None => branches.push(RemoteBranch {
-                            name,
+                            name: branch.clone(),
                             heads: vec![*node],
                         }),
                     }
@@ -181,7 +183,8 @@ impl Session {
                 let branches = branches
                     .into_iter()
                     .map(|b| RemoteBranch {
-                        name: String::from_utf8_lossy(&b.name).into_owned(),
+                        // `branchmap` quotes names (Python's `quote`).
+                        name: percent_encoding::percent_decode(&b.name).collect(),
                         heads: b.heads,
                     })
                     .collect();
@@ -189,7 +192,7 @@ impl Session {
                     .into_iter()
                     .filter_map(|(k, v)| {
                         let node = HgNode::from_hex(&v).ok()?;
-                        Some((String::from_utf8_lossy(&k).into_owned(), node))
+                        Some((k, node))
                     })
                     .collect();
                 RemoteState {

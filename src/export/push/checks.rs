@@ -43,9 +43,7 @@ impl Pusher {
         let named: HashSet<Vec<u8>> = pushing
             .iter()
             .filter_map(|&i| match &refs[i].target {
-                Destination::Branch(b) => {
-                    Some(percent_encoding::percent_decode(b.as_bytes()).collect())
-                }
+                Destination::Branch(b) => Some(b.clone()),
                 _ => None,
             })
             .collect();
@@ -60,9 +58,7 @@ impl Pusher {
                 .remote
                 .branches
                 .iter()
-                .find(|(b, _)| {
-                    percent_encoding::percent_decode(b.as_bytes()).collect::<Vec<u8>>() == branch
-                })
+                .find(|(b, _)| *b == branch)
                 .map(|(_, h)| h.clone())
                 .unwrap_or_default();
             let on_branch: Vec<&Converted> = converted

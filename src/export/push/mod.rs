@@ -55,11 +55,11 @@ impl DataMode {
 /// Where a git ref goes on the Mercurial side.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Destination {
-    /// A named branch (its name as ref names show it: URL-quoted), its tip
+    /// A named branch (its Mercurial name, decoded from the ref), its tip
     /// or one of its heads.
-    Branch(String),
-    /// A bookmark.
-    Bookmark(String),
+    Branch(Vec<u8>),
+    /// A bookmark (its Mercurial name, decoded from the ref).
+    Bookmark(Vec<u8>),
     /// Something that cannot be pushed, and why.
     Refused(String),
 }
@@ -80,10 +80,10 @@ pub struct PushRef {
 /// What the remote has, from the helper's listing.
 #[derive(Clone, Debug, Default)]
 pub struct RemoteHeads {
-    /// Branches (URL-quoted names, as in branchmap) and their heads.
-    pub branches: Vec<(String, Vec<HgNode>)>,
-    /// Bookmarks and their changesets.
-    pub bookmarks: Vec<(String, HgNode)>,
+    /// Branches (Mercurial names) and their heads.
+    pub branches: Vec<(Vec<u8>, Vec<HgNode>)>,
+    /// Bookmarks (Mercurial names) and their changesets.
+    pub bookmarks: Vec<(Vec<u8>, HgNode)>,
     /// The topological heads.
     pub heads: Vec<HgNode>,
 }

@@ -67,7 +67,7 @@ impl Pusher {
             if self.remote.branches.iter().any(|(b, _)| b == name) {
                 continue;
             }
-            let branch: Vec<u8> = percent_encoding::percent_decode(name.as_bytes()).collect();
+            let branch = name.clone();
             if branch == b"default" {
                 continue;
             }

@@ -111,7 +111,7 @@ impl Pusher {
     /// old value as `hg push -B` does.
     pub(super) fn push_bookmark(
         &mut self,
-        name: &str,
+        name: &[u8],
         src: Option<ObjectId>,
     ) -> Result<RefOutcome> {
         let old = self
@@ -120,6 +120,11 @@ impl Pusher {
             .iter()
             .find(|(b, _)| b == name)
             .map(|(_, n)| *n);
+        // Mercurial keeps bookmark names in UTF-8.
+        let Ok(name) = std::str::from_utf8(name) else {
+            let shown = String::from_utf8_lossy(name);
+            return Ok(Err(format!("bookmark {shown} is not valid UTF-8")));
+        };
         let new = match src {
             Some(c) => match self.exporter.changeset_of(&c)? {
                 Some(info) => Some(info.node),
