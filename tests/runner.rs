@@ -21,6 +21,7 @@ mod formats_bad_input;
 mod formats_corpus;
 mod fsck_corruption;
 mod layers;
+mod names;
 mod net_clonebundle;
 mod net_http;
 mod net_refs;
