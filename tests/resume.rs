@@ -143,8 +143,7 @@ fn bundle_killed_at_quarters_resumes() {
 fn changesets_read(stderr: &str) -> Option<usize> {
     let line = stderr
         .split(['\r', '\n'])
-        .filter(|l| l.starts_with("Importing changesets:") && l.ends_with(", done."))
-        .next_back()?;
+        .rfind(|l| l.starts_with("Importing changesets:") && l.ends_with(", done."))?;
     let inner = line.rsplit_once('(')?.1;
     inner.split('/').next()?.parse().ok()
 }
