@@ -28,6 +28,7 @@ mod net_refs;
 mod net_ssh;
 mod net_tags;
 mod push;
+mod resume;
 mod rollback;
 mod store_notes_corpus;
 mod store_notes_git;

@@ -40,6 +40,7 @@ Each setting `X` is read from the environment variable `GIT_CINNABAR_X` (upper c
 * cinnabar.refs -- Which refs a remote shows: a comma list of `bookmarks`, `heads`, `tips`, or `all` (the default). See REFS.
 * cinnabar.pushrefs -- The same for pushes (git-cinnabar 0.7); not used here yet.
 * cinnabar.clonebundle -- The URL of a bundle to start a first clone from, instead of the server's clone bundles; empty disables clone bundles.
+* cinnabar.checkpoint -- Changesets per checkpoint when importing a bundle file that holds more (default 10000, 0 for none): the bundle is imported in chunks, the metadata committed after each, and an interrupted import resumes after the last one.
 * cinnabar.clone -- git-cinnabar's cinnabarclone manifest; empty disables it. Not used here.
 * cinnabar.check -- A comma list of extra checks: `helper`, `manifests`, `version-check`, `nodeid`, `files`, `time`, `traceback`, `no-bundle2`, `cinnabarclone`, `clonebundles`, `unbundler`; `all` for the main ones, `no-` before a name turns it off.
 * cinnabar.compat -- `0.6` makes commits as git-cinnabar 0.6 did for changesets whose commit would collide with another's.

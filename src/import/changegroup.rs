@@ -3,14 +3,16 @@
 //! git trees of their changesets) and changesets are imported from the
 //! spools, so memory does not grow with the size of the changegroup.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 use super::changesets::{ChangesetImporter, Imported, ManifestTrees};
-use super::error::Result;
+use super::error::{ImportError, Result};
 use super::files::FileImporter;
 use super::manifests::ManifestImporter;
 use super::spool::Spool;
 use crate::hg::changegroup::ChangegroupReader;
+use crate::hg::{HgNode, RevisionChunk};
 use crate::metadata::{IdMap, State};
 use crate::store::Store;
 
@@ -29,26 +31,72 @@ pub struct Counts {
     pub files: u64,
 }
 
-/// Imports a whole changegroup. `on_changeset` sees every changeset of the
-/// group, imported now or known before.
+/// The part of a changegroup one pass of a chunked import takes (see
+/// [`super::chunked`]): the changesets at positions `start..end` of its
+/// changeset section, and the manifests and files they link to. Those of
+/// earlier positions are imported already; later ones are left for later
+/// passes.
+pub struct Window<'a> {
+    /// Position of each changeset of the changeset section.
+    pub index: &'a HashMap<HgNode, u32>,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Window<'_> {
+    /// Whether a revision linked to `linknode` is this pass's to import
+    /// (`Some(true)`), an earlier pass's (`Some(false)`), or a later
+    /// pass's (`None`). A revision linked outside the group is imported.
+    fn takes(&self, linknode: &HgNode) -> Option<bool> {
+        match self.index.get(linknode) {
+            Some(&i) if i >= self.end => None,
+            Some(&i) => Some(i >= self.start),
+            None => Some(true),
+        }
+    }
+
+    /// Whether this pass imports `rev`; fails when it is needed but its
+    /// delta base was left for a later pass.
+    fn filter(&self, rev: &RevisionChunk<'_>, left: &mut HashSet<HgNode>) -> Result<bool> {
+        match self.takes(&rev.linknode) {
+            None => {
+                left.insert(rev.node);
+                Ok(false)
+            }
+            Some(_) if left.contains(&rev.delta_base) => Err(ImportError::Unchunkable(rev.node)),
+            Some(take) => Ok(take),
+        }
+    }
+}
+
+/// Imports a whole changegroup, or the part `window` says. `on_changeset`
+/// sees every changeset of the group (of the window), imported now or
+/// known before.
 pub fn import_changegroup<R: Read>(
     cg: &mut ChangegroupReader<R>,
     store: &mut Store,
     state: &mut State,
     importers: &mut Importers,
+    window: Option<&Window<'_>>,
     progress: &mut dyn FnMut(&str, u64, Option<u64>),
     on_changeset: &mut dyn FnMut(&Imported),
 ) -> Result<Counts> {
     let mut counts = Counts::default();
     let mut changesets = Spool::new()?;
+    let mut position = 0u32;
     while let Some(c) = cg.next_revision()? {
-        changesets.push(&c)?;
+        let taken = window.is_none_or(|w| (w.start..w.end).contains(&position));
+        position = position.saturating_add(1);
+        if taken {
+            changesets.push(&c)?;
+        }
         counts.changesets += 1;
         progress("Reading changesets", counts.changesets, None);
     }
     // Manifests wait for their files, so that their git trees can be made
     // from the manifest trees in memory.
     let mut manifests = Spool::new()?;
+    let mut left = HashSet::new();
     while let Some(c) = cg.next_revision()? {
         manifests.push(&c)?;
         counts.manifests += 1;
@@ -57,8 +105,11 @@ pub fn import_changegroup<R: Read>(
     while let Some(name) = cg.next_file()? {
         let path = name.to_vec();
         importers.files.start_file();
+        left.clear();
         while let Some(c) = cg.next_revision()? {
-            importers.files.import(store, state, &path, &c)?;
+            if window.map_or(Ok(true), |w| w.filter(&c, &mut left))? {
+                importers.files.import(store, state, &path, &c)?;
+            }
             counts.files += 1;
             progress("Reading files", counts.files, None);
         }
@@ -66,13 +117,27 @@ pub fn import_changegroup<R: Read>(
     let mut git_trees = IdMap::new();
     let mut reader = manifests.into_reader()?;
     let mut done = 0;
+    let manifest_count = reader.len();
+    let mut skipped = 0;
+    left.clear();
     while let Some(c) = reader.next_revision()? {
+        if let Some(w) = window {
+            if !w.filter(&c, &mut left)? {
+                skipped += 1;
+                continue;
+            }
+        }
         let tree = importers.manifests.import(store, state, &c)?;
         git_trees.insert(c.node, tree);
         done += 1;
-        progress("Importing manifests", done, Some(counts.manifests));
+        progress(
+            "Importing manifests",
+            done,
+            Some(manifest_count - skipped.min(manifest_count)),
+        );
     }
     let mut reader = changesets.into_reader()?;
+    let changeset_count = reader.len();
     let mut trees = ManifestTrees {
         git_trees: &git_trees,
         manifests: &mut importers.manifests,
@@ -82,7 +147,7 @@ pub fn import_changegroup<R: Read>(
         let imported = importers.changesets.import(store, state, &c, &mut trees)?;
         on_changeset(&imported);
         done += 1;
-        progress("Importing changesets", done, Some(counts.changesets));
+        progress("Importing changesets", done, Some(changeset_count));
     }
     Ok(counts)
 }

@@ -9,7 +9,7 @@ use gix_hash::ObjectId;
 
 use super::error::Result;
 
-use super::changegroup::{import_changegroup, Importers};
+use super::changegroup::{import_changegroup, Importers, Window};
 use super::changesets::{ChangesetImporter, Imported};
 use super::files::FileImporter;
 use super::manifests::ManifestImporter;
@@ -75,17 +75,37 @@ impl Importer {
         stream: Box<dyn Read + '_>,
         on_changeset: &mut dyn FnMut(&Imported),
     ) -> Result<()> {
+        self.import_window(stream, None, on_changeset)
+    }
+
+    /// Same as [`Importer::import_stream`] for the part of the first
+    /// changegroup `window` says; later changegroups are imported when
+    /// the flag is set (the last pass).
+    pub fn import_window(
+        &mut self,
+        stream: Box<dyn Read + '_>,
+        window: Option<(&Window<'_>, bool)>,
+        on_changeset: &mut dyn FnMut(&Imported),
+    ) -> Result<()> {
         let mut report = crate::util::Progress::exact(self.progress);
         let counter = report.count_bytes();
         let stream = crate::util::CountingReader::new(stream, counter);
         let mut bundle = BundleReader::open(stream)?;
         let closed = &mut self.closed;
+        let mut first = true;
         while let Some(mut cg) = bundle.next_changegroup()? {
+            let part = match window {
+                Some((w, _)) if first => Some(w),
+                Some((_, false)) => break,
+                _ => None,
+            };
+            first = false;
             import_changegroup(
                 &mut cg,
                 &mut self.store,
                 &mut self.state,
                 &mut self.importers,
+                part,
                 &mut |what, n, total| report.update_of(what, n, total),
                 &mut |c| {
                     if c.closes {
@@ -126,6 +146,31 @@ impl Importer {
     /// their values when the run started) and `extra` updates.
     pub fn commit(&mut self, extra: Vec<RefUpdate>) -> Result<()> {
         write::commit(&mut self.store, &self.state, extra, "cinnabar import")?;
+        Ok(())
+    }
+
+    /// Commits the metadata imported so far, and goes on from there: an
+    /// import's checkpoint (see [`super::chunked`]). No other ref moves.
+    pub fn checkpoint(&mut self) -> Result<()> {
+        let written = write::commit(
+            &mut self.store,
+            &self.state,
+            Vec::new(),
+            "cinnabar import (checkpoint)",
+        )?;
+        self.state.checkpointed(written.loaded);
+        Ok(())
+    }
+
+    /// Forgets what was imported since the last commit or checkpoint: the
+    /// pack being written is removed and the metadata loaded again.
+    pub fn reload(&mut self) -> Result<()> {
+        self.store.abort_pack();
+        // Recent manifest trees may name objects of the removed pack.
+        self.importers.manifests = ManifestImporter::default();
+        self.importers.files = FileImporter::default();
+        let metadata = self.store.repo().find_ref(METADATA_REF)?;
+        self.state = load::load(&mut self.store, metadata)?;
         Ok(())
     }
 

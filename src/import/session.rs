@@ -388,13 +388,9 @@ impl Session {
         let (input, shown): (Box<dyn Read + '_>, String) = match &mut self.source {
             Source::Bundle { imported: true, .. } | Source::Peer(_) => return Ok(()),
             Source::Bundle { path, imported } => {
-                let file = std::fs::File::open(&*path)
-                    .context_with(|| format!("cannot open {}", path.display()))?;
                 *imported = true;
-                (
-                    Box::new(std::io::BufReader::new(file)),
-                    path.display().to_string(),
-                )
+                let path = path.clone();
+                return self.import_bundle_file(&path);
             }
             Source::Stream { url, body } => match body.take() {
                 Some(body) => (Box::new(body), url.clone()),
@@ -409,6 +405,21 @@ impl Session {
                 bundle_heads.push((c.node, c.branch.clone()));
             })
             .context_with(|| format!("while importing {shown}"))
+    }
+
+    /// Imports a bundle file, in chunks with checkpoints when it is large
+    /// (see [`super::chunked`]).
+    fn import_bundle_file(&mut self, path: &std::path::Path) -> Result<()> {
+        let every = super::chunked::interval(self.config("checkpoint").as_deref());
+        // Outside of any repository nothing is kept: no checkpoints.
+        let every = if self.scratch.is_some() { 0 } else { every };
+        let log = log_enabled(self.config("log").as_deref(), "checkpoint");
+        let bundle_heads = &mut self.bundle_heads;
+        let shown = path.display().to_string();
+        super::chunked::import_file(&mut self.importer, path, &shown, every, log, &mut |c| {
+            bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
+            bundle_heads.push((c.node, c.branch.clone()));
+        })
     }
 
     /// Writes the metadata, finishes the pack, then moves the refs in one

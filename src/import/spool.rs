@@ -70,6 +70,16 @@ pub struct SpoolReader {
 }
 
 impl SpoolReader {
+    /// Number of revisions left to read.
+    pub fn len(&self) -> u64 {
+        self.left
+    }
+
+    /// Whether every revision was read.
+    pub fn is_empty(&self) -> bool {
+        self.left == 0
+    }
+
     /// The next revision, or `None` after the last.
     pub fn next_revision(&mut self) -> Result<Option<RevisionChunk<'_>>> {
         if self.left == 0 {

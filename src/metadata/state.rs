@@ -26,7 +26,7 @@ pub struct MetadataParents {
 }
 
 /// The current metadata commit and what it holds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreviousMetadata {
     pub commit: ObjectId,
     pub tree: ObjectId,
@@ -93,6 +93,16 @@ impl State {
     pub fn set_files_meta(&mut self, node: HgNode, blob: ObjectId) {
         self.files_meta.insert(node, blob);
         self.added_files_meta.push((node, blob));
+    }
+
+    /// The state once `written` is committed, for a run that goes on (an
+    /// import's checkpoint): it becomes the previous metadata, and nothing
+    /// is added since.
+    pub fn checkpointed(&mut self, written: PreviousMetadata) {
+        self.added_hg2git.clear();
+        self.added_git2hg.clear();
+        self.added_files_meta.clear();
+        self.previous = Some(written);
     }
 
     /// Whether anything was added since the state was loaded.

@@ -5,7 +5,7 @@ use gix::object::Kind;
 use gix_hash::ObjectId;
 
 use super::idmap::Id20;
-use super::state::{MetadataParents, State};
+use super::state::{MetadataParents, PreviousMetadata, State};
 use super::{Result, CINNABAR_SIG, METADATA_FLAGS, METADATA_REF, NOTES_REF};
 use crate::store::commit::raw_commit;
 use crate::store::notes::NotesTree;
@@ -48,29 +48,32 @@ pub fn commit(
 }
 
 /// What a metadata write produced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Written {
     pub metadata: ObjectId,
     pub git2hg: ObjectId,
+    /// The written metadata as a state would have loaded it, for a run
+    /// that goes on after committing (see [`State::checkpointed`]).
+    pub loaded: PreviousMetadata,
 }
 
 /// Writes the notes commits, the heads commits and the metadata commit for
 /// `state`. Returns the previous ids when nothing changed.
 pub fn write(store: &mut Store, state: &State) -> Result<Written> {
     let prev = state.previous.as_ref();
-    let hg2git = write_notes(
+    let (hg2git, hg2git_tree) = write_notes(
         store,
         prev.map(|p| (p.parents.hg2git, p.hg2git_tree)),
         &state.added_hg2git,
         Mode::GITLINK,
     )?;
-    let git2hg = write_notes(
+    let (git2hg, git2hg_tree) = write_notes(
         store,
         prev.map(|p| (p.parents.git2hg, p.git2hg_tree)),
         &state.added_git2hg,
         Mode::FILE,
     )?;
-    let files_meta = write_notes(
+    let (files_meta, files_meta_tree) = write_notes(
         store,
         prev.map(|p| (p.parents.files_meta, p.files_meta_tree)),
         &state.added_files_meta,
@@ -127,6 +130,7 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
             return Ok(Written {
                 metadata: p.commit,
                 git2hg,
+                loaded: p.clone(),
             });
         }
     }
@@ -137,18 +141,31 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
     let tree = prev.map(|p| p.tree).unwrap_or(empty_tree);
     let raw = raw_commit(&tree, &all, CINNABAR_SIG, CINNABAR_SIG, METADATA_FLAGS);
     let metadata = store.write_owned(Kind::Commit, raw)?;
-    Ok(Written { metadata, git2hg })
+    let loaded = PreviousMetadata {
+        commit: metadata,
+        tree,
+        parents,
+        hg2git_tree,
+        git2hg_tree,
+        files_meta_tree,
+    };
+    Ok(Written {
+        metadata,
+        git2hg,
+        loaded,
+    })
 }
 
 /// Writes one notes commit: the previous one when nothing was added.
+/// Returns the commit and its tree.
 fn write_notes<K: Id20>(
     store: &mut Store,
     previous: Option<(ObjectId, ObjectId)>,
     added: &[(K, ObjectId)],
     leaf_mode: Mode,
-) -> Result<ObjectId> {
-    if let (Some((commit, _)), true) = (previous, added.is_empty()) {
-        return Ok(commit);
+) -> Result<(ObjectId, ObjectId)> {
+    if let (Some(previous), true) = (previous, added.is_empty()) {
+        return Ok(previous);
     }
     let mut notes = match previous {
         Some((_, tree)) => NotesTree::load(store, &tree)?,
@@ -159,5 +176,5 @@ fn write_notes<K: Id20>(
     }
     let tree = notes.write(store, leaf_mode)?;
     let raw = raw_commit(&tree, &[], CINNABAR_SIG, CINNABAR_SIG, b"");
-    Ok(store.write_owned(Kind::Commit, raw)?)
+    Ok((store.write_owned(Kind::Commit, raw)?, tree))
 }

@@ -1,0 +1,188 @@
+//! Imports that resume (src/import/chunked.rs): a bundle import killed
+//! after some checkpoints keeps them; `git cinnabar fsck` passes on what
+//! is left, `rollback` steps back one checkpoint, and the next fetch, from
+//! the bundle or from a server, imports only the rest and ends where an
+//! uninterrupted clone ends: the corpus map, the same refs, the same five
+//! parents of the metadata commit (only the chain of metadata commits
+//! differs).
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+/// The corpus bundle: the largest that keeps these tests short.
+const NAME: &str = "flask";
+
+/// Changesets of the bundle.
+fn total() -> usize {
+    corpus_map(NAME).len()
+}
+
+/// Changesets per checkpoint: five chunks.
+fn every() -> usize {
+    total().div_ceil(5)
+}
+
+/// A bare repository whose `origin` mirrors `url`.
+fn mirror_repo(parent: &Path, name: &str, url: &str) -> PathBuf {
+    let dest = bare_repo(parent, name);
+    git(&dest, &["remote", "add", "--mirror=fetch", "origin", url]);
+    dest
+}
+
+/// `git fetch --progress origin` with checkpoints every [`every`].
+fn fetch(dest: &Path, env: &[(&str, String)]) -> std::process::Command {
+    let mut cmd = command("git", dest);
+    let setting = format!("cinnabar.checkpoint={}", every());
+    cmd.args(["-c", &setting, "fetch", "--progress", "origin"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn changesets(dest: &Path) -> usize {
+    if metadata(dest).is_none() {
+        return 0;
+    }
+    notes_map(dest).len()
+}
+
+fn fsck_passes(dest: &Path) {
+    let out = fsck_full(dest);
+    check(&out);
+}
+
+/// The refs but the metadata chain's (and fsck's mark).
+fn branch_refs(dest: &Path) -> Vec<String> {
+    let mut r: Vec<String> = refs(dest)
+        .into_iter()
+        .filter(|r| {
+            !r.ends_with(" refs/cinnabar/metadata")
+                && !r.ends_with(" refs/notes/cinnabar")
+                && !r.ends_with(" refs/cinnabar/checked")
+        })
+        .collect();
+    r.sort();
+    r
+}
+
+/// The metadata commit's tree and five parents.
+fn metadata_parents(dest: &Path) -> Vec<String> {
+    ["^{tree}", "^1", "^2", "^3", "^4", "^5"]
+        .iter()
+        .map(|p| rev_parse(dest, &format!("refs/cinnabar/metadata{p}")).unwrap())
+        .collect()
+}
+
+/// Asserts that `dest` ended like an uninterrupted clone.
+fn assert_complete(dest: &Path, what: &str) {
+    let reference = corpus_clone(NAME);
+    assert_map(&notes_map(dest), &corpus_map(NAME), what);
+    assert_eq!(branch_refs(dest), branch_refs(&reference), "{what}: refs");
+    assert_eq!(
+        metadata_parents(dest),
+        metadata_parents(&reference),
+        "{what}: metadata"
+    );
+}
+
+/// The number in the resume message of a run's stderr.
+fn resumed_with(stderr: &str) -> Option<usize> {
+    let rest = stderr.split("importing the other ").nth(1)?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// Killed by the test hook at 25%, 50% and 75% of the changesets: the
+/// checkpoints before stay, and the rerun from the bundle imports the
+/// rest. At 50%, a rollback first steps back one checkpoint.
+#[test]
+fn bundle_killed_at_quarters_resumes() {
+    let tmp = tempdir();
+    let url = format!("hg::{}", corpus(format!("{NAME}.hg")).display());
+    let (total, every) = (total(), every());
+    for pct in [25, 50, 75] {
+        let what = format!("killed at {pct}%");
+        let dest = mirror_repo(tmp.path(), &format!("q{pct}.git"), &url);
+        let abort_at = total * pct / 100;
+        let hook = (
+            "GIT_CINNABAR_DEBUG_ABORT_AFTER_CHANGESETS",
+            abort_at.to_string(),
+        );
+        let out = output(fetch(&dest, &[hook]));
+        assert!(!out.status.success(), "{what}: the fetch was not killed");
+        let mut kept = abort_at / every * every;
+        assert_eq!(changesets(&dest), kept, "{what}: changesets kept");
+        assert!(kept > 0, "{what}: no checkpoint");
+        assert_eq!(branch_refs(&dest), Vec::<String>::new(), "{what}");
+        fsck_passes(&dest);
+        if pct == 50 {
+            let before = rev_parse(&dest, "refs/cinnabar/metadata^6");
+            git(&dest, &["cinnabar", "rollback"]);
+            assert_eq!(metadata(&dest), before, "{what}: rollback");
+            kept -= every;
+            assert_eq!(changesets(&dest), kept, "{what}: after rollback");
+            fsck_passes(&dest);
+        }
+        let out = output(fetch(&dest, &[]));
+        check(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            resumed_with(&stderr),
+            Some(total - kept),
+            "{what}: the rerun's message: {stderr}"
+        );
+        assert_complete(&dest, &what);
+    }
+}
+
+/// The last "Importing changesets: …(N/N), done." of a run's progress:
+/// how many changesets the source sent.
+fn changesets_read(stderr: &str) -> Option<usize> {
+    let line = stderr
+        .split(['\r', '\n'])
+        .rfind(|l| l.starts_with("Importing changesets:") && l.ends_with(", done."))?;
+    let inner = line.rsplit_once('(')?.1;
+    inner.split('/').next()?.parse().ok()
+}
+
+/// A real `kill -9` of the running fetch (git and the helper) once a
+/// checkpoint is committed; the next fetch, from `hg serve` of the same
+/// repository, asks the server only for the changesets not committed.
+#[test]
+fn bundle_killed_resumes_from_server() {
+    let tmp = tempdir();
+    let bundle = format!("hg::{}", corpus(format!("{NAME}.hg")).display());
+    let dest = mirror_repo(tmp.path(), "k.git", &bundle);
+    let mut cmd = fetch(&dest, &[]);
+    cmd.process_group(0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let start = Instant::now();
+    while metadata(&dest).is_none() && start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
+    let _ = child.wait();
+    let kept = changesets(&dest);
+    assert!(kept > 0 && kept < total(), "kept {kept} changesets");
+    assert_eq!(kept % every(), 0, "kept {kept}: not a checkpoint");
+    fsck_passes(&dest);
+    let server = Server::hg(&corpus_hg(NAME, None), &[]);
+    let url = format!("hg::{}", server.url());
+    git(&dest, &["remote", "set-url", "origin", &url]);
+    let out = output(fetch(&dest, &[]));
+    check(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        changesets_read(&stderr),
+        Some(total() - kept),
+        "changesets asked for: {stderr}"
+    );
+    assert_complete(&dest, "killed, then fetched from a server");
+}
