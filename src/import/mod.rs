@@ -6,6 +6,7 @@
 
 pub mod changegroup;
 pub mod changesets;
+pub mod cinnabarclone;
 pub mod clonebundle;
 pub mod copy;
 pub mod error;
