@@ -263,7 +263,10 @@ mod tests {
         assert!(check_enabled(None, "version-check"));
         assert!(check_enabled(Some("cinnabarclone"), "cinnabarclone"));
         assert!(check_enabled(Some("foo,cinnabarclone,"), "cinnabarclone"));
-        assert!(!check_enabled(Some("cinnabarclone,no-cinnabarclone"), "cinnabarclone"));
+        assert!(!check_enabled(
+            Some("cinnabarclone,no-cinnabarclone"),
+            "cinnabarclone"
+        ));
         assert!(!check_enabled(Some("cinnabarclone,all"), "cinnabarclone"));
         assert!(check_enabled(Some("all"), "helper"));
         assert!(!check_enabled(Some("no-version-check"), "version-check"));
