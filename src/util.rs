@@ -137,6 +137,26 @@ impl<R: std::io::Read> std::io::Read for CountingReader<R> {
     }
 }
 
+/// Whether the check `name` (`cinnabarclone`, `clonebundles`, …) is on
+/// according to the `check` setting (`GIT_CINNABAR_CHECK` or
+/// `cinnabar.check`): a comma list of names, `no-` before a name turning it
+/// off, `true` or `all` standing for the base checks (`helper`,
+/// `manifests`, `nodeid`) and resetting the others, as git-cinnabar does.
+pub fn check_enabled(setting: Option<&str>, name: &str) -> bool {
+    const BASE: [&str; 3] = ["helper", "manifests", "nodeid"];
+    let mut enabled = name == "version-check";
+    for item in setting.unwrap_or_default().split(',') {
+        if item == "true" || item == "all" {
+            enabled = BASE.contains(&name);
+        } else if item.strip_prefix("no-") == Some(name) {
+            enabled = false;
+        } else if item == name {
+            enabled = true;
+        }
+    }
+    enabled
+}
+
 /// Whether debug logging is on for `target` according to the `log`
 /// setting (`GIT_CINNABAR_LOG` or `cinnabar.log`): a comma list of
 /// `target[:level][>path]`, `*` for every target.
@@ -232,3 +252,23 @@ macro_rules! module_error {
     };
 }
 pub(crate) use module_error;
+
+#[cfg(test)]
+mod tests {
+    use super::check_enabled;
+
+    #[test]
+    fn checks() {
+        assert!(!check_enabled(None, "cinnabarclone"));
+        assert!(check_enabled(None, "version-check"));
+        assert!(check_enabled(Some("cinnabarclone"), "cinnabarclone"));
+        assert!(check_enabled(Some("foo,cinnabarclone,"), "cinnabarclone"));
+        assert!(!check_enabled(
+            Some("cinnabarclone,no-cinnabarclone"),
+            "cinnabarclone"
+        ));
+        assert!(!check_enabled(Some("cinnabarclone,all"), "cinnabarclone"));
+        assert!(check_enabled(Some("all"), "helper"));
+        assert!(!check_enabled(Some("no-version-check"), "version-check"));
+    }
+}

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod cinnabarclone;
 mod clone_cli;
 mod clone_corpus;
 mod clone_recipes;

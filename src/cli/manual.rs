@@ -41,10 +41,10 @@ Each setting `X` is read from the environment variable `GIT_CINNABAR_X` (upper c
 * cinnabar.pushrefs -- The same for pushes (git-cinnabar 0.7); not used here yet.
 * cinnabar.clonebundle -- The URL of a bundle to start a first clone from, instead of the server's clone bundles; empty disables clone bundles.
 * cinnabar.checkpoint -- Changesets per checkpoint when importing a bundle file that holds more (default 10000, 0 for none): the bundle is imported in chunks, the metadata committed after each, and an interrupted import resumes after the last one.
-* cinnabar.clone -- git-cinnabar's cinnabarclone manifest; empty disables it. Not used here.
+* cinnabar.clone -- A cinnabarclone manifest (lines `<url>[#<branch>] [graft=<commit>,…]`) naming a git mirror of the metadata (a git repository, or a git bundle over http(s) or in a file) that a first clone starts from before fetching the rest from Mercurial; it replaces the server's own manifest (`contrib/cinnabarclone.py`); empty disables both. A mirror that cannot be used is skipped with a warning (an error with `cinnabar.check=cinnabarclone`).
 * cinnabar.check -- A comma list of extra checks: `helper`, `manifests`, `version-check`, `nodeid`, `files`, `time`, `traceback`, `no-bundle2`, `cinnabarclone`, `clonebundles`, `unbundler`; `all` for the main ones, `no-` before a name turns it off.
 * cinnabar.compat -- `0.6` makes commits as git-cinnabar 0.6 did for changesets whose commit would collide with another's.
-* cinnabar.log -- Logging: a comma list of `target[:level][>path]`, `*` for every target (`find-common` logs the discovery round trips, `clonebundle` the clone bundle choice).
+* cinnabar.log -- Logging: a comma list of `target[:level][>path]`, `*` for every target (`find-common` logs the discovery round trips, `clonebundle` the clone bundle choice, `cinnabarclone` the mirror choice).
 * cinnabar.data, cinnabar.graft, cinnabar.graft-refs, cinnabar.experiments -- Push and graft settings of git-cinnabar 0.7; not used here yet.
 * cinnabar.version-check, cinnabar.fsck, cinnabar.helper -- Written or obsolete settings of git-cinnabar; ignored.
 

@@ -174,6 +174,11 @@ impl Importer {
         Ok(())
     }
 
+    /// Whether progress is shown.
+    pub fn progress(&self) -> bool {
+        self.progress
+    }
+
     /// The git commit of a changeset, if imported.
     pub fn hg2git_commit(&self, node: &HgNode) -> Option<ObjectId> {
         self.state.hg2git(node)

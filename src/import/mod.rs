@@ -7,6 +7,7 @@
 pub mod changegroup;
 pub mod changesets;
 pub mod chunked;
+pub mod cinnabarclone;
 pub mod clonebundle;
 pub mod copy;
 pub mod error;

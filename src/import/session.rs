@@ -15,7 +15,7 @@ use crate::hg::HgNode;
 use crate::store::config::cinnabar_setting;
 use crate::store::refs::{Expected, RefUpdate};
 use crate::store::{ConfigOverrides, Repo, StoreError};
-use crate::util::log_enabled;
+use crate::util::{check_enabled, log_enabled};
 use crate::wire::discovery::find_common;
 use crate::wire::open::{open, HgSource, WireConfig};
 use crate::wire::url::HgUrl;
@@ -315,10 +315,11 @@ impl Session {
             return Ok(());
         }
         let mut common = self.find_common()?;
-        // A first clone may start from a clone bundle (spec 9.6).
+        // A first clone may start from a git mirror of the metadata (spec
+        // 9.7) or else a clone bundle (spec 9.6).
         if common.is_empty()
             && self.importer.state.previous.is_none()
-            && self.import_clonebundle(false)?
+            && (self.import_cinnabarclone()? || self.import_clonebundle(false)?)
         {
             if self.importer.missing(&missing).is_empty() {
                 return Ok(());
@@ -352,6 +353,32 @@ impl Session {
             request = self.importer.missing(&missing);
         }
         Ok(())
+    }
+
+    /// Adopts the metadata of the git mirror `cinnabar.clone` or the
+    /// server's cinnabarclone manifest names (spec 9.7), when there is one
+    /// and this is a git repository of its own. Returns whether it did.
+    fn import_cinnabarclone(&mut self) -> Result<bool> {
+        let settings = super::cinnabarclone::Settings {
+            clone: self.config("clone"),
+            clonebundle: self.config("clonebundle"),
+            graft: self.config("graft"),
+            fatal: check_enabled(self.config("check").as_deref(), "cinnabarclone"),
+            log: log_enabled(self.config("log").as_deref(), "cinnabarclone"),
+            progress: self.importer.progress(),
+        };
+        let Source::Peer(peer) = &mut self.source else {
+            return Ok(false);
+        };
+        if self.scratch.is_some() {
+            return Ok(false);
+        }
+        super::cinnabarclone::import(
+            peer.as_mut(),
+            &settings,
+            &self.wire_config,
+            &mut self.importer,
+        )
     }
 
     /// Imports the clone bundle `cinnabar.clonebundle` names, or else the
