@@ -43,7 +43,7 @@ Each setting `X` is read from the environment variable `GIT_CINNABAR_X` (upper c
 * cinnabar.clone -- git-cinnabar's cinnabarclone manifest; empty disables it. Not used here.
 * cinnabar.check -- A comma list of extra checks: `helper`, `manifests`, `version-check`, `nodeid`, `files`, `time`, `traceback`, `no-bundle2`, `cinnabarclone`, `clonebundles`, `unbundler`; `all` for the main ones, `no-` before a name turns it off.
 * cinnabar.compat -- `0.6` makes commits as git-cinnabar 0.6 did for changesets whose commit would collide with another's.
-* cinnabar.log -- Logging: a comma list of `target[:level][>path]`, `*` for every target (`find-common` logs the discovery round trips, `clonebundle` the clone bundle choice).
+* cinnabar.log -- Logging: a comma list of `target[:level][>path]`, `*` for every target (`find-common` logs the discovery round trips, `clonebundle` the clone bundle choice, `notes` how many notes trees a fetch read).
 * cinnabar.data, cinnabar.graft, cinnabar.graft-refs, cinnabar.experiments -- Push and graft settings of git-cinnabar 0.7; not used here yet.
 * cinnabar.version-check, cinnabar.fsck, cinnabar.helper -- Written or obsolete settings of git-cinnabar; ignored.
 
