@@ -17,6 +17,7 @@ mod daily;
 mod data;
 mod docs;
 mod export;
+mod fetch_lazy;
 mod file_dir_conflict;
 mod formats_bad_input;
 mod formats_corpus;

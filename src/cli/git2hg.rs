@@ -21,7 +21,7 @@ pub struct Args {
 pub fn run(args: Args) -> super::Outcome {
     let abbrev = check_abbrev(args.abbrev)?;
     let mut meta = Metadata::open()?;
-    let maps = ChangesetMaps::from_notes(&mut meta.store, &meta.state);
+    let maps = ChangesetMaps::from_notes(&mut meta.store, &meta.state)?;
     let repo = meta.store.repo();
     // Full ids answer zeros when unknown; anything else must name a commit.
     let bad = args.committish.iter().find(|c| {

@@ -27,7 +27,7 @@ pub fn run(args: Args) -> super::Outcome {
         return Err(miette::miette!("not a Mercurial changeset id: {bad}"));
     }
     let meta = Metadata::open()?;
-    let maps = ChangesetMaps::from_state(&meta.state);
+    let maps = ChangesetMaps::from_state(&meta.state)?;
     drop(meta);
     let mut answer = |id: &[u8]| lookup::answer_bytes(hg2git(&maps, id));
     answer_all(&args.sha1, args.batch, abbrev, &mut answer)

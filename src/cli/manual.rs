@@ -44,7 +44,7 @@ Each setting `X` is read from the environment variable `GIT_CINNABAR_X` (upper c
 * cinnabar.clone -- A cinnabarclone manifest (lines `<url>[#<branch>] [graft=<commit>,…]`) naming a git mirror of the metadata (a git repository, or a git bundle over http(s) or in a file) that a first clone starts from before fetching the rest from Mercurial; it replaces the server's own manifest (`contrib/cinnabarclone.py`); empty disables both. A mirror that cannot be used is skipped with a warning (an error with `cinnabar.check=cinnabarclone`).
 * cinnabar.check -- A comma list of extra checks: `helper`, `manifests`, `version-check`, `nodeid`, `files`, `time`, `traceback`, `no-bundle2`, `cinnabarclone`, `clonebundles`, `unbundler`; `all` for the main ones, `no-` before a name turns it off.
 * cinnabar.compat -- `0.6` makes commits as git-cinnabar 0.6 did for changesets whose commit would collide with another's.
-* cinnabar.log -- Logging: a comma list of `target[:level][>path]`, `*` for every target (`find-common` logs the discovery round trips, `clonebundle` the clone bundle choice, `cinnabarclone` the mirror choice).
+* cinnabar.log -- Logging: a comma list of `target[:level][>path]`, `*` for every target (`find-common` logs the discovery round trips, `clonebundle` the clone bundle choice, `cinnabarclone` the mirror choice, `notes` how many notes trees a fetch read).
 * cinnabar.data, cinnabar.graft, cinnabar.graft-refs, cinnabar.experiments -- Push and graft settings of git-cinnabar 0.7; not used here yet.
 * cinnabar.version-check, cinnabar.fsck, cinnabar.helper -- Written or obsolete settings of git-cinnabar; ignored.
 

@@ -44,7 +44,7 @@ fn git(args: &[&str], what: &str) -> miette::Result<String> {
 /// The git commit → hg changeset map of the current metadata.
 fn changesets() -> miette::Result<HashMap<ObjectId, HgNode>> {
     let mut meta = Metadata::open()?;
-    let maps = ChangesetMaps::from_notes(&mut meta.store, &meta.state);
+    let maps = ChangesetMaps::from_notes(&mut meta.store, &meta.state)?;
     Ok(maps.git2hg.iter().collect())
 }
 
@@ -111,7 +111,7 @@ pub fn run(args: Args) -> super::Outcome {
 /// to their new commits.
 fn rebase_refs(repo: &Repo, old: &HashMap<ObjectId, HgNode>) -> miette::Result<()> {
     let meta = Metadata::open()?;
-    let new = ChangesetMaps::from_state(&meta.state);
+    let new = ChangesetMaps::from_state(&meta.state)?;
     let listing = git(
         &[
             "for-each-ref",

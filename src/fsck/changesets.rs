@@ -37,7 +37,7 @@ pub fn check(
     let mut entries: Vec<(ObjectId, ObjectId)> = ctx
         .state
         .git2hg
-        .iter()
+        .iter()?
         .filter(|e| !options.skip.contains(e))
         .filter(|(c, _)| options.only.as_ref().is_none_or(|o| o.contains(c)))
         .collect();

@@ -57,10 +57,11 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// The context for `state`.
-    pub fn new(state: &'a State) -> Context<'a> {
-        let git_to_hg = state.hg2git.iter().map(|(h, g)| (g, h)).collect();
-        Context { state, git_to_hg }
+    /// The context for `state`, whose maps must be whole (not lazy: see
+    /// [`State::flatten`]).
+    pub fn new(state: &'a State) -> Result<Context<'a>> {
+        let git_to_hg = state.hg2git.iter()?.map(|(h, g)| (g, h)).collect();
+        Ok(Context { state, git_to_hg })
     }
 }
 
@@ -81,7 +82,7 @@ pub fn check(
     state: &State,
     options: &Options,
 ) -> Result<Report> {
-    let ctx = Context::new(state);
+    let ctx = Context::new(state)?;
     let mut report = Report::default();
     let (manifests_tx, manifests_rx) = mpsc::channel::<ObjectId>();
     let (files_tx, files_rx): (Vec<_>, Vec<_>) = (0..FILE_WORKERS)

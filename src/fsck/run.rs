@@ -54,7 +54,7 @@ pub fn run(force: bool, full: bool, commits: &[String]) -> Result<(Status, Repor
             }
             let repo = Repo::open_at(&git_dir, overrides.clone())?;
             if let Ok(previous) = Metadata::at(repo, Some(checked)) {
-                options.skip = previous.state.git2hg.iter().collect();
+                options.skip = previous.state.git2hg.iter()?.collect();
             }
         }
     }

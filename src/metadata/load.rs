@@ -3,17 +3,28 @@
 use gix_hash::ObjectId;
 
 use super::error::{invalid, ResultExt};
-use super::idmap::{Id20, IdMap};
+use super::notesmap::NotesMap;
 use super::state::{BranchHead, MetadataParents, PreviousMetadata, State};
 use super::Result;
-use crate::hg::node::decode_hex;
 use crate::hg::HgNode;
 use crate::store::commit::parse_commit;
-use crate::store::tree::{parse_tree, Mode};
+use crate::store::tree::parse_tree;
 use crate::store::ObjectRead;
 use crate::store::Store;
 
+/// Loads the state of the metadata commit `metadata` (or an empty state)
+/// with every note of its three maps read (see [`load`]): for what needs
+/// whole maps (fsck, lookups in bulk).
+pub fn load_full(store: &mut Store, metadata: Option<ObjectId>) -> Result<State> {
+    let mut state = load(store, metadata)?;
+    state.flatten()?;
+    Ok(state)
+}
+
 /// Loads the state of the metadata commit `metadata` (or an empty state).
+/// The hg2git, git2hg and files-meta maps are read lazily: a lookup reads
+/// the notes trees on its key's path only (see [`NotesMap`]), so that the
+/// work of a fetch follows what it brings, not the size of the history.
 pub fn load(store: &mut Store, metadata: Option<ObjectId>) -> Result<State> {
     let Some(metadata) = metadata else {
         return Ok(State::default());
@@ -44,14 +55,9 @@ pub fn load(store: &mut Store, metadata: Option<ObjectId>) -> Result<State> {
     let hg2git_tree = commit_tree(store, &parents.hg2git)?;
     let git2hg_tree = commit_tree(store, &parents.git2hg)?;
     let files_meta_tree = commit_tree(store, &parents.files_meta)?;
-    flatten_notes(store, &hg2git_tree, &mut Vec::new(), &mut state.hg2git)?;
-    flatten_notes(store, &git2hg_tree, &mut Vec::new(), &mut state.git2hg)?;
-    flatten_notes(
-        store,
-        &files_meta_tree,
-        &mut Vec::new(),
-        &mut state.files_meta,
-    )?;
+    state.hg2git = NotesMap::lazy(Box::new(store.repo().clone()), &hg2git_tree)?;
+    state.git2hg = NotesMap::lazy(Box::new(store.repo().clone()), &git2hg_tree)?;
+    state.files_meta = NotesMap::lazy(Box::new(store.repo().clone()), &files_meta_tree)?;
     load_branch_heads(store, &parents.changesets, &mut state.branch_heads)?;
     store.read(&parents.manifests, &mut buf)?;
     let manifests =
@@ -112,32 +118,6 @@ fn commit_tree(store: &mut Store, commit: &ObjectId) -> Result<ObjectId> {
     Ok(parse_commit(&buf)
         .context_with(|| format!("Invalid metadata? {commit} is not a commit"))?
         .tree)
-}
-
-/// Reads every note of a notes tree, whatever its fan-out.
-fn flatten_notes<K: Id20>(
-    store: &mut Store,
-    tree: &ObjectId,
-    prefix: &mut Vec<u8>,
-    out: &mut IdMap<K, ObjectId>,
-) -> Result<()> {
-    let mut buf = Vec::new();
-    store.read(tree, &mut buf)?;
-    for entry in parse_tree(&buf) {
-        let entry = entry.map_err(|e| invalid(format!("notes tree {tree}: {e}")))?;
-        let base = prefix.len();
-        prefix.extend_from_slice(entry.name);
-        if entry.mode == Mode::DIR && prefix.len() < 40 {
-            flatten_notes(store, &entry.oid, prefix, out)?;
-        } else if prefix.len() == 40 {
-            let mut key = [0u8; 20];
-            if decode_hex(prefix, &mut key) {
-                out.insert(K::from_bytes(key), entry.oid);
-            }
-        }
-        prefix.truncate(base);
-    }
-    Ok(())
 }
 
 fn load_branch_heads(

@@ -15,12 +15,14 @@ pub mod history;
 pub mod idmap;
 pub mod load;
 pub mod manifest;
+pub mod notesmap;
 pub mod open;
 pub mod state;
 pub mod write;
 
 pub use error::{MetadataError, Result};
 pub use idmap::IdMap;
+pub use notesmap::NotesMap;
 pub use open::Metadata;
 pub use state::{BranchHead, MetadataParents, PreviousMetadata, State};
 

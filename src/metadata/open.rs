@@ -1,5 +1,5 @@
-//! The metadata of a repository, loaded once for reading: what lookups,
-//! `data` and `fsck` work from.
+//! The metadata of a repository, loaded once for reading, whole maps
+//! included: what lookups in bulk, `data` and `fsck` work from.
 
 use gix_hash::ObjectId;
 
@@ -31,7 +31,7 @@ impl Metadata {
     pub fn at(repo: Repo, commit: Option<ObjectId>) -> Result<Metadata> {
         // Nothing is written: the store never starts a pack.
         let mut store = Store::new(repo, WriteMode::Direct);
-        let state = load::load(&mut store, commit)?;
+        let state = load::load_full(&mut store, commit)?;
         Ok(Metadata {
             store,
             state,

@@ -4,7 +4,9 @@
 
 use gix_hash::ObjectId;
 
-use super::idmap::{Id20, IdMap};
+use super::idmap::Id20;
+use super::notesmap::NotesMap;
+use super::Result;
 use crate::hg::HgNode;
 
 /// A branch head: a changeset with no child in its branch.
@@ -41,11 +43,11 @@ pub struct PreviousMetadata {
 #[derive(Debug, Default)]
 pub struct State {
     /// hg node (changeset, manifest or file) → git object.
-    pub hg2git: IdMap<HgNode, ObjectId>,
+    pub hg2git: NotesMap<HgNode>,
     /// changeset commit → note blob.
-    pub git2hg: IdMap<ObjectId, ObjectId>,
+    pub git2hg: NotesMap<ObjectId>,
     /// file node → metadata blob.
-    pub files_meta: IdMap<HgNode, ObjectId>,
+    pub files_meta: NotesMap<HgNode>,
     /// Entries added by this run, in order, for the notes trees.
     pub added_hg2git: Vec<(HgNode, ObjectId)>,
     pub added_git2hg: Vec<(ObjectId, ObjectId)>,
@@ -103,6 +105,22 @@ impl State {
         self.added_git2hg.clear();
         self.added_files_meta.clear();
         self.previous = Some(written);
+    }
+
+    /// Reads every note of the three maps into memory (see
+    /// [`NotesMap::flatten`]): for what needs a whole map.
+    pub fn flatten(&mut self) -> Result<()> {
+        self.hg2git.flatten()?;
+        self.git2hg.flatten()?;
+        self.files_meta.flatten()
+    }
+
+    /// Fails with the first error a lazy lookup met reading a notes tree
+    /// (it answered "absent"): checked before metadata is written.
+    pub fn check_lookups(&self) -> Result<()> {
+        self.hg2git.check()?;
+        self.git2hg.check()?;
+        self.files_meta.check()
     }
 
     /// Whether anything was added since the state was loaded.

@@ -60,6 +60,9 @@ pub struct Written {
 /// Writes the notes commits, the heads commits and the metadata commit for
 /// `state`. Returns the previous ids when nothing changed.
 pub fn write(store: &mut Store, state: &State) -> Result<Written> {
+    // A lookup that could not read a notes tree answered "absent": what
+    // was imported on that answer must not be recorded.
+    state.check_lookups()?;
     let prev = state.previous.as_ref();
     let (hg2git, hg2git_tree) = write_notes(
         store,

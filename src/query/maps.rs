@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 
 use gix_hash::ObjectId;
 
+use super::error::Result;
 use crate::hg::node::Abbrev;
 use crate::hg::HgNode;
 use crate::metadata::idmap::Id20;
@@ -100,18 +101,18 @@ pub struct ChangesetMaps {
 }
 
 impl ChangesetMaps {
-    /// The changesets of `state`: the hg2git entries whose commit has a
-    /// git2hg note.
-    pub fn from_state(state: &State) -> ChangesetMaps {
+    /// The changesets of `state` (whose maps must be whole, not lazy):
+    /// the hg2git entries whose commit has a git2hg note.
+    pub fn from_state(state: &State) -> Result<ChangesetMaps> {
         let pairs: Vec<(HgNode, ObjectId)> = state
             .hg2git
-            .iter()
+            .iter()?
             .filter(|(_, git)| state.git2hg.contains(git))
             .collect();
-        ChangesetMaps {
+        Ok(ChangesetMaps {
             hg2git: SortedMap::new(pairs.iter().copied()),
             git2hg: SortedMap::new(pairs.iter().map(|(h, g)| (*g, *h))),
-        }
+        })
     }
 }
 
@@ -119,11 +120,11 @@ impl ChangesetMaps {
     /// Like [`ChangesetMaps::from_state`], with git → hg read from the
     /// git2hg notes themselves (their `changeset` line), as upstream's
     /// `git2hg` does. Notes that cannot be read or parsed are left out.
-    pub fn from_notes(store: &mut Store, state: &State) -> ChangesetMaps {
-        let mut maps = ChangesetMaps::from_state(state);
+    pub fn from_notes(store: &mut Store, state: &State) -> Result<ChangesetMaps> {
+        let mut maps = ChangesetMaps::from_state(state)?;
         let mut buf = Vec::new();
         let mut pairs = Vec::with_capacity(state.git2hg.len());
-        for (commit, note) in state.git2hg.iter() {
+        for (commit, note) in state.git2hg.iter()? {
             if store.read(&note, &mut buf).is_err() {
                 continue;
             }
@@ -133,7 +134,7 @@ impl ChangesetMaps {
             }
         }
         maps.git2hg = SortedMap::new(pairs.into_iter());
-        maps
+        Ok(maps)
     }
 }
 

@@ -19,7 +19,7 @@ pub fn resolve_node(meta: &Metadata, id: &str, kind: RevisionKind) -> Result<HgN
     if abbrev.len() == 40 {
         return Ok(HgNode(abbrev.lower_bound()));
     }
-    let all = SortedMap::new(meta.state.hg2git.iter());
+    let all = SortedMap::new(meta.state.hg2git.iter()?);
     match all.find(&abbrev) {
         Found::One(k, _) => Ok(k),
         Found::None => Err(invalid(format!("Unknown {what} id: {id}"))),

@@ -13,7 +13,9 @@ use super::config::ConfigOverrides;
 use super::error::{Result, StoreError};
 use super::object::{empty_tree, null_oid, ObjectRead};
 
-/// An open git repository (SHA-1 only).
+/// An open git repository (SHA-1 only). A clone shares the object
+/// database (its packs and indexes) and has its own caches.
+#[derive(Clone)]
 pub struct Repo {
     repo: gix::Repository,
     overrides: ConfigOverrides,
