@@ -428,7 +428,11 @@ impl Session {
             expected: Expected::Any,
             new: Some(*oid),
         }));
-        self.importer.commit(updates)
+        self.importer.commit(updates)?;
+        if log_enabled(self.config("log").as_deref(), "stats") {
+            eprintln!("DEBUG stats: {}", self.importer.store.stats());
+        }
+        Ok(())
     }
 
     /// The remote helper's private refs: `refs/cinnabar/refs/*`,

@@ -27,6 +27,7 @@ use gix::ObjectId;
 use super::writer::PackWriter;
 use crate::store::error::{Result, StoreError};
 use crate::store::object::{ObjectRead, ObjectWrite};
+use crate::store::stats::StoreStats;
 
 /// Default bound on queued objects.
 pub const DEFAULT_QUEUE_OBJECTS: usize = 256;
@@ -106,6 +107,7 @@ pub struct ObjectSink {
     batch_bytes: usize,
     max_bytes: usize,
     tmp_path: PathBuf,
+    stats: StoreStats,
 }
 
 impl std::fmt::Debug for ObjectSink {
@@ -154,6 +156,7 @@ impl ObjectSink {
             batch_bytes: 0,
             max_bytes,
             tmp_path,
+            stats: StoreStats::default(),
         })
     }
 
@@ -170,6 +173,11 @@ impl ObjectSink {
     /// Whether no object was queued.
     pub fn is_empty(&self) -> bool {
         self.sent.is_empty()
+    }
+
+    /// What this sink did so far.
+    pub fn stats(&self) -> StoreStats {
+        self.stats
     }
 
     /// Whether `oid` was queued for this pack.
@@ -204,6 +212,7 @@ impl ObjectSink {
                 // Time out now and then to notice a writer thread that
                 // died without saying so (a panic).
                 self.shared.waiting.store(true, Ordering::SeqCst);
+                self.stats.waits += 1;
                 pending = self
                     .shared
                     .drained
@@ -219,6 +228,7 @@ impl ObjectSink {
             pending.objects.insert(oid, (kind, Arc::clone(&data)));
         }
         self.sent.insert(oid);
+        self.stats.written += 1;
         self.batch_bytes += data.len();
         self.batch.push(WriteItem {
             oid,
@@ -239,6 +249,8 @@ impl ObjectSink {
         }
         let batch = std::mem::take(&mut self.batch);
         self.batch_bytes = 0;
+        self.stats.messages += 1;
+        self.stats.batches += 1;
         match self.tx.as_ref().map(|tx| tx.send(Msg::Writes(batch))) {
             Some(Ok(())) => Ok(()),
             _ => Err(self.take_error()),
@@ -267,6 +279,7 @@ impl ObjectSink {
     /// like [`PackWriter::finish`].
     pub fn finish(mut self) -> Result<Option<PathBuf>> {
         self.flush_batch()?;
+        self.stats.messages += 1;
         let sent = match self.tx.as_ref() {
             Some(tx) => tx.send(Msg::Finish).is_ok(),
             None => false,
@@ -365,6 +378,11 @@ impl ObjectRead for ObjectSink {
             return Ok(None);
         }
         if let Some((kind, data)) = self.shared.pending().objects.get(oid) {
+            if self.batch.iter().any(|i| i.oid == *oid) {
+                self.stats.read_batch += 1;
+            } else {
+                self.stats.read_in_flight += 1;
+            }
             out.clear();
             out.extend_from_slice(data);
             return Ok(Some(*kind));
@@ -375,11 +393,14 @@ impl ObjectRead for ObjectSink {
             oid: *oid,
             reply: reply_tx,
         };
+        self.stats.messages += 1;
+        self.stats.waits += 1;
         if !matches!(self.tx.as_ref().map(|tx| tx.send(msg)), Some(Ok(()))) {
             return Err(self.take_error());
         }
         match reply_rx.recv() {
             Ok(Ok(Some((kind, data)))) => {
+                self.stats.count_pack_read(kind);
                 *out = data;
                 Ok(Some(kind))
             }
