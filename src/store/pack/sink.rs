@@ -2,12 +2,21 @@
 //! their ids at once, while a writer thread compresses and appends them to
 //! a [`PackWriter`].
 //!
-//! Objects travel over a bounded channel (bounded in count, and in bytes by
-//! a condition variable). Until the writer thread has written an object, a
-//! copy of its data sits in a shared "pending" map, so reading an object
-//! just written is served from there; an object already written is read by
-//! asking the writer thread over the same channel, which, being in order,
-//! answers only after everything sent before the request is in the pack.
+//! Objects are queued in batches and a batch goes to the writer thread in
+//! one channel message. The queue is bounded in bytes and in objects; the
+//! caller blocks only when it is full, and then until the writer has
+//! drained half of it, so that one wait covers many batches.
+//!
+//! Reading an object back never waits for the writer thread:
+//!
+//! - an object of the batch not yet sent is served from the batch;
+//! - an object sent but not yet in the pack file is served from the
+//!   shared "in flight" map, where its data stays until it is written;
+//! - after each batch the writer thread flushes its bytes to the file and
+//!   publishes the offsets of the batch's objects (in the order they were
+//!   sent) in the same critical section that removes them from the
+//!   in-flight map. The caller then reads them from the file itself, on a
+//!   handle of its own, delta chains resolved there (see `PackReader`).
 //!
 //! Errors of the writer thread reach the caller on its next call (or at
 //! [`finish`](ObjectSink::finish)): a `write` that returned an id only
@@ -16,25 +25,24 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use ahash::{AHashMap, AHashSet};
+use ahash::AHashMap;
 use gix::object::Kind;
 use gix::ObjectId;
 
+use super::reader::PackReader;
 use super::writer::PackWriter;
 use crate::store::error::{Result, StoreError};
 use crate::store::object::{ObjectRead, ObjectWrite};
 use crate::store::stats::StoreStats;
 
 /// Default bound on queued objects.
-pub const DEFAULT_QUEUE_OBJECTS: usize = 256;
+pub const DEFAULT_QUEUE_OBJECTS: usize = 4096;
 /// Default bound on queued bytes.
 pub const DEFAULT_QUEUE_BYTES: usize = 2 << 20;
-
-type ReadReply = Result<Option<(Kind, Vec<u8>)>>;
 
 /// One object to write.
 struct WriteItem {
@@ -45,40 +53,42 @@ struct WriteItem {
 }
 
 /// Objects are sent in batches: waking the writer thread for every small
-/// object costs more than writing it.
+/// object costs more than writing it. A batch is also cut at a quarter of
+/// the byte bound.
 const BATCH_OBJECTS: usize = 128;
-const BATCH_BYTES: usize = 4 << 20;
 
 enum Msg {
     Writes(Vec<WriteItem>),
-    Read {
-        oid: ObjectId,
-        reply: SyncSender<ReadReply>,
-    },
     Finish,
 }
 
+/// What the two threads share, under one lock.
 #[derive(Default)]
-struct Pending {
+struct InFlight {
+    /// Objects sent to the writer thread and not yet in the pack file.
     objects: AHashMap<ObjectId, (Kind, Arc<Vec<u8>>)>,
+    /// Their data's size.
     bytes: usize,
+    /// Pack offsets of the objects in the file, in the order they were
+    /// sent: the object sent `n`-th is at `offsets[n]` once written.
+    offsets: Vec<u64>,
+    /// While the caller waits: the queue level (bytes, objects) at which
+    /// to wake it.
+    wake_at: Option<(usize, usize)>,
 }
 
 struct Shared {
-    pending: Mutex<Pending>,
+    in_flight: Mutex<InFlight>,
     drained: Condvar,
-    /// Whether the caller waits on `drained` (so the writer knows when a
-    /// notification is needed).
-    waiting: AtomicBool,
     failed: AtomicBool,
     error: Mutex<Option<StoreError>>,
 }
 
 impl Shared {
-    fn pending(&self) -> MutexGuard<'_, Pending> {
+    fn in_flight(&self) -> MutexGuard<'_, InFlight> {
         // A poisoned lock only means the other thread panicked while
         // holding it; the map itself is still consistent.
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+        self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn fail(&self, e: StoreError) {
@@ -87,25 +97,39 @@ impl Shared {
             *slot = Some(e);
         }
         self.failed.store(true, Ordering::SeqCst);
+        // Take the lock so that a caller about to wait sees the flag.
+        drop(self.in_flight());
         self.drained.notify_all();
     }
+}
+
+/// Where a read finds an object that left the batch.
+enum Found {
+    Data(Kind, Arc<Vec<u8>>),
+    Offset(u64),
 }
 
 /// Writes objects to a pack on a background thread: the caller's thread
 /// hashes and queues, a [`PackWriter`] on the writer thread compresses
 /// and appends. A `write` that returned an id only promises the object is
 /// queued; errors of the writer thread come back on a later call or at
-/// [`finish`](ObjectSink::finish).
+/// [`finish`](ObjectSink::finish). See the [module](self) docs.
 pub struct ObjectSink {
-    tx: Option<SyncSender<Msg>>,
+    tx: Option<Sender<Msg>>,
     thread: Option<JoinHandle<Result<Option<PathBuf>>>>,
     shared: Arc<Shared>,
-    /// Every object sent, for deduplication and `contains`.
-    sent: AHashSet<ObjectId>,
-    /// Objects queued but not yet sent to the writer thread.
+    /// Every object sent, for deduplication and `contains`, with the
+    /// order in which it was queued.
+    sent: AHashMap<ObjectId, u32>,
+    /// Objects queued but not yet sent to the writer thread: those sent
+    /// last, numbered from `sent.len() - batch.len()`.
     batch: Vec<WriteItem>,
     batch_bytes: usize,
+    /// Queue bounds: bytes and objects in flight plus in the batch.
     max_bytes: usize,
+    max_objects: usize,
+    /// Reads the written part of the pack, opened on the first such read.
+    reader: Option<PackReader>,
     tmp_path: PathBuf,
     stats: StoreStats,
 }
@@ -130,14 +154,14 @@ impl ObjectSink {
         )
     }
 
-    /// Runs `pack` on a background thread, queueing at most `max_objects`
-    /// objects and (unless a single object is larger) `max_bytes` bytes.
+    /// Runs `pack` on a background thread, queueing at most about
+    /// `max_objects` objects and (unless a single object is larger)
+    /// `max_bytes` bytes.
     pub fn with_writer(pack: PackWriter, max_objects: usize, max_bytes: usize) -> Result<Self> {
-        let (tx, rx) = sync_channel(max_objects.max(1));
+        let (tx, rx) = channel();
         let shared = Arc::new(Shared {
-            pending: Mutex::new(Pending::default()),
+            in_flight: Mutex::new(InFlight::default()),
             drained: Condvar::new(),
-            waiting: AtomicBool::new(false),
             failed: AtomicBool::new(false),
             error: Mutex::new(None),
         });
@@ -151,10 +175,12 @@ impl ObjectSink {
             tx: Some(tx),
             thread: Some(thread),
             shared,
-            sent: AHashSet::new(),
-            batch: Vec::new(),
+            sent: AHashMap::new(),
+            batch: Vec::with_capacity(BATCH_OBJECTS),
             batch_bytes: 0,
-            max_bytes,
+            max_bytes: max_bytes.max(1),
+            max_objects: max_objects.max(1),
+            reader: None,
             tmp_path,
             stats: StoreStats::default(),
         })
@@ -182,7 +208,7 @@ impl ObjectSink {
 
     /// Whether `oid` was queued for this pack.
     pub fn contains(&self, oid: &ObjectId) -> bool {
-        self.sent.contains(oid)
+        self.sent.contains_key(oid)
     }
 
     fn send_write(
@@ -192,42 +218,12 @@ impl ObjectSink {
         data: Arc<Vec<u8>>,
         delta: Option<(ObjectId, Vec<u8>)>,
     ) -> Result<()> {
-        if self.shared.failed.load(Ordering::SeqCst) {
+        if self.shared.failed.load(Ordering::Relaxed) {
             return Err(self.take_error());
         }
-        {
-            let mut pending = self.shared.pending();
-            while pending.bytes > 0 && pending.bytes + data.len() > self.max_bytes {
-                if self.shared.failed.load(Ordering::SeqCst) {
-                    drop(pending);
-                    return Err(self.take_error());
-                }
-                // The writer may be waiting for this batch.
-                if !self.batch.is_empty() {
-                    drop(pending);
-                    self.flush_batch()?;
-                    pending = self.shared.pending();
-                    continue;
-                }
-                // Time out now and then to notice a writer thread that
-                // died without saying so (a panic).
-                self.shared.waiting.store(true, Ordering::SeqCst);
-                self.stats.waits += 1;
-                pending = self
-                    .shared
-                    .drained
-                    .wait_timeout(pending, std::time::Duration::from_millis(100))
-                    .map(|(guard, _)| guard)
-                    .unwrap_or_else(|p| p.into_inner().0);
-                if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
-                    drop(pending);
-                    return Err(self.take_error());
-                }
-            }
-            pending.bytes += data.len();
-            pending.objects.insert(oid, (kind, Arc::clone(&data)));
-        }
-        self.sent.insert(oid);
+        let seq = u32::try_from(self.sent.len())
+            .map_err(|_| StoreError::WriterThread("more than 4 billion objects".into()))?;
+        self.sent.insert(oid, seq);
         self.stats.written += 1;
         self.batch_bytes += data.len();
         self.batch.push(WriteItem {
@@ -236,18 +232,65 @@ impl ObjectSink {
             data,
             delta,
         });
-        if self.batch.len() >= BATCH_OBJECTS || self.batch_bytes >= BATCH_BYTES {
+        let batch_limit = (self.max_bytes / 4).max(1);
+        if self.batch.len() >= BATCH_OBJECTS.min(self.max_objects)
+            || self.batch_bytes >= batch_limit
+        {
             self.flush_batch()?;
         }
         Ok(())
     }
 
-    /// Sends the queued objects to the writer thread.
+    /// Sends the queued objects to the writer thread, once the queue has
+    /// room for them (an empty queue always has).
     fn flush_batch(&mut self) -> Result<()> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.batch);
+        let (max_bytes, max_objects) = (self.max_bytes, self.max_objects);
+        let (batch_bytes, batch_len) = (self.batch_bytes, self.batch.len());
+        let full = |f: &InFlight| {
+            !f.objects.is_empty()
+                && (f.bytes + batch_bytes > max_bytes || f.objects.len() + batch_len > max_objects)
+        };
+        let mut in_flight = self.shared.in_flight();
+        if full(&in_flight) {
+            // Wait until half the queue is drained: one wait for many
+            // batches.
+            let wake_at = (
+                (max_bytes / 2).min(max_bytes.saturating_sub(batch_bytes)),
+                (max_objects / 2).min(max_objects.saturating_sub(batch_len)),
+            );
+            self.stats.waits += 1;
+            while full(&in_flight) {
+                if self.shared.failed.load(Ordering::Relaxed) {
+                    drop(in_flight);
+                    return Err(self.take_error());
+                }
+                in_flight.wake_at = Some(wake_at);
+                // Time out now and then to notice a writer thread that
+                // died without saying so (a panic).
+                in_flight = self
+                    .shared
+                    .drained
+                    .wait_timeout(in_flight, std::time::Duration::from_millis(100))
+                    .map(|(guard, _)| guard)
+                    .unwrap_or_else(|p| p.into_inner().0);
+                if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                    drop(in_flight);
+                    return Err(self.take_error());
+                }
+            }
+            in_flight.wake_at = None;
+        }
+        in_flight.bytes += batch_bytes;
+        for item in &self.batch {
+            in_flight
+                .objects
+                .insert(item.oid, (item.kind, Arc::clone(&item.data)));
+        }
+        drop(in_flight);
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_OBJECTS));
         self.batch_bytes = 0;
         self.stats.messages += 1;
         self.stats.batches += 1;
@@ -279,6 +322,7 @@ impl ObjectSink {
     /// like [`PackWriter::finish`].
     pub fn finish(mut self) -> Result<Option<PathBuf>> {
         self.flush_batch()?;
+        self.reader = None;
         self.stats.messages += 1;
         let sent = match self.tx.as_ref() {
             Some(tx) => tx.send(Msg::Finish).is_ok(),
@@ -318,95 +362,118 @@ impl Drop for ObjectSink {
     }
 }
 
-/// The writer thread: applies messages in order until `Finish` (finish the
+/// The writer thread: writes batches in order until `Finish` (finish the
 /// pack) or until the channel closes (abort, removing the temporary pack).
+/// After each batch its bytes are flushed to the file and its offsets
+/// published, so the caller can read them there.
 fn run(mut pack: PackWriter, rx: Receiver<Msg>, shared: Arc<Shared>) -> Result<Option<PathBuf>> {
+    let mut offsets = Vec::with_capacity(BATCH_OBJECTS);
     while let Ok(msg) = rx.recv() {
-        match msg {
-            Msg::Writes(items) => {
-                let mut result = Ok(());
-                for item in &items {
-                    let data = Cow::Borrowed(&item.data[..]);
-                    result = match &item.delta {
-                        Some((base, d)) => {
-                            pack.write_delta_hashed(item.oid, item.kind, data, base, d)
-                        }
-                        None => pack.write_hashed(item.oid, item.kind, data),
-                    };
-                    if result.is_err() {
-                        break;
+        let items = match msg {
+            Msg::Writes(items) => items,
+            Msg::Finish => return pack.finish(),
+        };
+        offsets.clear();
+        let mut result = Ok(());
+        for item in &items {
+            let data = Cow::Borrowed(&item.data[..]);
+            result = match &item.delta {
+                Some((base, d)) => pack.write_delta_hashed(item.oid, item.kind, data, base, d),
+                None => pack.write_hashed(item.oid, item.kind, data),
+            };
+            if result.is_err() {
+                break;
+            }
+            match pack.offset_of(&item.oid) {
+                Some(offset) => offsets.push(offset),
+                None => {
+                    result = Err(StoreError::WriterThread(format!(
+                        "{} was not written",
+                        item.oid
+                    )));
+                    break;
+                }
+            }
+        }
+        if result.is_ok() {
+            result = pack.flush();
+        }
+        if let Err(e) = result {
+            shared.fail(e);
+            return Err(StoreError::WriterThread("a write failed".into()));
+        }
+        let wake = {
+            let mut in_flight = shared.in_flight();
+            in_flight.offsets.extend_from_slice(&offsets);
+            for item in &items {
+                if in_flight.objects.remove(&item.oid).is_some() {
+                    in_flight.bytes -= item.data.len();
+                }
+            }
+            match in_flight.wake_at {
+                Some((bytes, objects)) => {
+                    let wake = in_flight.objects.is_empty()
+                        || (in_flight.bytes <= bytes && in_flight.objects.len() <= objects);
+                    if wake {
+                        in_flight.wake_at = None;
                     }
+                    wake
                 }
-                {
-                    let mut pending = shared.pending();
-                    for item in &items {
-                        if pending.objects.remove(&item.oid).is_some() {
-                            pending.bytes -= item.data.len();
-                        }
-                    }
-                }
-                if shared.waiting.swap(false, Ordering::SeqCst) {
-                    shared.drained.notify_all();
-                }
-                if let Err(e) = result {
-                    shared.fail(e);
-                    return Err(StoreError::WriterThread("a write failed".into()));
-                }
+                None => false,
             }
-            Msg::Read { oid, reply } => {
-                let mut out = Vec::new();
-                let result = pack.try_read(&oid, &mut out).map(|k| k.map(|k| (k, out)));
-                let _ = reply.send(result);
-            }
-            Msg::Finish => {
-                return pack.finish();
-            }
+        };
+        if wake {
+            shared.drained.notify_all();
         }
     }
     // The sink was dropped: `pack` is dropped here, removing the file.
-    shared.drained.notify_all();
     Ok(None)
 }
 
 /// Reads an object queued or written earlier; `Ok(None)` if it was not
-/// sent to this sink. An object still queued is served from the queued
-/// data; one already written is read back from the pack by the writer
-/// thread once everything queued before this call is written.
+/// sent to this sink. Never waits for the writer thread: see the
+/// [module](self) docs.
 impl ObjectRead for ObjectSink {
     fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
-        if !self.sent.contains(oid) {
+        let Some(&seq) = self.sent.get(oid) else {
             return Ok(None);
-        }
-        if let Some((kind, data)) = self.shared.pending().objects.get(oid) {
-            if self.batch.iter().any(|i| i.oid == *oid) {
-                self.stats.read_batch += 1;
-            } else {
-                self.stats.read_in_flight += 1;
-            }
-            out.clear();
-            out.extend_from_slice(data);
-            return Ok(Some(*kind));
-        }
-        self.flush_batch()?;
-        let (reply_tx, reply_rx) = sync_channel(1);
-        let msg = Msg::Read {
-            oid: *oid,
-            reply: reply_tx,
         };
-        self.stats.messages += 1;
-        self.stats.waits += 1;
-        if !matches!(self.tx.as_ref().map(|tx| tx.send(msg)), Some(Ok(()))) {
-            return Err(self.take_error());
+        let seq = seq as usize;
+        let batch_start = self.sent.len() - self.batch.len();
+        if let Some(item) = seq.checked_sub(batch_start).and_then(|i| self.batch.get(i)) {
+            self.stats.read_batch += 1;
+            out.clear();
+            out.extend_from_slice(&item.data);
+            return Ok(Some(item.kind));
         }
-        match reply_rx.recv() {
-            Ok(Ok(Some((kind, data)))) => {
-                self.stats.count_pack_read(kind);
-                *out = data;
+        let found = {
+            let in_flight = self.shared.in_flight();
+            match in_flight.offsets.get(seq) {
+                Some(offset) => Some(Found::Offset(*offset)),
+                None => in_flight
+                    .objects
+                    .get(oid)
+                    .map(|(kind, data)| Found::Data(*kind, Arc::clone(data))),
+            }
+        };
+        match found {
+            Some(Found::Data(kind, data)) => {
+                self.stats.read_in_flight += 1;
+                out.clear();
+                out.extend_from_slice(&data);
                 Ok(Some(kind))
             }
-            Ok(Ok(None)) => Ok(None),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(self.take_error()),
+            Some(Found::Offset(offset)) => {
+                let reader = match &mut self.reader {
+                    Some(r) => r,
+                    None => self.reader.insert(PackReader::open(&self.tmp_path)?),
+                };
+                let kind = reader.read(offset, out)?;
+                self.stats.count_pack_read(kind);
+                Ok(Some(kind))
+            }
+            // Neither written nor in flight: the writer thread failed.
+            None => Err(self.take_error()),
         }
     }
 }
@@ -418,7 +485,7 @@ impl ObjectRead for ObjectSink {
 /// this sink, and the [`PackWriter`] decides whether to use it.
 impl ObjectWrite for ObjectSink {
     fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()> {
-        if self.sent.contains(&oid) {
+        if self.sent.contains_key(&oid) {
             return Ok(());
         }
         self.send_write(oid, kind, Arc::new(data.into_owned()), None)
@@ -432,10 +499,10 @@ impl ObjectWrite for ObjectSink {
         base: &ObjectId,
         delta: &[u8],
     ) -> Result<()> {
-        if self.sent.contains(&oid) {
+        if self.sent.contains_key(&oid) {
             return Ok(());
         }
-        let delta = if self.sent.contains(base) {
+        let delta = if self.sent.contains_key(base) {
             Some((*base, delta.to_vec()))
         } else {
             None
