@@ -3,7 +3,8 @@
 //! a [`PackWriter`].
 //!
 //! Objects are queued in batches and a batch goes to the writer thread in
-//! one channel message. The queue is bounded in bytes and in objects; the
+//! one channel message. An object the pack will store as a delta is
+//! queued as that delta alone (the sink decides as the writer will). The queue is bounded in bytes and in objects; the
 //! caller blocks only when it is full, and then until the writer has
 //! drained half of it, so that one wait covers many batches.
 //!
@@ -11,7 +12,9 @@
 //!
 //! - an object of the batch not yet sent is served from the batch;
 //! - an object sent but not yet in the pack file is served from the
-//!   shared "in flight" map, where its data stays until it is written;
+//!   shared "in flight" map, where its data (or delta) stays until it is
+//!   written;
+//! - a queued delta is applied to its base, read the same way;
 //! - after each batch the writer thread flushes its bytes to the file and
 //!   publishes the offsets of the batch's objects (in the order they were
 //!   sent) in the same critical section that removes them from the
@@ -33,8 +36,10 @@ use ahash::AHashMap;
 use gix::object::Kind;
 use gix::ObjectId;
 
+use super::delta::apply_delta;
+use super::format::kind_to_type;
 use super::reader::PackReader;
-use super::writer::PackWriter;
+use super::writer::{delta_allowed, PackWriter};
 use crate::store::error::{Result, StoreError};
 use crate::store::object::{ObjectRead, ObjectWrite};
 use crate::store::stats::StoreStats;
@@ -44,12 +49,45 @@ pub const DEFAULT_QUEUE_OBJECTS: usize = 4096;
 /// Default bound on queued bytes.
 pub const DEFAULT_QUEUE_BYTES: usize = 2 << 20;
 
+/// What is queued of an object: its data, or, when the pack will store
+/// it as a delta (the sink decides as the [`PackWriter`] would, see
+/// [`delta_allowed`]), only the delta: a long text changed a little costs
+/// the queue a few bytes.
+#[derive(Clone)]
+enum Payload {
+    Full(Arc<Vec<u8>>),
+    Delta {
+        base: ObjectId,
+        size: usize,
+        delta: Arc<Vec<u8>>,
+    },
+}
+
+impl Payload {
+    /// The bytes it holds.
+    fn bytes(&self) -> usize {
+        match self {
+            Payload::Full(data) => data.len(),
+            Payload::Delta { delta, .. } => delta.len(),
+        }
+    }
+}
+
 /// One object to write.
 struct WriteItem {
     oid: ObjectId,
     kind: Kind,
-    data: Arc<Vec<u8>>,
-    delta: Option<(ObjectId, Vec<u8>)>,
+    payload: Payload,
+}
+
+/// What the sink remembers of each object it queued: the order it was
+/// queued in, and what the pack writer will know of it (pack type and
+/// delta depth), to decide on deltas as it will.
+#[derive(Clone, Copy)]
+struct Sent {
+    seq: u32,
+    ty: u8,
+    depth: u8,
 }
 
 /// Objects are sent in batches: waking the writer thread for every small
@@ -66,8 +104,8 @@ enum Msg {
 #[derive(Default)]
 struct InFlight {
     /// Objects sent to the writer thread and not yet in the pack file.
-    objects: AHashMap<ObjectId, (Kind, Arc<Vec<u8>>)>,
-    /// Their data's size.
+    objects: AHashMap<ObjectId, (Kind, Payload)>,
+    /// The bytes they hold.
     bytes: usize,
     /// Pack offsets of the objects in the file, in the order they were
     /// sent: the object sent `n`-th is at `offsets[n]` once written.
@@ -103,9 +141,13 @@ impl Shared {
     }
 }
 
-/// Where a read finds an object that left the batch.
+/// Where a read finds an object.
 enum Found {
-    Data(Kind, Arc<Vec<u8>>),
+    /// In the batch not yet sent.
+    Batch(Kind, Payload),
+    /// Sent, not yet in the file.
+    InFlight(Kind, Payload),
+    /// In the file, at this offset.
     Offset(u64),
 }
 
@@ -118,9 +160,8 @@ pub struct ObjectSink {
     tx: Option<Sender<Msg>>,
     thread: Option<JoinHandle<Result<Option<PathBuf>>>>,
     shared: Arc<Shared>,
-    /// Every object sent, for deduplication and `contains`, with the
-    /// order in which it was queued.
-    sent: AHashMap<ObjectId, u32>,
+    /// Every object sent, for deduplication and `contains`.
+    sent: AHashMap<ObjectId, Sent>,
     /// Objects queued but not yet sent to the writer thread: those sent
     /// last, numbered from `sent.len() - batch.len()`.
     batch: Vec<WriteItem>,
@@ -130,6 +171,9 @@ pub struct ObjectSink {
     max_objects: usize,
     /// Reads the written part of the pack, opened on the first such read.
     reader: Option<PackReader>,
+    /// Deltas of the object being read, and the buffer applying them.
+    read_deltas: Vec<Arc<Vec<u8>>>,
+    read_scratch: Vec<u8>,
     tmp_path: PathBuf,
     stats: StoreStats,
 }
@@ -181,6 +225,8 @@ impl ObjectSink {
             max_bytes: max_bytes.max(1),
             max_objects: max_objects.max(1),
             reader: None,
+            read_deltas: Vec::new(),
+            read_scratch: Vec::new(),
             tmp_path,
             stats: StoreStats::default(),
         })
@@ -211,27 +257,17 @@ impl ObjectSink {
         self.sent.contains_key(oid)
     }
 
-    fn send_write(
-        &mut self,
-        oid: ObjectId,
-        kind: Kind,
-        data: Arc<Vec<u8>>,
-        delta: Option<(ObjectId, Vec<u8>)>,
-    ) -> Result<()> {
+    fn send_write(&mut self, oid: ObjectId, kind: Kind, payload: Payload, depth: u8) -> Result<()> {
         if self.shared.failed.load(Ordering::Relaxed) {
             return Err(self.take_error());
         }
         let seq = u32::try_from(self.sent.len())
             .map_err(|_| StoreError::WriterThread("more than 4 billion objects".into()))?;
-        self.sent.insert(oid, seq);
+        let ty = kind_to_type(kind);
+        self.sent.insert(oid, Sent { seq, ty, depth });
         self.stats.written += 1;
-        self.batch_bytes += data.len();
-        self.batch.push(WriteItem {
-            oid,
-            kind,
-            data,
-            delta,
-        });
+        self.batch_bytes += payload.bytes();
+        self.batch.push(WriteItem { oid, kind, payload });
         let batch_limit = (self.max_bytes / 4).max(1);
         if self.batch.len() >= BATCH_OBJECTS.min(self.max_objects)
             || self.batch_bytes >= batch_limit
@@ -287,7 +323,7 @@ impl ObjectSink {
         for item in &self.batch {
             in_flight
                 .objects
-                .insert(item.oid, (item.kind, Arc::clone(&item.data)));
+                .insert(item.oid, (item.kind, item.payload.clone()));
         }
         drop(in_flight);
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_OBJECTS));
@@ -376,10 +412,13 @@ fn run(mut pack: PackWriter, rx: Receiver<Msg>, shared: Arc<Shared>) -> Result<O
         offsets.clear();
         let mut result = Ok(());
         for item in &items {
-            let data = Cow::Borrowed(&item.data[..]);
-            result = match &item.delta {
-                Some((base, d)) => pack.write_delta_hashed(item.oid, item.kind, data, base, d),
-                None => pack.write_hashed(item.oid, item.kind, data),
+            result = match &item.payload {
+                Payload::Full(data) => {
+                    pack.write_hashed(item.oid, item.kind, Cow::Borrowed(&data[..]))
+                }
+                Payload::Delta { base, size, delta } => {
+                    pack.append_planned_delta(item.oid, item.kind, *size, base, delta)
+                }
             };
             if result.is_err() {
                 break;
@@ -407,7 +446,7 @@ fn run(mut pack: PackWriter, rx: Receiver<Msg>, shared: Arc<Shared>) -> Result<O
             in_flight.offsets.extend_from_slice(&offsets);
             for item in &items {
                 if in_flight.objects.remove(&item.oid).is_some() {
-                    in_flight.bytes -= item.data.len();
+                    in_flight.bytes -= item.payload.bytes();
                 }
             }
             match in_flight.wake_at {
@@ -435,16 +474,76 @@ fn run(mut pack: PackWriter, rx: Receiver<Msg>, shared: Arc<Shared>) -> Result<O
 /// [module](self) docs.
 impl ObjectRead for ObjectSink {
     fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
-        let Some(&seq) = self.sent.get(oid) else {
+        if !self.sent.contains_key(oid) {
             return Ok(None);
+        }
+        // Follow queued deltas down to an object held whole or written.
+        let mut deltas = std::mem::take(&mut self.read_deltas);
+        deltas.clear();
+        let mut current = *oid;
+        let kind = loop {
+            let found = match self.find(&current) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.read_deltas = deltas;
+                    return Err(e);
+                }
+            };
+            if current == *oid {
+                match &found {
+                    Found::Batch(..) => self.stats.read_batch += 1,
+                    Found::InFlight(..) => self.stats.read_in_flight += 1,
+                    Found::Offset(_) => {}
+                }
+            }
+            match found {
+                Found::Batch(kind, payload) | Found::InFlight(kind, payload) => match payload {
+                    Payload::Full(data) => {
+                        out.clear();
+                        out.extend_from_slice(&data);
+                        break kind;
+                    }
+                    Payload::Delta { base, delta, .. } => {
+                        deltas.push(delta);
+                        current = base;
+                    }
+                },
+                Found::Offset(offset) => {
+                    let reader = match &mut self.reader {
+                        Some(r) => r,
+                        None => self.reader.insert(PackReader::open(&self.tmp_path)?),
+                    };
+                    let kind = reader.read(offset, out)?;
+                    if current == *oid {
+                        self.stats.count_pack_read(kind);
+                    }
+                    break kind;
+                }
+            }
         };
-        let seq = seq as usize;
+        let mut result = Ok(());
+        for delta in deltas.drain(..).rev() {
+            result = apply_delta(out, &delta, &mut self.read_scratch);
+            if result.is_err() {
+                break;
+            }
+            std::mem::swap(out, &mut self.read_scratch);
+        }
+        self.read_deltas = deltas;
+        result.map(|()| Some(kind))
+    }
+}
+
+impl ObjectSink {
+    /// Where `oid`, which was sent, is now.
+    fn find(&mut self, oid: &ObjectId) -> Result<Found> {
+        let seq = match self.sent.get(oid) {
+            Some(s) => s.seq as usize,
+            None => return Err(StoreError::NotFound(*oid)),
+        };
         let batch_start = self.sent.len() - self.batch.len();
         if let Some(item) = seq.checked_sub(batch_start).and_then(|i| self.batch.get(i)) {
-            self.stats.read_batch += 1;
-            out.clear();
-            out.extend_from_slice(&item.data);
-            return Ok(Some(item.kind));
+            return Ok(Found::Batch(item.kind, item.payload.clone()));
         }
         let found = {
             let in_flight = self.shared.in_flight();
@@ -453,25 +552,11 @@ impl ObjectRead for ObjectSink {
                 None => in_flight
                     .objects
                     .get(oid)
-                    .map(|(kind, data)| Found::Data(*kind, Arc::clone(data))),
+                    .map(|(kind, payload)| Found::InFlight(*kind, payload.clone())),
             }
         };
         match found {
-            Some(Found::Data(kind, data)) => {
-                self.stats.read_in_flight += 1;
-                out.clear();
-                out.extend_from_slice(&data);
-                Ok(Some(kind))
-            }
-            Some(Found::Offset(offset)) => {
-                let reader = match &mut self.reader {
-                    Some(r) => r,
-                    None => self.reader.insert(PackReader::open(&self.tmp_path)?),
-                };
-                let kind = reader.read(offset, out)?;
-                self.stats.count_pack_read(kind);
-                Ok(Some(kind))
-            }
+            Some(f) => Ok(f),
             // Neither written nor in flight: the writer thread failed.
             None => Err(self.take_error()),
         }
@@ -488,7 +573,7 @@ impl ObjectWrite for ObjectSink {
         if self.sent.contains_key(&oid) {
             return Ok(());
         }
-        self.send_write(oid, kind, Arc::new(data.into_owned()), None)
+        self.send_write(oid, kind, Payload::Full(Arc::new(data.into_owned())), 0)
     }
 
     fn write_delta_hashed(
@@ -502,11 +587,17 @@ impl ObjectWrite for ObjectSink {
         if self.sent.contains_key(&oid) {
             return Ok(());
         }
-        let delta = if self.sent.contains_key(base) {
-            Some((*base, delta.to_vec()))
-        } else {
-            None
-        };
-        self.send_write(oid, kind, Arc::new(data.into_owned()), delta)
+        match self.sent.get(base) {
+            Some(b) if delta_allowed(b.ty, b.depth, kind, delta.len(), data.len()) => {
+                let depth = b.depth + 1;
+                let payload = Payload::Delta {
+                    base: *base,
+                    size: data.len(),
+                    delta: Arc::new(delta.to_vec()),
+                };
+                self.send_write(oid, kind, payload, depth)
+            }
+            _ => self.send_write(oid, kind, Payload::Full(Arc::new(data.into_owned())), 0),
+        }
     }
 }

@@ -32,6 +32,20 @@ pub const MAX_DELTA_DEPTH: u8 = 50;
 /// Bytes buffered before they are written to the file.
 const WRITE_BUFFER: usize = 1 << 20;
 
+/// Whether an object of `kind` and `size` bytes is stored as a delta of
+/// `delta_len` bytes against a base of pack type `base_ty` at chain depth
+/// `base_depth`: same kind, chain not too long, and the delta at least 20
+/// bytes smaller than the object (as fast-import decides).
+pub(crate) fn delta_allowed(
+    base_ty: u8,
+    base_depth: u8,
+    kind: Kind,
+    delta_len: usize,
+    size: usize,
+) -> bool {
+    base_ty == kind_to_type(kind) && base_depth < MAX_DELTA_DEPTH && delta_len + 20 <= size
+}
+
 /// What the writer remembers of each object: 16 bytes, plus the 20-byte
 /// oid it is keyed by.
 #[derive(Debug, Clone, Copy)]
@@ -229,24 +243,46 @@ impl PackWriter {
         base: &ObjectId,
         delta: &[u8],
     ) -> Result<()> {
+        if self.entries.contains_key(&oid_bytes(&oid)) {
+            return Ok(());
+        }
+        match self.entries.get(&oid_bytes(base)) {
+            Some(e) if delta_allowed(e.ty, e.depth, kind, delta.len(), data.len()) => {
+                self.append_planned_delta(oid, kind, data.len(), base, delta)
+            }
+            _ => self.append_full(oid, kind, data),
+        }
+    }
+
+    /// Appends `oid`, an object of `size` bytes, as `delta` against `base`,
+    /// which the caller checked [`delta_allowed`] allows (an error
+    /// otherwise); nothing if it is in this pack already. Debug builds
+    /// check that the delta gives the object.
+    pub(crate) fn append_planned_delta(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        size: usize,
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<()> {
         let key = oid_bytes(&oid);
         if self.entries.contains_key(&key) {
             return Ok(());
         }
         let ty = kind_to_type(kind);
         let base_entry = match self.entries.get(&oid_bytes(base)) {
-            Some(e)
-                if e.ty == ty && e.depth < MAX_DELTA_DEPTH && delta.len() + 20 <= data.len() =>
-            {
-                *e
+            Some(e) if delta_allowed(e.ty, e.depth, kind, delta.len(), size) => *e,
+            _ => {
+                return Err(StoreError::BadDelta(format!(
+                    "{oid} cannot be stored as a delta against {base}"
+                )))
             }
-            _ => return self.append_full(oid, kind, data),
         };
         let (_, result_size, _) = delta_sizes(delta)?;
-        if result_size != data.len() as u64 {
+        if result_size != size as u64 {
             return Err(StoreError::BadDelta(format!(
-                "delta for {oid} produces {result_size} bytes, the object has {}",
-                data.len()
+                "delta for {oid} produces {result_size} bytes, the object has {size}"
             )));
         }
         #[cfg(debug_assertions)]
@@ -255,7 +291,7 @@ impl PackWriter {
             self.try_read(base, &mut base_data)?;
             let mut check = Vec::new();
             apply_delta(&base_data, delta, &mut check)?;
-            if check != data {
+            if crate::store::object::hash_object(kind, &check) != oid {
                 return Err(StoreError::BadDelta(format!(
                     "delta against {base} does not produce {oid}"
                 )));
