@@ -375,6 +375,52 @@ fn object_sink_round_trip_with_git() -> TestResult {
 }
 
 #[test]
+fn object_sink_reads_back_without_asking_the_writer() -> TestResult {
+    let tmp = tempdir();
+    let repo = bare_repo(tmp.path(), "repo.git");
+    // A queue of a few objects, so that most reads find their object in
+    // the file, at the end of delta chains.
+    let pack = PackWriter::new(&repo.join("objects"))?;
+    let mut sink = ObjectSink::with_writer(pack, 8, 1 << 20)?;
+    let mut base_data = text(1, 20_000);
+    let mut base = sink.write(Kind::Blob, &base_data)?;
+    let mut written = vec![(base, base_data.clone())];
+    let mut buf = Vec::new();
+    for step in 0..200 {
+        let cut = 100 + step * 53 % 15_000;
+        let (data, delta) = edit(&base_data, cut, 3, format!("s{step}\n").as_bytes())?;
+        let oid = sink.write_delta(Kind::Blob, &data, &base, &delta)?;
+        written.push((oid, data.clone()));
+        let (old, old_data) = &written[step / 2];
+        assert_eq!(sink.read(old, &mut buf)?, Kind::Blob);
+        assert_eq!(&buf, old_data, "step {step}");
+        (base, base_data) = (oid, data);
+    }
+    // Everything, twice: the second time partly from resolved objects
+    // kept by the reader.
+    for _ in 0..2 {
+        for (oid, data) in &written {
+            assert_eq!(sink.read(oid, &mut buf)?, Kind::Blob);
+            assert_eq!(&buf, data, "{oid}");
+        }
+    }
+    let stats = sink.stats();
+    assert_eq!(stats.written, 201);
+    assert_eq!(stats.read_backs(), 200 + 2 * 201);
+    assert_eq!(stats.messages, stats.batches, "reads send no messages");
+    // At most 8 objects in flight and 8 in the batch at the end.
+    assert!(stats.read_pack >= 2 * (201 - 16), "{stats}");
+    let path = sink.finish()?.ok_or("no pack written")?;
+    verify_pack(&repo, &path, written.len())?;
+    let all = written
+        .into_iter()
+        .map(|(oid, data)| (oid, (Kind::Blob, data)))
+        .collect();
+    check_with_git(&repo, &all)?;
+    Ok(())
+}
+
+#[test]
 fn store_round_trip_with_git() -> TestResult {
     for mode in [WriteMode::Direct, WriteMode::pipelined()] {
         let tmp = tempdir();

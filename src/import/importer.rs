@@ -8,6 +8,7 @@ use std::io::Read;
 use gix_hash::ObjectId;
 
 use super::error::Result;
+use crate::util::log_enabled;
 
 use super::changegroup::{import_changegroup, Importers, Window};
 use super::changesets::{ChangesetImporter, Imported};
@@ -172,6 +173,22 @@ impl Importer {
         let metadata = self.store.repo().find_ref(METADATA_REF)?;
         self.state = load::load(&mut self.store, metadata)?;
         Ok(())
+    }
+
+    /// Prints the run's counts for the `notes` (notes trees read) and
+    /// `stats` (objects written and read back) log targets of `log`.
+    pub fn report(&self, log: Option<&str>) {
+        if log_enabled(log, "notes") {
+            eprintln!(
+                "DEBUG notes: trees read: hg2git {}, git2hg {}, files-meta {}",
+                self.state.hg2git.trees_read(),
+                self.state.git2hg.trees_read(),
+                self.state.files_meta.trees_read()
+            );
+        }
+        if log_enabled(log, "stats") {
+            eprintln!("DEBUG stats: {}", self.store.stats());
+        }
     }
 
     /// Whether progress is shown.

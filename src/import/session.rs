@@ -469,16 +469,10 @@ impl Session {
             expected: Expected::Any,
             new: Some(*oid),
         }));
-        if log_enabled(self.config("log").as_deref(), "notes") {
-            let state = &self.importer.state;
-            eprintln!(
-                "DEBUG notes: trees read: hg2git {}, git2hg {}, files-meta {}",
-                state.hg2git.trees_read(),
-                state.git2hg.trees_read(),
-                state.files_meta.trees_read()
-            );
-        }
-        self.importer.commit(updates)
+        let log = self.config("log");
+        self.importer.commit(updates)?;
+        self.importer.report(log.as_deref());
+        Ok(())
     }
 
     /// The remote helper's private refs: `refs/cinnabar/refs/*`,

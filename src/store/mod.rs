@@ -16,6 +16,7 @@
 //! - [`tree`], [`commit`]: object bytes.
 //! - [`notes`]: notes trees (cinnabar's metadata mappings).
 //! - [`refs`]: compare-and-swap ref transactions.
+//! - [`stats`]: counters of writes and read-backs ([`StoreStats`]).
 //! - [`graph`]: the commit graph (`git merge-base --independent`).
 
 #![warn(missing_docs)]
@@ -30,6 +31,7 @@ pub mod odb;
 pub mod pack;
 pub mod refs;
 pub mod repo;
+pub mod stats;
 pub mod tree;
 
 pub use gix::object::Kind;
@@ -46,4 +48,5 @@ pub use odb::{Store, WriteMode};
 pub use pack::{ObjectSink, PackWriter};
 pub use refs::{update_refs, Expected, RefUpdate};
 pub use repo::Repo;
+pub use stats::StoreStats;
 pub use tree::{encode_tree, parse_tree, Mode, TreeEntry};

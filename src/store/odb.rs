@@ -15,6 +15,7 @@ use super::object::{ObjectRead, ObjectWrite};
 use super::pack::{ObjectSink, PackWriter, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS};
 use super::refs::{update_refs, RefUpdate};
 use super::repo::Repo;
+use super::stats::StoreStats;
 
 /// How a [`Store`] writes its pack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +60,9 @@ pub struct Store {
     /// objects were written (`GIT_CINNABAR_DEBUG_ABORT_AFTER`).
     abort_after: Option<u64>,
     written: u64,
+    /// Counts of finished writers, of the direct writer and of reads from
+    /// the repository.
+    stats: StoreStats,
 }
 
 impl std::fmt::Debug for Store {
@@ -90,6 +94,7 @@ impl Store {
             writer: None,
             abort_after,
             written: 0,
+            stats: StoreStats::default(),
         }
     }
 
@@ -101,6 +106,16 @@ impl Store {
     /// The repository.
     pub fn repo(&self) -> &Repo {
         &self.repo
+    }
+
+    /// What this store did since it was created: objects written, read
+    /// back, and the traffic with the pack writer thread.
+    pub fn stats(&self) -> StoreStats {
+        let mut stats = self.stats;
+        if let Some(Writer::Pipelined(s)) = &self.writer {
+            stats.add(&s.stats());
+        }
+        stats
     }
 
     /// Whether a pack is being written.
@@ -161,7 +176,10 @@ impl Store {
         let pack = match self.writer.take() {
             None => return Ok(None),
             Some(Writer::Direct(p)) => p.finish()?,
-            Some(Writer::Pipelined(s)) => s.finish()?,
+            Some(Writer::Pipelined(s)) => {
+                self.stats.add(&s.stats());
+                s.finish()?
+            }
         };
         if pack.is_some() {
             self.repo.refresh();
@@ -188,14 +206,25 @@ impl Store {
 impl ObjectRead for Store {
     fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
         let from_pack = match &mut self.writer {
-            Some(Writer::Direct(p)) => p.try_read(oid, out)?,
+            Some(Writer::Direct(p)) => {
+                let kind = p.try_read(oid, out)?;
+                if let Some(kind) = kind {
+                    self.stats.count_pack_read(kind);
+                }
+                kind
+            }
             Some(Writer::Pipelined(s)) => s.try_read(oid, out)?,
             None => None,
         };
-        match from_pack {
-            Some(kind) => Ok(Some(kind)),
-            None => self.repo.try_read_object(oid, out),
+        if from_pack.is_some() {
+            return Ok(from_pack);
         }
+        let kind = self.repo.try_read_object(oid, out)?;
+        match kind {
+            Some(_) => self.stats.read_repo += 1,
+            None => self.stats.read_missing += 1,
+        }
+        Ok(kind)
     }
 }
 
@@ -207,6 +236,9 @@ impl ObjectWrite for Store {
     fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()> {
         if self.has(&oid) {
             return Ok(());
+        }
+        if self.mode == WriteMode::Direct {
+            self.stats.written += 1;
         }
         match self.writer()? {
             Writer::Direct(p) => p.write_hashed(oid, kind, data),
@@ -224,6 +256,9 @@ impl ObjectWrite for Store {
     ) -> Result<()> {
         if self.has(&oid) {
             return Ok(());
+        }
+        if self.mode == WriteMode::Direct {
+            self.stats.written += 1;
         }
         match self.writer()? {
             Writer::Direct(p) => p.write_delta_hashed(oid, kind, data, base, delta),

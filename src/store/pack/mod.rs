@@ -12,7 +12,8 @@
 //!
 //! [`ObjectSink`] runs a [`PackWriter`] on a background thread so that the
 //! importer can hash objects and go on while compression and I/O happen
-//! elsewhere.
+//! elsewhere; it reads objects back from the written part of the file
+//! itself (`reader`), never waiting for the writer thread.
 //!
 //! What a writer keeps per object is 36 bytes (id, offset, CRC-32, type,
 //! delta depth) in a hash map.
@@ -20,6 +21,7 @@
 mod delta;
 mod format;
 mod index;
+mod reader;
 mod sink;
 mod writer;
 

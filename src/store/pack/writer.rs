@@ -10,17 +10,19 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use ahash::AHashMap;
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use flate2::{Compress, Compression, FlushCompress, Status};
 use gix::object::Kind;
 use gix::ObjectId;
 use sha1::{Digest, Sha1};
 
-use super::delta::{apply_delta, delta_sizes};
+#[cfg(debug_assertions)]
+use super::delta::apply_delta;
+use super::delta::delta_sizes;
 use super::format::{
-    decode_entry_header, decode_ofs, encode_entry_header, encode_ofs, kind_to_type, pack_header,
-    type_to_kind, OBJ_OFS_DELTA,
+    encode_entry_header, encode_ofs, kind_to_type, pack_header, type_to_kind, OBJ_OFS_DELTA,
 };
 use super::index::{encode_index, IndexEntry};
+use super::reader::PackReader;
 use crate::store::error::{IoContext, Result, StoreError};
 use crate::store::object::{oid_bytes, ObjectRead, ObjectWrite};
 
@@ -29,6 +31,20 @@ pub const MAX_DELTA_DEPTH: u8 = 50;
 
 /// Bytes buffered before they are written to the file.
 const WRITE_BUFFER: usize = 1 << 20;
+
+/// Whether an object of `kind` and `size` bytes is stored as a delta of
+/// `delta_len` bytes against a base of pack type `base_ty` at chain depth
+/// `base_depth`: same kind, chain not too long, and the delta at least 20
+/// bytes smaller than the object (as fast-import decides).
+pub(crate) fn delta_allowed(
+    base_ty: u8,
+    base_depth: u8,
+    kind: Kind,
+    delta_len: usize,
+    size: usize,
+) -> bool {
+    base_ty == kind_to_type(kind) && base_depth < MAX_DELTA_DEPTH && delta_len + 20 <= size
+}
 
 /// What the writer remembers of each object: 16 bytes, plus the 20-byte
 /// oid it is keyed by.
@@ -65,7 +81,8 @@ pub struct PackWriter {
     flushed: u64,
     entries: AHashMap<[u8; 20], Entry>,
     compress: Compress,
-    inflate_in: Vec<u8>,
+    /// Reads objects back, through a handle of the same file.
+    reader: PackReader,
     finished: bool,
 }
 
@@ -132,6 +149,17 @@ impl PackWriter {
         let (file, tmp_path) = create_temp(&pack_dir, "tmp_pack_")?;
         let mut buf = Vec::with_capacity(WRITE_BUFFER + (WRITE_BUFFER >> 2));
         buf.extend_from_slice(&pack_header(0));
+        let reader = file
+            .try_clone()
+            .map(|f| PackReader::with_file(f, &tmp_path))
+            .io_context(|| format!("opening {}", tmp_path.display()));
+        let reader = match reader {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp_path);
+                return Err(e);
+            }
+        };
         Ok(PackWriter {
             pack_dir,
             tmp_path,
@@ -141,7 +169,7 @@ impl PackWriter {
             flushed: 0,
             entries: AHashMap::new(),
             compress: Compress::new(Compression::new(level.min(9)), true),
-            inflate_in: Vec::new(),
+            reader,
             finished: false,
         })
     }
@@ -215,24 +243,46 @@ impl PackWriter {
         base: &ObjectId,
         delta: &[u8],
     ) -> Result<()> {
+        if self.entries.contains_key(&oid_bytes(&oid)) {
+            return Ok(());
+        }
+        match self.entries.get(&oid_bytes(base)) {
+            Some(e) if delta_allowed(e.ty, e.depth, kind, delta.len(), data.len()) => {
+                self.append_planned_delta(oid, kind, data.len(), base, delta)
+            }
+            _ => self.append_full(oid, kind, data),
+        }
+    }
+
+    /// Appends `oid`, an object of `size` bytes, as `delta` against `base`,
+    /// which the caller checked [`delta_allowed`] allows (an error
+    /// otherwise); nothing if it is in this pack already. Debug builds
+    /// check that the delta gives the object.
+    pub(crate) fn append_planned_delta(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        size: usize,
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<()> {
         let key = oid_bytes(&oid);
         if self.entries.contains_key(&key) {
             return Ok(());
         }
         let ty = kind_to_type(kind);
         let base_entry = match self.entries.get(&oid_bytes(base)) {
-            Some(e)
-                if e.ty == ty && e.depth < MAX_DELTA_DEPTH && delta.len() + 20 <= data.len() =>
-            {
-                *e
+            Some(e) if delta_allowed(e.ty, e.depth, kind, delta.len(), size) => *e,
+            _ => {
+                return Err(StoreError::BadDelta(format!(
+                    "{oid} cannot be stored as a delta against {base}"
+                )))
             }
-            _ => return self.append_full(oid, kind, data),
         };
         let (_, result_size, _) = delta_sizes(delta)?;
-        if result_size != data.len() as u64 {
+        if result_size != size as u64 {
             return Err(StoreError::BadDelta(format!(
-                "delta for {oid} produces {result_size} bytes, the object has {}",
-                data.len()
+                "delta for {oid} produces {result_size} bytes, the object has {size}"
             )));
         }
         #[cfg(debug_assertions)]
@@ -241,7 +291,7 @@ impl PackWriter {
             self.try_read(base, &mut base_data)?;
             let mut check = Vec::new();
             apply_delta(&base_data, delta, &mut check)?;
-            if check != data {
+            if crate::store::object::hash_object(kind, &check) != oid {
                 return Err(StoreError::BadDelta(format!(
                     "delta against {base} does not produce {oid}"
                 )));
@@ -301,8 +351,13 @@ impl PackWriter {
         Ok(())
     }
 
+    /// The offset of `oid`'s entry if it was written to this pack.
+    pub(crate) fn offset_of(&self, oid: &ObjectId) -> Option<u64> {
+        self.entries.get(&oid_bytes(oid)).map(|e| e.offset)
+    }
+
     /// Writes buffered bytes to the file.
-    fn flush(&mut self) -> Result<()> {
+    pub(crate) fn flush(&mut self) -> Result<()> {
         if !self.buf.is_empty() {
             self.file
                 .write_all_at(&self.buf, self.flushed)
@@ -318,67 +373,6 @@ impl PackWriter {
             path: self.tmp_path.clone(),
             reason: reason.into(),
         }
-    }
-
-    fn read_at_most(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            let n = self
-                .file
-                .read_at(&mut buf[filled..], offset + filled as u64)
-                .io_context(|| format!("reading {}", self.tmp_path.display()))?;
-            if n == 0 {
-                break;
-            }
-            filled += n;
-        }
-        Ok(filled)
-    }
-
-    /// Inflates the zlib stream at `pos`, which must give `size` bytes.
-    fn inflate_at(&mut self, mut pos: u64, size: u64, out: &mut Vec<u8>) -> Result<()> {
-        let size = usize::try_from(size).map_err(|_| self.corrupt("object too large"))?;
-        out.clear();
-        out.reserve(size + 1);
-        let mut inflate = Decompress::new(true);
-        let chunk = (size + 64).clamp(256, 1 << 20);
-        let mut input = std::mem::take(&mut self.inflate_in);
-        input.resize(chunk, 0);
-        let result = loop {
-            let n = match self.read_at_most(&mut input, pos) {
-                Ok(n) => n,
-                Err(e) => break Err(e),
-            };
-            let (in_before, out_before) = (inflate.total_in(), out.len());
-            let status = match inflate.decompress_vec(&input[..n], out, FlushDecompress::None) {
-                Ok(s) => s,
-                Err(e) => break Err(self.corrupt(format!("bad zlib data at offset {pos}: {e}"))),
-            };
-            pos += inflate.total_in() - in_before;
-            if out.len() > size {
-                break Err(self.corrupt(format!("object larger than its header says at {pos}")));
-            }
-            match status {
-                Status::StreamEnd => break Ok(()),
-                _ if inflate.total_in() == in_before && out.len() == out_before => {
-                    if out.len() == out.capacity() {
-                        out.reserve(64);
-                        continue;
-                    }
-                    break Err(self.corrupt(format!("truncated zlib data at offset {pos}")));
-                }
-                _ => {}
-            }
-        };
-        self.inflate_in = input;
-        result?;
-        if out.len() != size {
-            return Err(self.corrupt(format!(
-                "object has {} bytes, its header says {size}",
-                out.len()
-            )));
-        }
-        Ok(())
     }
 
     /// Finishes the pack: writes the object count into the header, appends
@@ -501,41 +495,7 @@ impl ObjectRead for PackWriter {
             return Ok(None);
         };
         self.flush()?;
-        let mut deltas: Vec<Vec<u8>> = Vec::new();
-        let mut offset = entry.offset;
-        let kind = loop {
-            let mut head = [0u8; 32];
-            let n = self.read_at_most(&mut head, offset)?;
-            let (ty, size, used) = decode_entry_header(&head[..n])
-                .ok_or_else(|| self.corrupt(format!("bad entry header at offset {offset}")))?;
-            if ty == OBJ_OFS_DELTA {
-                let (distance, used2) = decode_ofs(&head[used..n]).ok_or_else(|| {
-                    self.corrupt(format!("bad delta base offset at offset {offset}"))
-                })?;
-                if distance == 0 || distance > offset {
-                    return Err(self.corrupt(format!("bad delta base offset at offset {offset}")));
-                }
-                let mut delta = Vec::new();
-                self.inflate_at(offset + (used + used2) as u64, size, &mut delta)?;
-                deltas.push(delta);
-                if deltas.len() > usize::from(MAX_DELTA_DEPTH) + 1 {
-                    return Err(self.corrupt(format!("delta chain too long at offset {offset}")));
-                }
-                offset -= distance;
-            } else {
-                let kind = type_to_kind(ty).ok_or_else(|| {
-                    self.corrupt(format!("unexpected entry type {ty} at offset {offset}"))
-                })?;
-                self.inflate_at(offset + used as u64, size, out)?;
-                break kind;
-            }
-        };
-        let mut tmp = Vec::new();
-        for delta in deltas.iter().rev() {
-            apply_delta(out, delta, &mut tmp)?;
-            std::mem::swap(out, &mut tmp);
-        }
-        Ok(Some(kind))
+        self.reader.read(entry.offset, out).map(Some)
     }
 }
 

@@ -1,0 +1,535 @@
+//! Pipelined object writing: the caller's thread hashes objects and gets
+//! their ids at once, while a writer thread compresses and appends them to
+//! a [`PackWriter`].
+//!
+//! Objects are queued in batches and a batch goes to the writer thread in
+//! one channel message. An object the pack will store as a delta is
+//! queued as that delta alone (the sink decides as the writer will). The queue is bounded in bytes and in objects; the
+//! caller blocks only when it is full, and then until the writer has
+//! drained half of it, so that one wait covers many batches.
+//!
+//! Reading an object back never waits for the writer thread:
+//!
+//! - an object of the batch not yet sent is served from the batch;
+//! - an object sent but not yet in the pack file is served from the
+//!   shared "in flight" map, where its data (or delta) stays until it is
+//!   written;
+//! - a queued delta is applied to its base, read the same way;
+//! - after each batch the writer thread flushes its bytes to the file and
+//!   publishes the offsets of the batch's objects (in the order they were
+//!   sent) in the same critical section that removes them from the
+//!   in-flight map. The caller then reads them from the file itself, on a
+//!   handle of its own, delta chains resolved there (see `PackReader`).
+//!
+//! Errors of the writer thread reach the caller on its next call (or at
+//! [`finish`](ObjectSink::finish)): a `write` that returned an id only
+//! promises the object is queued.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use ahash::AHashMap;
+use gix::object::Kind;
+use gix::ObjectId;
+
+use super::delta::apply_delta;
+use super::format::kind_to_type;
+use super::reader::PackReader;
+use super::writer::{delta_allowed, PackWriter};
+use crate::store::error::{Result, StoreError};
+use crate::store::object::{ObjectRead, ObjectWrite};
+use crate::store::stats::StoreStats;
+
+mod thread;
+use thread::run;
+
+/// Default bound on queued objects.
+pub const DEFAULT_QUEUE_OBJECTS: usize = 4096;
+/// Default bound on queued bytes.
+pub const DEFAULT_QUEUE_BYTES: usize = 2 << 20;
+
+/// What is queued of an object: its data, or, when the pack will store
+/// it as a delta (the sink decides as the [`PackWriter`] would, see
+/// [`delta_allowed`]), only the delta: a long text changed a little costs
+/// the queue a few bytes.
+#[derive(Clone)]
+enum Payload {
+    Full(Arc<Vec<u8>>),
+    Delta {
+        base: ObjectId,
+        size: usize,
+        delta: Arc<Vec<u8>>,
+    },
+}
+
+impl Payload {
+    /// The bytes it holds.
+    fn bytes(&self) -> usize {
+        match self {
+            Payload::Full(data) => data.len(),
+            Payload::Delta { delta, .. } => delta.len(),
+        }
+    }
+}
+
+/// One object to write.
+struct WriteItem {
+    oid: ObjectId,
+    kind: Kind,
+    payload: Payload,
+}
+
+/// What the sink remembers of each object it queued: the order it was
+/// queued in, and what the pack writer will know of it (pack type and
+/// delta depth), to decide on deltas as it will.
+#[derive(Clone, Copy)]
+struct Sent {
+    seq: u32,
+    ty: u8,
+    depth: u8,
+}
+
+/// Objects are sent in batches: waking the writer thread for every small
+/// object costs more than writing it. A batch is also cut at a quarter of
+/// the byte bound.
+const BATCH_OBJECTS: usize = 128;
+
+enum Msg {
+    Writes(Vec<WriteItem>),
+    Finish,
+}
+
+/// What the two threads share, under one lock.
+#[derive(Default)]
+struct InFlight {
+    /// Objects sent to the writer thread and not yet in the pack file.
+    objects: AHashMap<ObjectId, (Kind, Payload)>,
+    /// The bytes they hold.
+    bytes: usize,
+    /// Pack offsets of the objects in the file, in the order they were
+    /// sent: the object sent `n`-th is at `offsets[n]` once written.
+    offsets: Vec<u64>,
+    /// While the caller waits: the queue level (bytes, objects) at which
+    /// to wake it.
+    wake_at: Option<(usize, usize)>,
+}
+
+struct Shared {
+    in_flight: Mutex<InFlight>,
+    drained: Condvar,
+    failed: AtomicBool,
+    error: Mutex<Option<StoreError>>,
+}
+
+impl Shared {
+    fn in_flight(&self) -> MutexGuard<'_, InFlight> {
+        // A poisoned lock only means the other thread panicked while
+        // holding it; the map itself is still consistent.
+        self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fail(&self, e: StoreError) {
+        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(e);
+        }
+        self.failed.store(true, Ordering::SeqCst);
+        // Take the lock so that a caller about to wait sees the flag.
+        drop(self.in_flight());
+        self.drained.notify_all();
+    }
+}
+
+/// Where a read finds an object.
+enum Found {
+    /// In the batch not yet sent.
+    Batch(Kind, Payload),
+    /// Sent, not yet in the file.
+    InFlight(Kind, Payload),
+    /// In the file, at this offset.
+    Offset(u64),
+}
+
+/// Writes objects to a pack on a background thread: the caller's thread
+/// hashes and queues, a [`PackWriter`] on the writer thread compresses
+/// and appends. A `write` that returned an id only promises the object is
+/// queued; errors of the writer thread come back on a later call or at
+/// [`finish`](ObjectSink::finish). See the [module](self) docs.
+pub struct ObjectSink {
+    tx: Option<Sender<Msg>>,
+    thread: Option<JoinHandle<Result<Option<PathBuf>>>>,
+    shared: Arc<Shared>,
+    /// Every object sent, for deduplication and `contains`.
+    sent: AHashMap<ObjectId, Sent>,
+    /// Objects queued but not yet sent to the writer thread: those sent
+    /// last, numbered from `sent.len() - batch.len()`.
+    batch: Vec<WriteItem>,
+    batch_bytes: usize,
+    /// Queue bounds: bytes and objects in flight plus in the batch.
+    max_bytes: usize,
+    max_objects: usize,
+    /// Reads the written part of the pack, opened on the first such read.
+    reader: Option<PackReader>,
+    /// Deltas of the object being read, and the buffer applying them.
+    read_deltas: Vec<Arc<Vec<u8>>>,
+    read_scratch: Vec<u8>,
+    tmp_path: PathBuf,
+    stats: StoreStats,
+}
+
+impl std::fmt::Debug for ObjectSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectSink")
+            .field("tmp_path", &self.tmp_path)
+            .field("objects", &self.sent.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ObjectSink {
+    /// Starts a pack in `objects_dir/pack` written by a background thread,
+    /// with the default queue bounds.
+    pub fn new(objects_dir: &Path) -> Result<Self> {
+        Self::with_writer(
+            PackWriter::new(objects_dir)?,
+            DEFAULT_QUEUE_OBJECTS,
+            DEFAULT_QUEUE_BYTES,
+        )
+    }
+
+    /// Runs `pack` on a background thread, queueing at most about
+    /// `max_objects` objects and (unless a single object is larger)
+    /// `max_bytes` bytes.
+    pub fn with_writer(pack: PackWriter, max_objects: usize, max_bytes: usize) -> Result<Self> {
+        let (tx, rx) = channel();
+        let shared = Arc::new(Shared {
+            in_flight: Mutex::new(InFlight::default()),
+            drained: Condvar::new(),
+            failed: AtomicBool::new(false),
+            error: Mutex::new(None),
+        });
+        let tmp_path = pack.tmp_path().to_path_buf();
+        let thread_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("pack-writer".into())
+            .spawn(move || run(pack, rx, thread_shared))
+            .map_err(|e| StoreError::io("starting the pack writer thread", e))?;
+        Ok(ObjectSink {
+            tx: Some(tx),
+            thread: Some(thread),
+            shared,
+            sent: AHashMap::new(),
+            batch: Vec::with_capacity(BATCH_OBJECTS),
+            batch_bytes: 0,
+            max_bytes: max_bytes.max(1),
+            max_objects: max_objects.max(1),
+            reader: None,
+            read_deltas: Vec::new(),
+            read_scratch: Vec::new(),
+            tmp_path,
+            stats: StoreStats::default(),
+        })
+    }
+
+    /// The temporary pack file being written.
+    pub fn tmp_path(&self) -> &Path {
+        &self.tmp_path
+    }
+
+    /// How many objects were queued.
+    pub fn len(&self) -> usize {
+        self.sent.len()
+    }
+
+    /// Whether no object was queued.
+    pub fn is_empty(&self) -> bool {
+        self.sent.is_empty()
+    }
+
+    /// What this sink did so far.
+    pub fn stats(&self) -> StoreStats {
+        self.stats
+    }
+
+    /// Whether `oid` was queued for this pack.
+    pub fn contains(&self, oid: &ObjectId) -> bool {
+        self.sent.contains_key(oid)
+    }
+
+    fn send_write(&mut self, oid: ObjectId, kind: Kind, payload: Payload, depth: u8) -> Result<()> {
+        if self.shared.failed.load(Ordering::Relaxed) {
+            return Err(self.take_error());
+        }
+        let seq = u32::try_from(self.sent.len())
+            .map_err(|_| StoreError::WriterThread("more than 4 billion objects".into()))?;
+        let ty = kind_to_type(kind);
+        self.sent.insert(oid, Sent { seq, ty, depth });
+        self.stats.written += 1;
+        self.batch_bytes += payload.bytes();
+        self.batch.push(WriteItem { oid, kind, payload });
+        let batch_limit = (self.max_bytes / 4).max(1);
+        if self.batch.len() >= BATCH_OBJECTS.min(self.max_objects)
+            || self.batch_bytes >= batch_limit
+        {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Sends the queued objects to the writer thread, once the queue has
+    /// room for them (an empty queue always has).
+    fn flush_batch(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let (max_bytes, max_objects) = (self.max_bytes, self.max_objects);
+        let (batch_bytes, batch_len) = (self.batch_bytes, self.batch.len());
+        let full = |f: &InFlight| {
+            !f.objects.is_empty()
+                && (f.bytes + batch_bytes > max_bytes || f.objects.len() + batch_len > max_objects)
+        };
+        let mut in_flight = self.shared.in_flight();
+        if full(&in_flight) {
+            // Wait until half the queue is drained: one wait for many
+            // batches.
+            let wake_at = (
+                (max_bytes / 2).min(max_bytes.saturating_sub(batch_bytes)),
+                (max_objects / 2).min(max_objects.saturating_sub(batch_len)),
+            );
+            self.stats.waits += 1;
+            while full(&in_flight) {
+                if self.shared.failed.load(Ordering::Relaxed) {
+                    drop(in_flight);
+                    return Err(self.take_error());
+                }
+                in_flight.wake_at = Some(wake_at);
+                // Time out now and then to notice a writer thread that
+                // died without saying so (a panic).
+                in_flight = self
+                    .shared
+                    .drained
+                    .wait_timeout(in_flight, std::time::Duration::from_millis(100))
+                    .map(|(guard, _)| guard)
+                    .unwrap_or_else(|p| p.into_inner().0);
+                if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                    drop(in_flight);
+                    return Err(self.take_error());
+                }
+            }
+            in_flight.wake_at = None;
+        }
+        in_flight.bytes += batch_bytes;
+        for item in &self.batch {
+            in_flight
+                .objects
+                .insert(item.oid, (item.kind, item.payload.clone()));
+        }
+        drop(in_flight);
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_OBJECTS));
+        self.batch_bytes = 0;
+        self.stats.messages += 1;
+        self.stats.batches += 1;
+        match self.tx.as_ref().map(|tx| tx.send(Msg::Writes(batch))) {
+            Some(Ok(())) => Ok(()),
+            _ => Err(self.take_error()),
+        }
+    }
+
+    /// Stops the writer thread and returns its error (or a generic one).
+    fn take_error(&mut self) -> StoreError {
+        self.tx = None;
+        let joined = self.thread.take().map(|t| t.join());
+        let stored = self
+            .shared
+            .error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match (stored, joined) {
+            (Some(e), _) => e,
+            (None, Some(Ok(Err(e)))) => e,
+            (None, Some(Err(_))) => StoreError::WriterThread("it panicked".into()),
+            (None, _) => StoreError::WriterThread("it is no longer running".into()),
+        }
+    }
+
+    /// Waits for every queued object to be written, then finishes the pack
+    /// like [`PackWriter::finish`].
+    pub fn finish(mut self) -> Result<Option<PathBuf>> {
+        self.flush_batch()?;
+        self.reader = None;
+        self.stats.messages += 1;
+        let sent = match self.tx.as_ref() {
+            Some(tx) => tx.send(Msg::Finish).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(self.take_error());
+        }
+        self.tx = None;
+        let result = match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(StoreError::WriterThread("it panicked".into())),
+            None => Err(StoreError::WriterThread("it is no longer running".into())),
+        };
+        let stored = self
+            .shared
+            .error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match stored {
+            Some(e) => Err(e),
+            None => result,
+        }
+    }
+}
+
+impl Drop for ObjectSink {
+    /// Without [`finish`](ObjectSink::finish), the writer thread stops and
+    /// the temporary pack is removed.
+    fn drop(&mut self) {
+        // Closing the channel without `Finish` makes the thread abort.
+        self.tx = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads an object queued or written earlier; `Ok(None)` if it was not
+/// sent to this sink. Never waits for the writer thread: see the
+/// [module](self) docs.
+impl ObjectRead for ObjectSink {
+    fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        if !self.sent.contains_key(oid) {
+            return Ok(None);
+        }
+        // Follow queued deltas down to an object held whole or written.
+        let mut deltas = std::mem::take(&mut self.read_deltas);
+        deltas.clear();
+        let mut current = *oid;
+        let kind = loop {
+            let found = match self.find(&current) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.read_deltas = deltas;
+                    return Err(e);
+                }
+            };
+            if current == *oid {
+                match &found {
+                    Found::Batch(..) => self.stats.read_batch += 1,
+                    Found::InFlight(..) => self.stats.read_in_flight += 1,
+                    Found::Offset(_) => {}
+                }
+            }
+            match found {
+                Found::Batch(kind, payload) | Found::InFlight(kind, payload) => match payload {
+                    Payload::Full(data) => {
+                        out.clear();
+                        out.extend_from_slice(&data);
+                        break kind;
+                    }
+                    Payload::Delta { base, delta, .. } => {
+                        deltas.push(delta);
+                        current = base;
+                    }
+                },
+                Found::Offset(offset) => {
+                    let reader = match &mut self.reader {
+                        Some(r) => r,
+                        None => self.reader.insert(PackReader::open(&self.tmp_path)?),
+                    };
+                    let kind = reader.read(offset, out)?;
+                    if current == *oid {
+                        self.stats.count_pack_read(kind);
+                    }
+                    break kind;
+                }
+            }
+        };
+        let mut result = Ok(());
+        for delta in deltas.drain(..).rev() {
+            result = apply_delta(out, &delta, &mut self.read_scratch);
+            if result.is_err() {
+                break;
+            }
+            std::mem::swap(out, &mut self.read_scratch);
+        }
+        self.read_deltas = deltas;
+        result.map(|()| Some(kind))
+    }
+}
+
+impl ObjectSink {
+    /// Where `oid`, which was sent, is now.
+    fn find(&mut self, oid: &ObjectId) -> Result<Found> {
+        let seq = match self.sent.get(oid) {
+            Some(s) => s.seq as usize,
+            None => return Err(StoreError::NotFound(*oid)),
+        };
+        let batch_start = self.sent.len() - self.batch.len();
+        if let Some(item) = seq.checked_sub(batch_start).and_then(|i| self.batch.get(i)) {
+            return Ok(Found::Batch(item.kind, item.payload.clone()));
+        }
+        let found = {
+            let in_flight = self.shared.in_flight();
+            match in_flight.offsets.get(seq) {
+                Some(offset) => Some(Found::Offset(*offset)),
+                None => in_flight
+                    .objects
+                    .get(oid)
+                    .map(|(kind, payload)| Found::InFlight(*kind, payload.clone())),
+            }
+        };
+        match found {
+            Some(f) => Ok(f),
+            // Neither written nor in flight: the writer thread failed.
+            None => Err(self.take_error()),
+        }
+    }
+}
+
+/// Queues objects for the writer thread, once each. The data stays shared
+/// with the queue until written: an owned buffer
+/// ([`write_owned`](ObjectWrite::write_owned)) is taken as it is, a
+/// borrowed one is copied. A delta is passed on when its base was sent to
+/// this sink, and the [`PackWriter`] decides whether to use it.
+impl ObjectWrite for ObjectSink {
+    fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()> {
+        if self.sent.contains_key(&oid) {
+            return Ok(());
+        }
+        self.send_write(oid, kind, Payload::Full(Arc::new(data.into_owned())), 0)
+    }
+
+    fn write_delta_hashed(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: Cow<'_, [u8]>,
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<()> {
+        if self.sent.contains_key(&oid) {
+            return Ok(());
+        }
+        match self.sent.get(base) {
+            Some(b) if delta_allowed(b.ty, b.depth, kind, delta.len(), data.len()) => {
+                let depth = b.depth + 1;
+                let payload = Payload::Delta {
+                    base: *base,
+                    size: data.len(),
+                    delta: Arc::new(delta.to_vec()),
+                };
+                self.send_write(oid, kind, payload, depth)
+            }
+            _ => self.send_write(oid, kind, Payload::Full(Arc::new(data.into_owned())), 0),
+        }
+    }
+}
