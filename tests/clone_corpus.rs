@@ -94,10 +94,7 @@ fn edge_bundles() {
     names.sort();
     assert_eq!(names.len(), 19, "{names:?}");
     for name in names {
-        let tmp = tempdir();
-        let clone = tmp.path().join("clone.git");
-        mirror_clone(&dir.join(format!("{name}.hg")), &clone);
-        check_corpus(&clone, &dir, &name);
+        check_corpus(&edge_clone(&name), &dir, &name);
     }
 }
 

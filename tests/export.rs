@@ -116,24 +116,103 @@ fn markupsafe_history() {
     check_push_corpus(&repo, "main", &push_map("markupsafe.map"));
 }
 
+/// The changesets of a corpus map (`<hg changeset> <git commit>` lines).
+fn map_changesets(map: &Path) -> BTreeSet<String> {
+    read_map(map)
+        .iter()
+        .map(|l| l.split_once(' ').unwrap().0.to_string())
+        .collect()
+}
+
+/// `git cinnabar bundle FILE [--version V] -- --all <extra>` of the
+/// shared clone `clone` (left unchanged), `hg unbundle` into an empty
+/// repository and `hg verify`: exactly the `expected` changesets.
+fn check_bundle_back(
+    clone: &Path,
+    version: Option<&str>,
+    extra: &[&str],
+    expected: &BTreeSet<String>,
+) {
+    let tmp = tempdir();
+    let file = tmp.path().join("all.hg");
+    let before = refs(clone);
+    let mut args = Vec::new();
+    if let Some(v) = version {
+        args.extend(["--version", v]);
+    }
+    args.extend([file.to_str().unwrap(), "--", "--all"]);
+    args.extend_from_slice(extra);
+    bundle(clone, &args);
+    assert_eq!(refs(clone), before, "{}: refs changed", clone.display());
+    let nodes = unbundle(&file, &tmp.path().join("hg"));
+    assert_eq!(
+        nodes.len(),
+        expected.len(),
+        "{}: changesets",
+        clone.display()
+    );
+    assert!(&nodes == expected, "{}: other changesets", clone.display());
+}
+
 #[test]
 fn clone_bundles_back_to_the_same_repository() {
-    let dir = corpus_dir();
-    let tmp = tempdir();
-    let clone = tmp.path().join("dillo.git");
-    copy_dir(&corpus_clone("dillo"), &clone);
+    let expected = map_changesets(&corpus_dir().join("dillo.map.gz"));
     for version in ["1", "2"] {
-        let file = tmp.path().join(format!("v{version}.hg"));
-        bundle(
-            &clone,
-            &["--version", version, file.to_str().unwrap(), "--", "--all"],
-        );
-        let nodes = unbundle(&file, &tmp.path().join(format!("hg{version}")));
-        let expected: BTreeSet<String> = read_map(&dir.join("dillo.map.gz"))
-            .iter()
-            .map(|l| l.split_once(' ').unwrap().0.to_string())
-            .collect();
-        assert_eq!(nodes, expected, "bundle --version {version}");
+        check_bundle_back(&corpus_clone("dillo"), Some(version), &[], &expected);
+    }
+}
+
+/// `bundle --all` of the shared clone of each corpus bundle gives its
+/// repository back. nginx and churn (about 20 s and 60 s with a debug
+/// build) are checked by `bench/push.sh` instead.
+mod corpus_bundles_back {
+    use super::*;
+
+    macro_rules! bundle_back {
+        ($($name:ident),*) => {$(
+            #[test]
+            fn $name() {
+                let name = stringify!($name);
+                let expected = map_changesets(&corpus_dir().join(format!("{name}.map.gz")));
+                check_bundle_back(&corpus_clone(name), None, &[], &expected);
+            }
+        )*};
+    }
+
+    bundle_back!(ripgrep, coveragepy, flask);
+}
+
+/// Every edge bundle that clones (all but `tampered`) bundles back to its
+/// changesets, `file-dir-conflict`'s lines missing from git's trees
+/// included. Branches git has no ref name for (`branch-names`,
+/// `test-invalid-branch-name`) are not in `--all`: their heads are named
+/// through the metadata's changeset heads.
+#[test]
+fn edge_clones_bundle_back() {
+    let dir = corpus("edge");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".hg").map(str::to_string)
+        })
+        .filter(|n| n != "tampered")
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 20, "{names:?}");
+    for name in names {
+        let map = dir.join(format!("{name}.map"));
+        let expected = if map.exists() {
+            map_changesets(&map)
+        } else {
+            let tmp = tempdir();
+            unbundle(&dir.join(format!("{name}.hg")), &tmp.path().join("hg"))
+        };
+        let extra: &[&str] = match name.as_str() {
+            "branch-names" | "test-invalid-branch-name" => &["refs/cinnabar/metadata^1^@"],
+            _ => &[],
+        };
+        check_bundle_back(&edge_clone(&name), None, extra, &expected);
     }
 }
 

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::rc::Rc;
 
 use super::error::{invalid, io_error, Result};
-use super::metatree::{manifest_changes, ManifestGraph};
+use super::metatree::{exact_manifest_changes, is_lossy, manifest_changes, ManifestGraph};
 use super::Converted;
 use crate::hg::bundle::ChangegroupWriter;
 use crate::hg::filemeta::{self, parent_candidates};
@@ -206,7 +206,14 @@ pub fn write_changegroup<W: Write>(
             .state
             .hg2git(&node)
             .ok_or_else(|| invalid(format!("manifest {node} is unknown")))?;
-        for (path, file, parents) in manifest_changes(texts.store, &mut graph, commit)? {
+        // A manifest whose metadata tree (or a parent's) lacks lines gets
+        // its changes from the exact texts.
+        let changes = if [node, p1, p2].iter().any(|n| is_lossy(texts.state, n)) {
+            exact_manifest_changes(texts.store, texts.state, node, [p1, p2])?
+        } else {
+            manifest_changes(texts.store, &mut graph, commit)?
+        };
+        for (path, file, parents) in changes {
             let (revs, seen) = files.entry(path).or_default();
             if seen.insert(file) {
                 revs.push((file, parents, link));

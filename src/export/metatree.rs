@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use gix_hash::ObjectId;
 
 use super::error::{invalid, Result};
+use crate::hg::manifest::lines;
 use crate::hg::HgNode;
-use crate::metadata::manifest::meta_flag;
+use crate::metadata::manifest::{load_manifest, meta_flag};
 use crate::metadata::state::node_of;
+use crate::metadata::State;
 use crate::store::commit::parse_commit;
 use crate::store::tree::{parse_tree, tree_order, Mode};
 use crate::store::ObjectRead;
@@ -256,4 +258,43 @@ pub fn manifest_changes(
             Ok(out)
         }
     }
+}
+
+/// Whether a manifest's metadata tree lacks lines (a path both a file and
+/// a directory): then its git tree, or a parent's, cannot tell its file
+/// changes, and [`exact_manifest_changes`] must.
+pub fn is_lossy(state: &State, node: &HgNode) -> bool {
+    !node.is_null() && state.files_meta.get(node).is_some()
+}
+
+/// [`manifest_changes`] computed from the exact manifest texts of `node`
+/// and its `parents` (lines a metadata tree lacks included): for
+/// manifests where [`is_lossy`] holds for it or a parent.
+pub fn exact_manifest_changes(
+    store: &mut Store,
+    state: &State,
+    node: HgNode,
+    parents: [HgNode; 2],
+) -> Result<Vec<FileChange>> {
+    let mut olds: Vec<HashMap<Vec<u8>, HgNode>> = Vec::new();
+    for p in parents.iter().filter(|p| !p.is_null()) {
+        let text = load_manifest(store, state, *p)?.text();
+        let mut map = HashMap::new();
+        for line in lines(&text) {
+            let line = line?;
+            map.insert(line.path.to_vec(), line.node);
+        }
+        olds.push(map);
+    }
+    let text = load_manifest(store, state, node)?.text();
+    let mut out = Vec::new();
+    for line in lines(&text) {
+        let line = line?;
+        let old: Vec<Option<HgNode>> = olds.iter().map(|m| m.get(line.path).copied()).collect();
+        if old.iter().all(|o| *o != Some(line.node)) {
+            let parent = |i: usize| old.get(i).copied().flatten().unwrap_or(HgNode::NULL);
+            out.push((line.path.to_vec(), line.node, [parent(0), parent(1)]));
+        }
+    }
+    Ok(out)
 }

@@ -67,6 +67,15 @@ pub fn corpus_clone(name: &str) -> PathBuf {
     })
 }
 
+/// `git clone --mirror hg::<corpus>/edge/NAME.hg`, shared: read only.
+pub fn edge_clone(name: &str) -> PathBuf {
+    fixture(&format!("edge-{name}"), |dir| {
+        let dest = dir.join(format!("{name}.git"));
+        mirror_clone(&corpus(format!("edge/{name}.hg")), &dest);
+        dest
+    })
+}
+
 /// A Mercurial repository `<dir>/NAME-hg` holding the corpus repository
 /// `name` (up to revision `rev` when given), shared: read only.
 pub fn corpus_hg(name: &str, rev: Option<u32>) -> PathBuf {

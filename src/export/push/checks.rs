@@ -12,16 +12,17 @@ use crate::hg::changeset::unescape_extra;
 use crate::hg::HgNode;
 
 impl Pusher {
-    /// Refuses, as `hg push` does, a push that adds a head to a remote
-    /// branch, or that starts a branch no ref names, unless forced.
+    /// Refuses, as `hg push` does, a push of `converted` (what the refs
+    /// `pushing`, not forced, bring) that adds a head to a remote branch,
+    /// or that starts a branch no ref names. Closed heads count, as in
+    /// Mercurial's `checkheads` (the branchmap lists them).
     pub(super) fn check_heads(
         &mut self,
         refs: &[PushRef],
         pushing: &[usize],
         converted: &[Converted],
-        forced: bool,
     ) -> Result<std::result::Result<(), String>> {
-        if forced || converted.is_empty() {
+        if converted.is_empty() {
             return Ok(Ok(()));
         }
         // The branch of each changeset sent.

@@ -98,6 +98,9 @@ pub struct PushOptions {
     pub log: bool,
 }
 
+/// The answer for a branch ref whose commit the server already has.
+const NOTHING_CHANGED: &str = "nothing changed on remote";
+
 /// The answer for one ref: `Ok` or why not.
 pub type RefOutcome = std::result::Result<(), String>;
 
@@ -154,7 +157,9 @@ impl Pusher {
                 (_, Some(_)) => pushing.push(i),
             }
         }
-        let forced = pushing.iter().any(|&i| refs[i].force);
+        // `unbundle` without the server's heads check only when every
+        // ref is forced (as git-cinnabar).
+        let forced = !pushing.is_empty() && pushing.iter().all(|&i| refs[i].force);
         let all_fail = |outcomes: &mut Vec<Option<RefOutcome>>, why: &str| {
             for o in outcomes.iter_mut().filter(|o| o.is_none()) {
                 *o = Some(Err(why.to_string()));
@@ -162,10 +167,25 @@ impl Pusher {
         };
 
         let mut to_send: Vec<Converted> = Vec::new();
+        // Whether the conversions may be kept: not when the push is refused.
+        let mut accepted = true;
         if !pushing.is_empty() {
-            match self.prepare(refs, &pushing, forced)? {
-                Ok(c) => to_send = c,
+            match self.prepare(refs, &pushing)? {
+                Ok(prepared) => {
+                    to_send = prepared.to_send;
+                    // A branch ref whose commit the server already had
+                    // does not move (git-cinnabar's answer).
+                    for &i in &pushing {
+                        let r = &refs[i];
+                        if matches!(r.target, Destination::Branch(_))
+                            && r.src.is_some_and(|c| !prepared.outgoing.contains(&c))
+                        {
+                            outcomes[i] = Some(Err(NOTHING_CHANGED.into()));
+                        }
+                    }
+                }
                 Err(why) => {
+                    accepted = false;
                     for &i in &pushing {
                         outcomes[i] = Some(Err(why.clone()));
                     }
@@ -182,7 +202,7 @@ impl Pusher {
 
         if self.options.dry_run {
             all_fail_ok(&mut outcomes);
-            if self.options.data == DataMode::Force {
+            if self.options.data == DataMode::Force && accepted {
                 self.keep()?;
             } else {
                 self.exporter.discard();
@@ -207,15 +227,19 @@ impl Pusher {
         }
         all_fail_ok(&mut outcomes);
 
+        // Changesets the server turned out to have (pushed before without
+        // keeping the metadata) are kept as the sent ones: the push
+        // repairs the difference.
         let keep = match self.options.data {
+            _ if !accepted => false,
             DataMode::Never => false,
             DataMode::Always | DataMode::Force => true,
             DataMode::Phase => {
                 let heads: Vec<ObjectId> = pushing.iter().filter_map(|&i| refs[i].src).collect();
-                self.phase_allows(&heads)?
+                self.exporter.state.is_modified() && self.phase_allows(&heads)?
             }
         };
-        if keep && !to_send.is_empty() {
+        if keep {
             self.keep()?;
         } else {
             self.exporter.discard();

@@ -20,15 +20,25 @@ use crate::wire::discovery::find_common;
 const SHALLOW: &str = "Pushing git shallow clones is not supported";
 const UNRELATED: &str = "Cannot push to this remote without pulling/updating first";
 
+/// What a push sends, and what it brings.
+pub(super) struct Prepared {
+    /// The changesets to send, in order.
+    pub to_send: Vec<Converted>,
+    /// The commits the server did not have as far as the metadata knew
+    /// (those it turned out to have are not sent).
+    pub outgoing: HashSet<ObjectId>,
+}
+
 impl Pusher {
     /// Discovery, the commits to send and their conversion, and the
     /// checks. `Ok(Err(why))` refuses the push of every pushing ref.
+    /// Forcing (`+`) lets a ref add heads or a root; the commits of the
+    /// other refs are checked as if they were pushed alone.
     pub(super) fn prepare(
         &mut self,
         refs: &[PushRef],
         pushing: &[usize],
-        forced: bool,
-    ) -> Result<std::result::Result<Vec<Converted>, String>> {
+    ) -> Result<std::result::Result<Prepared, String>> {
         let remote_heads: Vec<HgNode> = self
             .remote
             .branches
@@ -119,18 +129,42 @@ impl Pusher {
         }
         converted.retain(|c| !remote_known.contains(&c.node));
 
-        if !remote_heads.is_empty() && converted.iter().any(|c| c.parents == [HgNode::NULL; 2]) {
-            if !forced {
+        // What the refs that are not forced bring.
+        let unforced: Vec<usize> = pushing
+            .iter()
+            .copied()
+            .filter(|&i| !refs[i].force)
+            .collect();
+        let checked: Vec<Converted> = if unforced.len() == pushing.len() {
+            converted.clone()
+        } else if unforced.is_empty() {
+            Vec::new()
+        } else {
+            let srcs: Vec<ObjectId> = unforced.iter().filter_map(|&i| refs[i].src).collect();
+            let theirs: HashSet<ObjectId> =
+                self.rev_list(&srcs, &common_commits)?.into_iter().collect();
+            converted
+                .iter()
+                .filter(|c| theirs.contains(&c.commit))
+                .copied()
+                .collect()
+        };
+        let is_root = |c: &Converted| c.parents == [HgNode::NULL; 2];
+        if !remote_heads.is_empty() && converted.iter().any(is_root) {
+            if checked.iter().any(is_root) {
                 return Ok(Err(
                     "Pushing a new root is refused without forcing it (git push -f)".into(),
                 ));
             }
             eprintln!("WARNING Pushing a new root");
         }
-        if let Err(why) = self.check_heads(refs, pushing, &converted, forced)? {
+        if let Err(why) = self.check_heads(refs, &unforced, &checked)? {
             return Ok(Err(why));
         }
-        Ok(Ok(converted))
+        Ok(Ok(Prepared {
+            to_send: converted,
+            outgoing: outgoing.into_iter().collect(),
+        }))
     }
 
     /// `rev-list --topo-order --reverse <heads> --not <exclude>`.

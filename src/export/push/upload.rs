@@ -139,12 +139,39 @@ impl Pusher {
             return Ok(Ok(()));
         }
         let hex = |n: Option<HgNode>| n.map(|n| n.to_string()).unwrap_or_default();
+        // The value git checked (fast-forward) is the listed one: a
+        // bookmark moved on the server since is refused, not overwritten.
+        // pushkey compares the old value again, for a move in between.
+        let current = self
+            .peer
+            .listkeys("bookmarks")?
+            .into_iter()
+            .find(|(k, _)| String::from_utf8_lossy(k) == name)
+            .and_then(|(_, v)| HgNode::from_hex(&v).ok());
+        if current == new {
+            return Ok(Ok(()));
+        }
+        let shown = |n: Option<HgNode>| match n {
+            Some(n) => n.to_string()[..12].to_string(),
+            None => "nothing".to_string(),
+        };
+        if current != old {
+            return Ok(Err(format!(
+                "bookmark {name} changed on the server since it was listed \
+                 (now {}, was {}): fetch and push again",
+                shown(current),
+                shown(old)
+            )));
+        }
         let done = self.peer.pushkey("bookmarks", name, &hex(old), &hex(new))?;
         Ok(if done {
             Ok(())
         } else {
             Err(format!(
-                "the server refused to update bookmark {name} (changed since it was listed?)"
+                "the server refused to move bookmark {name} from {} to {} \
+                 (changed on the server meanwhile, or refused by a hook)",
+                shown(old),
+                shown(new)
             ))
         })
     }

@@ -9,13 +9,15 @@ use std::process::Output;
 
 use crate::support::*;
 
-const A: &str = "8b86a58578d5270969543e287634e3a2f122a338";
-const B: &str = "d04f6df4abe2870ceb759263ee6aaa9241c4f93c";
-const C: &str = "687e015f9f646bb19797d991f2f53087297fbe14";
-const TIP: &str = "refs/heads/branches/default/tip";
+mod safety;
+
+pub(crate) const A: &str = "8b86a58578d5270969543e287634e3a2f122a338";
+pub(crate) const B: &str = "d04f6df4abe2870ceb759263ee6aaa9241c4f93c";
+pub(crate) const C: &str = "687e015f9f646bb19797d991f2f53087297fbe14";
+pub(crate) const TIP: &str = "refs/heads/branches/default/tip";
 
 /// `hg init` + the `create` recipe for each name, dates from `first`.
-fn hg_repo(dir: &Path, name: &str, files: &[&str], first: u32) -> PathBuf {
+pub(crate) fn hg_repo(dir: &Path, name: &str, files: &[&str], first: u32) -> PathBuf {
     let repo = dir.join(name);
     hg(dir, &["init", repo.to_str().unwrap()]);
     for (i, f) in files.iter().enumerate() {
@@ -25,18 +27,18 @@ fn hg_repo(dir: &Path, name: &str, files: &[&str], first: u32) -> PathBuf {
 }
 
 /// `git <args>` in `cwd`, whatever its result.
-fn git_out(cwd: &Path, args: &[&str]) -> Output {
+pub(crate) fn git_out(cwd: &Path, args: &[&str]) -> Output {
     let mut cmd = command("git", cwd);
     cmd.args(args).env("GIT_TERMINAL_PROMPT", "0");
     output(cmd)
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Runs `git push <args>` expecting success; returns stderr.
-fn push_ok(cwd: &Path, args: &[&str]) -> String {
+pub(crate) fn push_ok(cwd: &Path, args: &[&str]) -> String {
     let mut full = vec!["push"];
     full.extend_from_slice(args);
     let out = git_out(cwd, &full);
@@ -45,7 +47,7 @@ fn push_ok(cwd: &Path, args: &[&str]) -> String {
 }
 
 /// Runs `git push <args>` expecting a refusal; returns stderr.
-fn push_refused(cwd: &Path, args: &[&str]) -> String {
+pub(crate) fn push_refused(cwd: &Path, args: &[&str]) -> String {
     let mut full = vec!["push"];
     full.extend_from_slice(args);
     let out = git_out(cwd, &full);
@@ -66,7 +68,7 @@ fn candidates(git_dir: &Path) -> Vec<String> {
 }
 
 /// `hg log` nodes, newest first.
-fn hg_nodes(repo: &Path) -> Vec<String> {
+pub(crate) fn hg_nodes(repo: &Path) -> Vec<String> {
     hg(repo, &["log", "-T", "{node}\n"])
         .lines()
         .map(str::to_string)
@@ -370,7 +372,7 @@ fn markupsafe_history_pushes_to_its_map() {
 
 /// A clone of abc (a, b, c), its Mercurial repository, and a git commit
 /// `z` on top of `a` (a new head for the remote).
-fn abc_with_new_head(dir: &Path) -> (PathBuf, PathBuf, String) {
+pub(crate) fn abc_with_new_head(dir: &Path) -> (PathBuf, PathBuf, String) {
     let abc = hg_repo(dir, "abc", &["a", "b", "c"], 0);
     let clone = dir.join("abc-git");
     git(
