@@ -20,6 +20,7 @@ mod file_dir_conflict;
 mod formats_bad_input;
 mod formats_corpus;
 mod fsck_corruption;
+mod gen_bundle;
 mod layers;
 mod net_clonebundle;
 mod net_http;
