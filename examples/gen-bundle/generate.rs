@@ -45,7 +45,7 @@ pub fn shape(name: &str, changesets: Option<usize>, files: Option<usize>) -> Opt
                 universe: files + files / 10,
                 dirs: (files / 25).max(4),
                 symlink_every: 200,
-                initial: files * 4 / 5,
+                initial: files * 19 / 20,
                 touches: (1, 20),
                 p_remove: 0.005,
                 p_copy: 0.005,

@@ -8,7 +8,7 @@
 //! Shapes:
 //! - `long`: N changesets (default 100,000; 1,000,000 works), 1–4 files
 //!   each, linear with short branches merged back now and then;
-//! - `wide`: 50,000 files (most added by the first changeset), 5,000
+//! - `wide`: 50,000 files (95% added by the first changeset), 5,000
 //!   changesets touching 1–20 files each;
 //! - `merge-heavy`: the shape of a history converted from git: ~80
 //!   long-lived branches, a third of the changesets merges, ~3,000 files in
