@@ -22,6 +22,7 @@ mod file_dir_conflict;
 mod formats_bad_input;
 mod formats_corpus;
 mod fsck_corruption;
+mod gen_bundle;
 mod layers;
 mod names;
 mod net_clonebundle;

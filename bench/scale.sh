@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The scale harness: generates synthetic bundles (examples/gen-bundle) of
+# each shape at three sizes and clones each, side by side, with our tool
+# (git clone --mirror hg::BUNDLE, release build) and with Mercurial
+# (hg clone -U BUNDLE). Prints, for each: wall time, CPU time (user+sys),
+# peak RSS, voluntary context switches (and per 1,000 objects of the git
+# pack), and for ours the size of .git/objects before and after
+# `git repack -adf`.
+#
+# Usage: bench/scale.sh [SHAPE...]      (default: long wide merge-heavy)
+#
+# Sizes (changesets, or files:changesets for wide) can be set with
+#   LONG_SIZES="5000 15000 45000" WIDE_SIZES="50000:250 50000:750 50000:2250"
+#   MERGE_SIZES="2000 4000 8000"
+# The 1,000,000-changeset long shape is LONG_SIZES=1000000 (hours here).
+# SEED (default 1) and MANIFEST_BASE (p1, default, or prev) go to the
+# generator; KEEP=DIR keeps the bundles in DIR.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+hg=${HG:-$root/.venv/bin/hg}
+[ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install time" >&2; exit 1; }
+cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" --example gen-bundle
+gen=$root/target/release/examples/gen-bundle
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/bin"
+ln -s "$root/target/release/git-cinnabar" "$work/bin/git-remote-hg"
+ln -s "$root/target/release/git-cinnabar" "$work/bin/git-cinnabar"
+bundles=${KEEP:-$work/bundles}
+mkdir -p "$bundles"
+shapes=("$@")
+[ ${#shapes[@]} -gt 0 ] || shapes=(long wide merge-heavy)
+: "${LONG_SIZES:=5000 15000 45000}"
+: "${WIDE_SIZES:=50000:250 50000:750 50000:2250}"
+: "${MERGE_SIZES:=2000 4000 8000}"
+
+# Runs a command under GNU time; sets wall, cpu, rss (MB), vol.
+measure() {
+  local out=$work/time.txt
+  /usr/bin/time -v -o "$out" "$@" >/dev/null 2>"$work/err.txt" || { cat "$work/err.txt" >&2; return 1; }
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out")
+  local user sys
+  user=$(sed -n 's/.*User time (seconds): //p' "$out")
+  sys=$(sed -n 's/.*System time (seconds): //p' "$out")
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')
+  rss=$(( $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out") / 1024 ))
+  vol=$(sed -n 's/.*Voluntary context switches: //p' "$out")
+}
+
+printf '%-12s %-14s %-6s %9s %9s %8s %7s %9s %8s %8s %9s\n' \
+  shape size tool wall cpu-s rss-MB objects vol-cs cs/1k-obj pack-MB repack-MB
+for shape in "${shapes[@]}"; do
+  case $shape in
+    long) sizes=$LONG_SIZES ;;
+    wide) sizes=$WIDE_SIZES ;;
+    merge-heavy) sizes=$MERGE_SIZES ;;
+    *) echo "unknown shape $shape" >&2; exit 2 ;;
+  esac
+  for size in $sizes; do
+    args=(--changesets "${size#*:}" --seed "${SEED:-1}" --manifest-base "${MANIFEST_BASE:-p1}")
+    [ "$shape" = wide ] && args+=(--files "${size%%:*}")
+    bundle=$bundles/$shape-$size.hg
+    [ -f "$bundle" ] || "$gen" "$shape" "$bundle" "${args[@]}" >"$bundles/$shape-$size.txt"
+    rm -rf "$work/git" "$work/hg"
+    PATH="$work/bin:$PATH" GIT_CINNABAR_CHECK=no-version-check \
+      measure git clone -q --mirror "hg::$bundle" "$work/git"
+    objects=$(git -C "$work/git" count-objects -v | sed -n 's/^in-pack: //p')
+    pack=$(du -sm "$work/git/objects" | cut -f1)
+    git -C "$work/git" repack -adfq
+    repack=$(du -sm "$work/git/objects" | cut -f1)
+    printf '%-12s %-14s %-6s %9s %9s %8s %7s %9s %8s %8s %9s\n' "$shape" "$size" ours \
+      "$wall" "$cpu" "$rss" "$objects" "$vol" $((vol * 1000 / objects)) "$pack" "$repack"
+    measure "$hg" clone -q -U "$bundle" "$work/hg"
+    printf '%-12s %-14s %-6s %9s %9s %8s %7s %9s %8s %8s %9s\n' "$shape" "$size" hg \
+      "$wall" "$cpu" "$rss" "" "$vol" "" "" ""
+    rm -rf "$work/git" "$work/hg"
+  done
+done
+for f in "$bundles"/*.txt; do cat "$f"; done
