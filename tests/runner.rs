@@ -20,6 +20,7 @@ mod file_dir_conflict;
 mod formats_bad_input;
 mod formats_corpus;
 mod fsck_corruption;
+mod hg_suite;
 mod layers;
 mod net_clonebundle;
 mod net_http;

@@ -10,7 +10,10 @@ use super::error::Result;
 use super::files::FileImporter;
 use super::manifests::ManifestImporter;
 use super::spool::Spool;
-use crate::hg::changegroup::ChangegroupReader;
+use crate::hg::changegroup::{
+    ChangegroupReader, Group, RevisionChunk, FLAG_CENSORED, FLAG_ELLIPSIS, FLAG_EXTSTORED,
+};
+use crate::hg::FormatError;
 use crate::metadata::{IdMap, State};
 use crate::store::Store;
 
@@ -42,6 +45,7 @@ pub fn import_changegroup<R: Read>(
     let mut counts = Counts::default();
     let mut changesets = Spool::new()?;
     while let Some(c) = cg.next_revision()? {
+        refuse_flags("changeset", &c)?;
         changesets.push(&c)?;
         counts.changesets += 1;
         progress("Reading changesets", counts.changesets, None);
@@ -50,14 +54,26 @@ pub fn import_changegroup<R: Read>(
     // from the manifest trees in memory.
     let mut manifests = Spool::new()?;
     while let Some(c) = cg.next_revision()? {
+        refuse_flags("manifest", &c)?;
         manifests.push(&c)?;
         counts.manifests += 1;
         progress("Reading manifests", counts.manifests, None);
     }
     while let Some(name) = cg.next_file()? {
         let path = name.to_vec();
+        if cg.group() == Group::TreeManifest {
+            return Err(FormatError::Unsupported(format!(
+                "tree manifest directory {:?}: tree manifests are not supported",
+                String::from_utf8_lossy(&path)
+            ))
+            .into());
+        }
         importers.files.start_file();
         while let Some(c) = cg.next_revision()? {
+            refuse_flags(
+                &format!("file {:?} revision", String::from_utf8_lossy(&path)),
+                &c,
+            )?;
             importers.files.import(store, state, &path, &c)?;
             counts.files += 1;
             progress("Reading files", counts.files, None);
@@ -85,4 +101,28 @@ pub fn import_changegroup<R: Read>(
         progress("Importing changesets", done, Some(counts.changesets));
     }
     Ok(counts)
+}
+
+/// Refuses a revision whose changegroup 03 flags say its data is not its
+/// text: censored, ellipsis (narrow clones) or stored elsewhere (LFS).
+/// git-cinnabar cannot represent them, and their hash would not match.
+fn refuse_flags(kind: &str, c: &RevisionChunk<'_>) -> Result<()> {
+    let what = [
+        (FLAG_CENSORED, "censored"),
+        (FLAG_ELLIPSIS, "an ellipsis revision (narrow clone)"),
+        (FLAG_EXTSTORED, "stored outside the repository (LFS)"),
+    ]
+    .iter()
+    .filter(|(flag, _)| c.flags & flag != 0)
+    .map(|(_, name)| *name)
+    .collect::<Vec<_>>();
+    if what.is_empty() {
+        return Ok(());
+    }
+    Err(FormatError::Unsupported(format!(
+        "{kind} {} is {}: such revisions are not supported",
+        c.node,
+        what.join(" and ")
+    ))
+    .into())
 }
