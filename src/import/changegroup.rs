@@ -11,8 +11,10 @@ use super::error::{ImportError, Result};
 use super::files::FileImporter;
 use super::manifests::ManifestImporter;
 use super::spool::Spool;
-use crate::hg::changegroup::ChangegroupReader;
-use crate::hg::{HgNode, RevisionChunk};
+use crate::hg::changegroup::{
+    ChangegroupReader, Group, FLAG_CENSORED, FLAG_ELLIPSIS, FLAG_EXTSTORED,
+};
+use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::metadata::{IdMap, State};
 use crate::store::Store;
 
@@ -85,6 +87,7 @@ pub fn import_changegroup<R: Read>(
     let mut changesets = Spool::new()?;
     let mut position = 0u32;
     while let Some(c) = cg.next_revision()? {
+        refuse_flags("changeset", &c)?;
         let taken = window.is_none_or(|w| (w.start..w.end).contains(&position));
         position = position.saturating_add(1);
         if taken {
@@ -98,15 +101,27 @@ pub fn import_changegroup<R: Read>(
     let mut manifests = Spool::new()?;
     let mut left = HashSet::new();
     while let Some(c) = cg.next_revision()? {
+        refuse_flags("manifest", &c)?;
         manifests.push(&c)?;
         counts.manifests += 1;
         progress("Reading manifests", counts.manifests, None);
     }
     while let Some(name) = cg.next_file()? {
         let path = name.to_vec();
+        if cg.group() == Group::TreeManifest {
+            return Err(FormatError::Unsupported(format!(
+                "tree manifest directory {:?}: tree manifests are not supported",
+                String::from_utf8_lossy(&path)
+            ))
+            .into());
+        }
         importers.files.start_file();
         left.clear();
         while let Some(c) = cg.next_revision()? {
+            refuse_flags(
+                &format!("file {:?} revision", String::from_utf8_lossy(&path)),
+                &c,
+            )?;
             if window.map_or(Ok(true), |w| w.filter(&c, &mut left))? {
                 importers.files.import(store, state, &path, &c)?;
             }
@@ -150,4 +165,28 @@ pub fn import_changegroup<R: Read>(
         progress("Importing changesets", done, Some(changeset_count));
     }
     Ok(counts)
+}
+
+/// Refuses a revision whose changegroup 03 flags say its data is not its
+/// text: censored, ellipsis (narrow clones) or stored elsewhere (LFS).
+/// git-cinnabar cannot represent them, and their hash would not match.
+fn refuse_flags(kind: &str, c: &RevisionChunk<'_>) -> Result<()> {
+    let what = [
+        (FLAG_CENSORED, "censored"),
+        (FLAG_ELLIPSIS, "an ellipsis revision (narrow clone)"),
+        (FLAG_EXTSTORED, "stored outside the repository (LFS)"),
+    ]
+    .iter()
+    .filter(|(flag, _)| c.flags & flag != 0)
+    .map(|(_, name)| *name)
+    .collect::<Vec<_>>();
+    if what.is_empty() {
+        return Ok(());
+    }
+    Err(FormatError::Unsupported(format!(
+        "{kind} {} is {}: such revisions are not supported",
+        c.node,
+        what.join(" and ")
+    ))
+    .into())
 }

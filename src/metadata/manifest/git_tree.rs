@@ -23,9 +23,38 @@ use crate::store::{ObjectRead, ObjectWrite};
 use gix::object::Kind;
 use gix_hash::ObjectId;
 
-/// Whether git refuses a path component.
+/// Whether git refuses a path component: `.`, `..`, NUL, and every name
+/// that a file system may take for `.git` (git's `core.protectNTFS` and
+/// `core.protectHFS`, which make `git checkout` refuse such paths).
 pub fn refused_component(name: &[u8]) -> bool {
-    name == b"." || name == b".." || name.eq_ignore_ascii_case(b".git") || name.contains(&0)
+    name == b"."
+        || name == b".."
+        || name.contains(&0)
+        || is_ntfs_dotgit(name)
+        || is_hfs_dotgit(name)
+}
+
+/// `.git` as NTFS reads it: case-insensitive, trailing spaces and dots
+/// dropped, an alternate data stream (`:…`) ignored, or the short name
+/// `git~1`.
+fn is_ntfs_dotgit(name: &[u8]) -> bool {
+    let stem = name.split(|&b| b == b':').next().unwrap_or(name);
+    let trimmed = match stem.iter().rposition(|&b| b != b' ' && b != b'.') {
+        Some(last) => &stem[..=last],
+        None => stem,
+    };
+    trimmed.eq_ignore_ascii_case(b".git") || trimmed.eq_ignore_ascii_case(b"git~1")
+}
+
+/// `.git` as HFS+ reads it: case-insensitive, with the Unicode code points
+/// it ignores (zero-width and direction marks, U+FEFF) removed.
+fn is_hfs_dotgit(name: &[u8]) -> bool {
+    let Ok(name) = std::str::from_utf8(name) else {
+        return false;
+    };
+    let ignorable = |c: char| matches!(c, '\u{200c}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{206a}'..='\u{206f}' | '\u{feff}');
+    let kept: String = name.chars().filter(|&c| !ignorable(c)).collect();
+    kept.eq_ignore_ascii_case(".git")
 }
 
 fn full_path(path: &[u8], name: &[u8]) -> String {
@@ -284,5 +313,51 @@ impl MetaTreeConverter {
         }
         merge_double_slash(&mut entries, merged);
         Ok(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refused_component;
+
+    #[test]
+    fn dotgit_lookalikes_are_refused() {
+        for name in [
+            &b".git"[..],
+            b".GIT",
+            b".git.",
+            b".git ",
+            b".git. .",
+            b".git::$INDEX_ALLOCATION",
+            b"git~1",
+            b"GIT~1",
+            ".gi\u{200c}t".as_bytes(),
+            "\u{feff}.Git".as_bytes(),
+            b".",
+            b"..",
+            b"a\0b",
+        ] {
+            assert!(
+                refused_component(name),
+                "{:?}",
+                String::from_utf8_lossy(name)
+            );
+        }
+        for name in [
+            &b".gitignore"[..],
+            b".gitmodules",
+            b"git",
+            b"git~2",
+            b"...",
+            b".git-x",
+            b"x.git",
+            b"\xff.git",
+        ] {
+            assert!(
+                !refused_component(name),
+                "{:?}",
+                String::from_utf8_lossy(name)
+            );
+        }
     }
 }
