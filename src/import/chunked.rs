@@ -161,11 +161,9 @@ pub fn import_file(
                     eprintln!("DEBUG checkpoint: {node} needs a later chunk: one pass");
                 }
                 importer.reload()?;
-                return importer
-                    .import_stream(open()?, on_changeset)
-                    .context_with(|| format!("while importing {shown}"));
+                return importer.import_stream(open()?, on_changeset);
             }
-            Err(e) => return Err(e).context_with(|| format!("while importing {shown}")),
+            Err(e) => return Err(e),
         }
         if !last {
             importer.checkpoint()?;

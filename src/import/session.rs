@@ -443,10 +443,12 @@ impl Session {
         let log = log_enabled(self.config("log").as_deref(), "checkpoint");
         let bundle_heads = &mut self.bundle_heads;
         let shown = path.display().to_string();
-        super::chunked::import_file(&mut self.importer, path, &shown, every, log, &mut |c| {
+        let shown = &shown;
+        super::chunked::import_file(&mut self.importer, path, shown, every, log, &mut |c| {
             bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
             bundle_heads.push((c.node, c.branch.clone()));
         })
+        .context_with(|| format!("while importing {shown}"))
     }
 
     /// Writes the metadata, finishes the pack, then moves the refs in one
