@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Dir, Entry, ManifestTree, Node};
+use super::{Dir, ManifestTree, Node};
 use crate::hg::manifest::{line_len, Flag};
 use crate::hg::mdiff::hunks;
 use crate::hg::{FormatError, HgNode};
@@ -47,20 +47,7 @@ impl Dir {
                 if let Ok(i) = self.search(name, false) {
                     self.entries.remove(i);
                 }
-                let i = match self.search(name, true) {
-                    Ok(i) => i,
-                    Err(i) => {
-                        let sub = Dir::with_prefix(self.prefix_len + slash + 1);
-                        self.entries.insert(
-                            i,
-                            Entry {
-                                name: name.into(),
-                                node: Node::Dir(Arc::new(sub)),
-                            },
-                        );
-                        i
-                    }
-                };
+                let i = self.subdir_index(name, slash);
                 if let Node::Dir(d) = &mut self.entries[i].node {
                     Arc::make_mut(d).fast_import_set(&path[slash + 1..], node, flag);
                 }

@@ -127,6 +127,26 @@ impl Dir {
             .binary_search_by(|e| tree_order(&e.name, e.is_dir(), name, dir))
     }
 
+    /// The index of the subdirectory `name` (the path component ending at
+    /// byte `slash` of a path below this directory), inserted empty when
+    /// missing.
+    fn subdir_index(&mut self, name: &[u8], slash: usize) -> usize {
+        match self.search(name, true) {
+            Ok(i) => i,
+            Err(i) => {
+                let sub = Dir::with_prefix(self.prefix_len + slash + 1);
+                self.entries.insert(
+                    i,
+                    Entry {
+                        name: name.into(),
+                        node: Node::Dir(Arc::new(sub)),
+                    },
+                );
+                i
+            }
+        }
+    }
+
     /// Mutable access to the subdirectories, for writing.
     pub fn entries_mut(&mut self) -> &mut [Entry] {
         &mut self.entries
@@ -168,20 +188,7 @@ impl Dir {
             Some(slash) => {
                 let (name, rest) = (&path[..slash], &path[slash + 1..]);
                 *clash |= self.search(name, false).is_ok();
-                let i = match self.search(name, true) {
-                    Ok(i) => i,
-                    Err(i) => {
-                        let sub = Dir::with_prefix(self.prefix_len + slash + 1);
-                        self.entries.insert(
-                            i,
-                            Entry {
-                                name: name.into(),
-                                node: Node::Dir(Arc::new(sub)),
-                            },
-                        );
-                        i
-                    }
-                };
+                let i = self.subdir_index(name, slash);
                 match &mut self.entries[i].node {
                     Node::Dir(d) => Arc::make_mut(d).insert(rest, node, flag, clash),
                     Node::File { .. } => 0,
