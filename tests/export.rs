@@ -184,21 +184,13 @@ mod corpus_bundles_back {
 
 /// Every edge bundle that clones (all but `tampered`) bundles back to its
 /// changesets, `file-dir-conflict`'s lines missing from git's trees
-/// included. Branches git has no ref name for (`branch-names`,
-/// `test-invalid-branch-name`) are not in `--all`: their heads are named
-/// through the metadata's changeset heads.
+/// included. For the repositories with unusual branch names
+/// (`branch-names`, `test-invalid-branch-name`) the metadata's changeset
+/// heads are named too, so the bundle does not depend on the ref names.
 #[test]
 fn edge_clones_bundle_back() {
     let dir = corpus("edge");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            name.strip_suffix(".hg").map(str::to_string)
-        })
-        .filter(|n| n != "tampered")
-        .collect();
-    names.sort();
+    let names = edge_bundle_names();
     assert_eq!(names.len(), 20, "{names:?}");
     for name in names {
         let map = dir.join(format!("{name}.map"));

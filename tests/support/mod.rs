@@ -55,6 +55,21 @@ pub fn corpus(path: impl AsRef<Path>) -> PathBuf {
     path
 }
 
+/// The names of the corpus's edge bundles (`edge/NAME.hg`), sorted, but
+/// `tampered` (refused by design).
+pub fn edge_bundle_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(corpus("edge"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".hg").map(str::to_string)
+        })
+        .filter(|n| n != "tampered")
+        .collect();
+    names.sort();
+    names
+}
+
 /// The Mercurial executable: `$HG`, then the project's `.venv/bin/hg`,
 /// then `hg` on PATH. Fails the test when none of them runs.
 pub fn hg_path() -> PathBuf {
