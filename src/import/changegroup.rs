@@ -10,7 +10,7 @@ use super::changesets::{ChangesetImporter, Imported, ManifestTrees};
 use super::error::{ImportError, Result};
 use super::files::FileImporter;
 use super::manifests::ManifestImporter;
-use super::spool::Spool;
+use super::spool::{GroupSpool, Spool};
 use crate::hg::changegroup::{
     ChangegroupReader, Group, FLAG_CENSORED, FLAG_ELLIPSIS, FLAG_EXTSTORED,
 };
@@ -85,12 +85,16 @@ pub fn import_changegroup<R: Read>(
 ) -> Result<Counts> {
     let mut counts = Counts::default();
     let mut changesets = Spool::new()?;
+    importers.changesets.start_group();
     let mut position = 0u32;
     while let Some(c) = cg.next_revision()? {
         refuse_flags("changeset", &c)?;
         let taken = window.is_none_or(|w| (w.start..w.end).contains(&position));
         position = position.saturating_add(1);
         if taken {
+            importers
+                .changesets
+                .plan(position_of(changesets.len()), c.delta_base);
             changesets.push(&c)?;
         }
         counts.changesets += 1;
@@ -100,8 +104,13 @@ pub fn import_changegroup<R: Read>(
     // from the manifest trees in memory.
     let mut manifests = Spool::new()?;
     let mut left = HashSet::new();
+    let mut file_spool = GroupSpool::default();
+    importers.manifests.start_group();
     while let Some(c) = cg.next_revision()? {
         refuse_flags("manifest", &c)?;
+        importers
+            .manifests
+            .plan(position_of(manifests.len()), c.delta_base);
         manifests.push(&c)?;
         counts.manifests += 1;
         progress("Reading manifests", counts.manifests, None);
@@ -115,15 +124,27 @@ pub fn import_changegroup<R: Read>(
             ))
             .into());
         }
+        // The group is read once to plan its delta bases, then imported.
         importers.files.start_file();
-        left.clear();
+        file_spool.start()?;
         while let Some(c) = cg.next_revision()? {
             refuse_flags(
                 &format!("file {:?} revision", String::from_utf8_lossy(&path)),
                 &c,
             )?;
+            importers
+                .files
+                .plan(position_of(file_spool.len()), c.delta_base);
+            file_spool.push(&c)?;
+        }
+        left.clear();
+        let mut reader = file_spool.reader()?;
+        let mut next = 0u32;
+        while let Some(c) = reader.next_revision()? {
+            let at = next;
+            next = next.saturating_add(1);
             if window.map_or(Ok(true), |w| w.filter(&c, &mut left))? {
-                importers.files.import(store, state, &path, &c)?;
+                importers.files.import(store, state, &path, at, &c)?;
             }
             counts.files += 1;
             progress("Reading files", counts.files, None);
@@ -135,14 +156,17 @@ pub fn import_changegroup<R: Read>(
     let manifest_count = reader.len();
     let mut skipped = 0;
     left.clear();
+    let mut next = 0u32;
     while let Some(c) = reader.next_revision()? {
+        let at = next;
+        next = next.saturating_add(1);
         if let Some(w) = window {
             if !w.filter(&c, &mut left)? {
                 skipped += 1;
                 continue;
             }
         }
-        let tree = importers.manifests.import(store, state, &c)?;
+        let tree = importers.manifests.import(store, state, at, &c)?;
         git_trees.insert(c.node, tree);
         done += 1;
         progress(
@@ -158,13 +182,24 @@ pub fn import_changegroup<R: Read>(
         manifests: &mut importers.manifests,
     };
     done = 0;
+    next = 0;
     while let Some(c) = reader.next_revision()? {
-        let imported = importers.changesets.import(store, state, &c, &mut trees)?;
+        let at = next;
+        next = next.saturating_add(1);
+        let imported = importers
+            .changesets
+            .import(store, state, at, &c, &mut trees)?;
         on_changeset(&imported);
         done += 1;
         progress("Importing changesets", done, Some(changeset_count));
     }
     Ok(counts)
+}
+
+/// A position in a group, from a count of revisions (groups beyond 2^32
+/// revisions share the last position, which only keeps bases longer).
+fn position_of(count: u64) -> u32 {
+    u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 /// Refuses a revision whose changegroup 03 flags say its data is not its

@@ -5,6 +5,7 @@ use super::error::{invalid, Result, ResultExt};
 use gix::object::Kind;
 use gix_hash::ObjectId;
 
+use super::base_plan::KeptBases;
 use super::manifests::ManifestImporter;
 use crate::convert::changeset::{signatures, ChangesetNote};
 use crate::hg::changeset::Changeset;
@@ -37,6 +38,11 @@ pub struct Imported {
 pub struct ChangesetImporter {
     prev_node: HgNode,
     prev_text: Vec<u8>,
+    /// Texts later deltas name (other than the previous one), planned
+    /// while the changesets are spooled.
+    bases: KeptBases<Vec<u8>>,
+    /// Delta bases rebuilt from git, for the `stats` log target.
+    rebuilt: u64,
     text: Vec<u8>,
     base_buf: Vec<u8>,
     scratch: Vec<u8>,
@@ -52,6 +58,8 @@ impl ChangesetImporter {
         ChangesetImporter {
             prev_node: HgNode::NULL,
             prev_text: Vec::new(),
+            bases: KeptBases::default(),
+            rebuilt: 0,
             text: Vec::new(),
             base_buf: Vec::new(),
             scratch: Vec::new(),
@@ -59,19 +67,39 @@ impl ChangesetImporter {
         }
     }
 
-    /// Imports one changeset.
+    /// Starts the plan of a new changeset group.
+    pub fn start_group(&mut self) {
+        self.bases.clear();
+    }
+
+    /// Records that the changeset at `position` of the group is a delta
+    /// against `base`.
+    pub fn plan(&mut self, position: u32, base: HgNode) {
+        self.bases.plan(position, base);
+    }
+
+    /// Number of delta bases rebuilt from git so far.
+    pub fn rebuilt(&self) -> u64 {
+        self.rebuilt
+    }
+
+    /// Imports one changeset, at `position` of the planned group.
     pub fn import(
         &mut self,
         store: &mut Store,
         state: &mut State,
+        position: u32,
         rev: &RevisionChunk<'_>,
         trees: &mut ManifestTrees<'_>,
     ) -> Result<Imported> {
         let node = rev.node;
+        let mut rebuilt = false;
         let base: &[u8] = if rev.delta_base.is_null() {
             &[]
         } else if rev.delta_base == self.prev_node {
             &self.prev_text
+        } else if let Some(text) = self.bases.get(&rev.delta_base) {
+            text
         } else {
             rebuild_changeset(
                 store,
@@ -80,6 +108,8 @@ impl ChangesetImporter {
                 &mut self.base_buf,
                 &mut self.scratch,
             )?;
+            self.rebuilt += 1;
+            rebuilt = true;
             &self.base_buf
         };
         apply(base, rev.delta, &mut self.text).map_err(|e| e.for_node(node))?;
@@ -104,6 +134,16 @@ impl ChangesetImporter {
         };
         if state.hg2git(&node).is_none() {
             self.create_commit(store, state, rev, &cs, trees)?;
+        }
+        // Bases are kept until their last use (changesets are small).
+        let base = rev.delta_base;
+        if !self.bases.needed_after(&base, position) {
+            self.bases.take(&base);
+        } else if rebuilt {
+            self.bases.keep(base, self.base_buf.clone());
+        }
+        if self.bases.needed_after(&node, position) {
+            self.bases.keep(node, self.text.clone());
         }
         std::mem::swap(&mut self.prev_text, &mut self.text);
         self.prev_node = node;

@@ -1,12 +1,14 @@
 //! File revisions into git blobs, with their copy metadata in files-meta
 //! notes (spec 5.1). A revision stored as a delta against another revision
-//! of this pack becomes a git delta against that blob. Recent texts of the
-//! file are kept to serve as delta bases.
+//! of this pack becomes a git delta against that blob. The delta bases of
+//! a file's group are planned before it is imported
+//! ([`FileImporter::plan`]): a text is kept exactly until the last delta
+//! that names it, and a base from an earlier import is read from git once.
 
 use super::error::{Result, ResultExt};
 use gix::object::Kind;
 
-use super::text_cache::TextCache;
+use super::base_plan::KeptBases;
 use crate::hg::filemeta;
 use crate::hg::mdiff::{apply, git_delta};
 use crate::hg::{FormatError, HgNode, RevisionChunk};
@@ -15,44 +17,63 @@ use crate::metadata::State;
 use crate::store::ObjectWrite;
 use crate::store::Store;
 
+/// What the file import read and kept, for the `stats` log target.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileStats {
+    /// Delta bases read from git.
+    pub read: u64,
+    /// Most texts kept at once for later deltas.
+    pub peak_kept: usize,
+    /// Most bytes of texts kept at once for later deltas.
+    pub peak_bytes: usize,
+}
+
 /// Imports the revisions of one file after another, reusing buffers.
+#[derive(Default)]
 pub struct FileImporter {
-    recent: TextCache,
+    bases: KeptBases<Vec<u8>>,
+    /// Bytes of the texts in `bases`.
+    kept_bytes: usize,
     text: Vec<u8>,
     base_buf: Vec<u8>,
     scratch: Vec<u8>,
-}
-
-impl Default for FileImporter {
-    fn default() -> Self {
-        FileImporter {
-            recent: TextCache::new(32, 1 << 20),
-            text: Vec::new(),
-            base_buf: Vec::new(),
-            scratch: Vec::new(),
-        }
-    }
+    stats: FileStats,
 }
 
 impl FileImporter {
     /// Starts a new file group.
     pub fn start_file(&mut self) {
-        self.recent.clear();
+        self.bases.clear();
+        self.kept_bytes = 0;
     }
 
-    /// Imports one revision of the current file.
+    /// Records that the revision at `position` of the file's group is a
+    /// delta against `base`.
+    pub fn plan(&mut self, position: u32, base: HgNode) {
+        self.bases.plan(position, base);
+    }
+
+    /// What was read and kept so far.
+    pub fn stats(&self) -> FileStats {
+        self.stats
+    }
+
+    /// Imports one revision of the current file, at `position` of its
+    /// planned group.
     pub fn import(
         &mut self,
         store: &mut Store,
         state: &mut State,
         path: &[u8],
+        position: u32,
         rev: &RevisionChunk<'_>,
     ) -> Result<()> {
         let node = rev.node;
         let context = || format!("file {} revision {node}", String::from_utf8_lossy(path));
+        let mut read_back = false;
         let base: &[u8] = if rev.delta_base.is_null() {
             &[]
-        } else if let Some(text) = self.recent.get(&rev.delta_base) {
+        } else if let Some(text) = self.bases.get(&rev.delta_base) {
             text
         } else {
             read_file_text(
@@ -63,6 +84,8 @@ impl FileImporter {
                 &mut self.scratch,
             )
             .context_with(context)?;
+            self.stats.read += 1;
+            read_back = true;
             &self.base_buf
         };
         apply(base, rev.delta, &mut self.text).map_err(|e| e.for_node(node))?;
@@ -102,10 +125,41 @@ impl FileImporter {
                 state.set_files_meta(node, meta_blob);
             }
         }
-        let text = std::mem::take(&mut self.text);
-        if let Some(buf) = self.recent.insert(node, text) {
-            self.text = buf;
-        }
+        self.settle(rev.delta_base, read_back, node, position);
         Ok(())
+    }
+
+    /// After the revision at `position`: drops its base at its last use,
+    /// keeps a base read from git and the new text when later deltas need
+    /// them.
+    fn settle(&mut self, base: HgNode, read_back: bool, node: HgNode, position: u32) {
+        let mut freed = None;
+        if !base.is_null() && !self.bases.needed_after(&base, position) {
+            if let Some(text) = self.bases.take(&base) {
+                self.kept_bytes -= text.len();
+                freed = Some(text);
+            }
+        } else if read_back {
+            let text = std::mem::take(&mut self.base_buf);
+            self.kept_bytes += text.len();
+            self.bases.keep(base, text);
+        }
+        if self.bases.needed_after(&node, position) {
+            let text = std::mem::take(&mut self.text);
+            self.kept_bytes += text.len();
+            if let Some(old) = self.bases.keep(node, text) {
+                self.kept_bytes -= old.len();
+            }
+        }
+        // A freed text's buffer serves the next text, or the next base.
+        if let Some(buf) = freed {
+            if self.text.capacity() == 0 {
+                self.text = buf;
+            } else {
+                self.base_buf = buf;
+            }
+        }
+        self.stats.peak_kept = self.stats.peak_kept.max(self.bases.len());
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.kept_bytes);
     }
 }

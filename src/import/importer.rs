@@ -188,6 +188,21 @@ impl Importer {
         }
         if log_enabled(log, "stats") {
             eprintln!("DEBUG stats: {}", self.store.stats());
+            let (m, f) = (
+                self.importers.manifests.stats(),
+                self.importers.files.stats(),
+            );
+            eprintln!(
+                "DEBUG stats: delta bases: {} changeset(s) rebuilt from git; {} manifest(s) \
+                 loaded from git, at most {} tree(s) kept; {} file text(s) read from git, at \
+                 most {} text(s) ({} bytes) kept",
+                self.importers.changesets.rebuilt(),
+                m.loaded,
+                m.peak_kept,
+                f.read,
+                f.peak_kept,
+                f.peak_bytes
+            );
         }
     }
 

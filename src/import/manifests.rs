@@ -1,6 +1,10 @@
 //! Manifest revisions into manifest commits over `_`-prefixed metadata
 //! trees (spec 4.1–4.3). Deltas are applied to the tree of the delta base,
-//! and only the directories they touch are written again.
+//! and only the directories they touch are written again. The delta bases
+//! are planned while the manifests are spooled ([`ManifestImporter::plan`]):
+//! a tree is kept exactly until the last delta that names it (trees share
+//! their unchanged directories, git subtrees included), and a base from an
+//! earlier import is loaded from git once.
 //!
 //! A manifest where a path is both a file and a directory is stored the
 //! way git-cinnabar stores it (its metadata tree edited with fast-import's
@@ -13,6 +17,9 @@
 use gix::object::Kind;
 use gix_hash::ObjectId;
 
+use std::collections::HashMap;
+
+use super::base_plan::KeptBases;
 use super::error::{invalid, Result};
 
 use crate::hg::{HgNode, RevisionChunk};
@@ -21,8 +28,8 @@ use crate::metadata::manifest::{load_manifest_trees, store_manifest, ManifestTre
 use crate::metadata::State;
 use crate::store::{ObjectWrite, Store};
 
-/// How many recent manifest trees are kept as possible delta bases.
-const RECENT: usize = 32;
+/// Bound on remembered git trees of manifests from earlier imports.
+const EARLIER_LIMIT: usize = 1 << 12;
 
 /// Most warnings printed for one manifest.
 const WARNINGS: usize = 10;
@@ -31,23 +38,53 @@ const WARNINGS: usize = 10;
 /// that lacks lines.
 type Trees = (ManifestTree, Option<ManifestTree>);
 
-/// Imports manifest revisions, keeping recent trees for the next deltas.
+/// What the manifest import read and kept, for the `stats` log target.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ManifestStats {
+    /// Manifests whose trees were loaded from git.
+    pub loaded: u64,
+    /// Most trees kept at once for later deltas.
+    pub peak_kept: usize,
+}
+
+/// Imports manifest revisions, keeping the trees later deltas need.
 #[derive(Default)]
 pub struct ManifestImporter {
-    recent: Vec<(HgNode, Trees)>,
+    bases: KeptBases<Trees>,
+    /// Git trees of manifests imported earlier, asked for by changesets.
+    earlier: HashMap<HgNode, ObjectId, ahash::RandomState>,
+    stats: ManifestStats,
 }
 
 impl ManifestImporter {
-    /// Imports one manifest revision (its files must be imported) and
-    /// returns the git tree of its changesets.
+    /// Starts the plan of a new manifest group.
+    pub fn start_group(&mut self) {
+        self.bases.clear();
+    }
+
+    /// Records that the manifest at `position` of the group is a delta
+    /// against `base`.
+    pub fn plan(&mut self, position: u32, base: HgNode) {
+        self.bases.plan(position, base);
+    }
+
+    /// What was read and kept so far.
+    pub fn stats(&self) -> ManifestStats {
+        self.stats
+    }
+
+    /// Imports one manifest revision, at `position` of the planned group
+    /// (its files must be imported), and returns the git tree of its
+    /// changesets.
     pub fn import(
         &mut self,
         store: &mut Store,
         state: &mut State,
+        position: u32,
         rev: &RevisionChunk<'_>,
     ) -> Result<ObjectId> {
         let (node, p1, p2, delta) = (rev.node, rev.p1, rev.p2, rev.delta);
-        let (mut tree, lossy_base) = self.tree_of(store, state, rev.delta_base)?;
+        let (mut tree, lossy_base) = self.base(store, state, rev.delta_base, position)?;
         let following = lossy_base.is_some();
         let base = lossy_base.unwrap_or_else(|| tree.clone());
         let applied = tree.apply_delta(node, delta)?;
@@ -92,10 +129,16 @@ impl ManifestImporter {
                 warn_lost(l, missing, rev.linknode);
             }
         }
-        let lossy = lossy.map(|(l, _)| l);
-        let (tree, lossy) = self.remember(node, (tree, lossy));
-        let git_root = lossy.as_mut().unwrap_or(tree).root_mut();
-        Ok(git_tree(store, state, git_root, rev.linknode)?)
+        let mut lossy = lossy.map(|(l, _)| l);
+        // The git tree is made on the tree that is kept, so that the git
+        // subtrees it writes are shared with the manifests built on it.
+        let git_root = lossy.as_mut().unwrap_or(&mut tree).root_mut();
+        let git = git_tree(store, state, git_root, rev.linknode)?;
+        if self.bases.needed_after(&node, position) {
+            self.bases.keep(node, (tree, lossy));
+            self.stats.peak_kept = self.stats.peak_kept.max(self.bases.len());
+        }
+        Ok(git)
     }
 
     /// The git tree of a manifest imported earlier (not in this
@@ -107,30 +150,51 @@ impl ManifestImporter {
         node: HgNode,
         changeset: HgNode,
     ) -> Result<ObjectId> {
-        let trees = self.tree_of(store, state, node)?;
-        let (tree, lossy) = self.remember(node, trees);
-        let git_root = lossy.as_mut().unwrap_or(tree).root_mut();
-        Ok(git_tree(store, state, git_root, changeset)?)
-    }
-
-    /// Keeps a manifest's trees as a possible delta base; returns them.
-    fn remember(&mut self, node: HgNode, trees: Trees) -> &mut Trees {
-        if self.recent.len() >= RECENT {
-            self.recent.remove(0);
+        if let Some(&git) = self.earlier.get(&node) {
+            return Ok(git);
         }
-        self.recent.push((node, trees));
-        &mut self.recent.last_mut().unwrap().1
+        let (mut tree, mut lossy) = self.load(store, state, node)?;
+        let git_root = lossy.as_mut().unwrap_or(&mut tree).root_mut();
+        let git = git_tree(store, state, git_root, changeset)?;
+        if self.earlier.len() >= EARLIER_LIMIT {
+            self.earlier.clear();
+        }
+        self.earlier.insert(node, git);
+        Ok(git)
     }
 
-    /// The tree of a manifest: empty for NULL, a recent one, or loaded
-    /// from git.
-    fn tree_of(&mut self, store: &mut Store, state: &State, node: HgNode) -> Result<Trees> {
+    /// The trees of the delta base of the manifest at `position`: empty
+    /// for NULL, a kept one (taken out at its last use), or loaded from
+    /// git (and kept when a later delta names it again).
+    fn base(
+        &mut self,
+        store: &mut Store,
+        state: &State,
+        node: HgNode,
+        position: u32,
+    ) -> Result<Trees> {
         if node.is_null() {
             return Ok((ManifestTree::new(), None));
         }
-        if let Some((_, t)) = self.recent.iter().rev().find(|(n, _)| *n == node) {
+        let needed = self.bases.needed_after(&node, position);
+        if !needed {
+            if let Some(t) = self.bases.take(&node) {
+                return Ok(t);
+            }
+        } else if let Some(t) = self.bases.get(&node) {
             return Ok(t.clone());
         }
+        let trees = self.load(store, state, node)?;
+        if needed {
+            self.bases.keep(node, trees.clone());
+            self.stats.peak_kept = self.stats.peak_kept.max(self.bases.len());
+        }
+        Ok(trees)
+    }
+
+    /// Loads a manifest's trees from git.
+    fn load(&mut self, store: &mut Store, state: &State, node: HgNode) -> Result<Trees> {
+        self.stats.loaded += 1;
         Ok(load_manifest_trees(store, state, node)?)
     }
 }

@@ -4,6 +4,7 @@
 //! discovery, clone bundles); [`importer::Importer`] owns the store and the
 //! metadata state; the per-kind importers turn revisions into objects.
 
+pub mod base_plan;
 pub mod changegroup;
 pub mod changesets;
 pub mod chunked;
@@ -17,4 +18,3 @@ pub mod importer;
 pub mod manifests;
 pub mod session;
 pub mod spool;
-pub mod text_cache;
