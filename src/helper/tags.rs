@@ -25,6 +25,33 @@ fn hgtags_blob(store: &mut Store, commit: &ObjectId) -> Option<ObjectId> {
     oid
 }
 
+/// The `.hgtags` blobs whose tags merge into the repository's: those of
+/// the topological heads, in the order of the branch heads, each blob once
+/// (spec 6). The topological heads are the branch heads no other one
+/// reaches, which takes a walk of the commit graph; it is left out when
+/// its answer cannot change the blobs: when no branch head has a `.hgtags`,
+/// or when every one has the same.
+fn tags_blobs(store: &mut Store, heads: &[ObjectId]) -> miette::Result<Vec<ObjectId>> {
+    let blobs: Vec<Option<ObjectId>> = heads.iter().map(|h| hgtags_blob(store, h)).collect();
+    let Some(first) = blobs.iter().flatten().next() else {
+        return Ok(Vec::new());
+    };
+    if blobs.iter().all(|b| b.as_ref() == Some(first)) {
+        return Ok(vec![*first]);
+    }
+    let topological: HashSet<ObjectId> = crate::store::graph::independent(store.repo(), heads)?
+        .into_iter()
+        .collect();
+    let mut seen = HashSet::new();
+    Ok(heads
+        .iter()
+        .zip(blobs)
+        .filter(|(h, _)| topological.contains(*h))
+        .filter_map(|(_, b)| b)
+        .filter(|b| seen.insert(*b))
+        .collect())
+}
+
 /// The tags of the imported changesets whose node is imported, with the
 /// git commit of each.
 pub fn resolve_tags(repo: Repo) -> miette::Result<Vec<(String, ObjectId)>> {
@@ -32,16 +59,8 @@ pub fn resolve_tags(repo: Repo) -> miette::Result<Vec<(String, ObjectId)>> {
     let mut store = Store::new(repo, WriteMode::pipelined());
     let state = metadata::load(&mut store, metadata_oid)?;
     let heads: Vec<ObjectId> = state.branch_heads.iter().map(|h| h.commit).collect();
-    let heads = crate::store::graph::independent(store.repo(), &heads)?;
     let mut all = Tags::new();
-    let mut seen = HashSet::new();
-    for head in heads {
-        let Some(blob) = hgtags_blob(&mut store, &head) else {
-            continue;
-        };
-        if !seen.insert(blob) {
-            continue;
-        }
+    for blob in tags_blobs(&mut store, &heads)? {
         let mut data = Vec::new();
         if store.read(&blob, &mut data).is_err() {
             continue;

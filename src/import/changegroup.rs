@@ -87,8 +87,18 @@ pub fn import_changegroup<R: Read>(
     let mut changesets = Spool::new()?;
     importers.changesets.start_group();
     let mut position = 0u32;
+    // Parents from before this group: their manifests, loaded back as
+    // delta bases, reuse their git trees (`metadata::manifest::seed`).
+    let mut in_group = HashSet::new();
+    let mut outside = HashSet::new();
     while let Some(c) = cg.next_revision()? {
         refuse_flags("changeset", &c)?;
+        for p in [c.p1, c.p2] {
+            if !p.is_null() && !in_group.contains(&p) && outside.insert(p) {
+                crate::metadata::manifest::seed::note_changeset_tree(store, state, &p);
+            }
+        }
+        in_group.insert(c.node);
         let taken = window.is_none_or(|w| (w.start..w.end).contains(&position));
         position = position.saturating_add(1);
         if taken {

@@ -1,8 +1,6 @@
 //! The changeset graph of the metadata: parents through the git commits'
 //! parents and their notes, as discovery walks it.
 
-use gix_hash::ObjectId;
-
 use super::state::State;
 use crate::convert::changeset::ChangesetNote;
 use crate::hg::HgNode;
@@ -58,23 +56,5 @@ impl LocalHistory for ChangesetGraph<'_> {
 
     fn parents(&mut self, node: &HgNode) -> Vec<HgNode> {
         self.changeset_parents(node)
-    }
-
-    fn independent(&mut self, nodes: &[HgNode]) -> Option<Vec<HgNode>> {
-        let commits: Vec<ObjectId> = nodes.iter().filter_map(|n| self.state.hg2git(n)).collect();
-        // Commits of this run may not be readable by git yet: then the
-        // whole set goes.
-        if commits.len() != nodes.len() {
-            return None;
-        }
-        let heads = crate::store::graph::independent(self.store.repo(), &commits).ok()?;
-        Some(
-            nodes
-                .iter()
-                .zip(&commits)
-                .filter(|(_, c)| heads.contains(c))
-                .map(|(n, _)| *n)
-                .collect(),
-        )
     }
 }

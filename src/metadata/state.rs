@@ -2,6 +2,8 @@
 //! manifest heads, and what this run added. Loaded from
 //! `refs/cinnabar/metadata` and written back as a new metadata commit.
 
+use std::collections::HashMap;
+
 use gix_hash::ObjectId;
 
 use super::idmap::Id20;
@@ -64,6 +66,11 @@ pub struct State {
     pub kept_blobs: Vec<(HgNode, ObjectId)>,
     /// The metadata this run started from.
     pub previous: Option<PreviousMetadata>,
+    /// Manifest → the git tree of an imported changeset of it, for the
+    /// parents of this run's changesets imported before: a manifest loaded
+    /// back from git reuses the git trees of its unchanged directories
+    /// ([`crate::metadata::manifest::seed`]). Not stored.
+    pub manifest_git_trees: HashMap<HgNode, ObjectId>,
 }
 
 impl State {

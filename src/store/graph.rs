@@ -2,7 +2,8 @@
 //! (`git merge-base --independent`), walked with gix over the repository
 //! (and its commit-graph file when git's configuration allows one).
 
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::Mutex;
 
 use gix::revwalk::graph::Commit;
 use gix::ObjectId;
@@ -56,10 +57,11 @@ pub fn independent(repo: &Repo, heads: &[ObjectId]) -> Result<Vec<ObjectId>> {
     // A commit-graph file only speeds the walk up; one that cannot be
     // read is as good as none.
     let cache = gix_repo.commit_graph_if_enabled().ok().flatten();
+    let shared = cache.is_none();
     let mut graph: Graph<'_, '_> = gix_repo.revision_graph(cache.as_ref());
     let mut generations = Vec::with_capacity(unique.len());
     for head in &unique {
-        generations.push(key(*head, load(&mut graph, *head)?).0);
+        generations.push(key(*head, load(&mut graph, *head, shared)?).0);
     }
     let mut redundant = vec![false; unique.len()];
     for i in 0..unique.len() {
@@ -78,7 +80,7 @@ pub fn independent(repo: &Repo, heads: &[ObjectId]) -> Result<Vec<ObjectId>> {
             .fold(generations[i], u32::min);
         graph.clear_commit_data(|m| *m = Mark::default());
         let twos: Vec<ObjectId> = others.iter().map(|&j| unique[j]).collect();
-        paint_down(&mut graph, unique[i], &twos, min_generation)?;
+        paint_down(&mut graph, unique[i], &twos, min_generation, shared)?;
         if flags(&graph, &unique[i]) & PARENT2 != 0 {
             redundant[i] = true;
         }
@@ -96,12 +98,55 @@ pub fn independent(repo: &Repo, heads: &[ObjectId]) -> Result<Vec<ObjectId>> {
         .collect())
 }
 
-/// Looks a commit up, loading it into the graph.
-fn load<'g>(graph: &'g mut Graph<'_, '_>, id: ObjectId) -> Result<&'g mut Commit<Mark>> {
-    graph
-        .get_or_insert_commit(id, |_| {})
-        .map_err(|e| StoreError::git(format!("reading commit {id}"), e))?
-        .ok_or(StoreError::NotFound(id))
+/// Most commits [`READ`] keeps.
+const READ_LIMIT: usize = 1 << 17;
+
+/// The commits walks of this process have read (parents and time) in a
+/// repository without a commit-graph file: a commit never changes, so a
+/// later walk, e.g. the tags read again after an import, takes them from
+/// here instead of inflating them again. (With a commit-graph file,
+/// generation numbers already cut walks short, and those would have to
+/// come from one file.) Emptied when it holds [`READ_LIMIT`].
+static READ: Mutex<Option<HashMap<ObjectId, Commit<Mark>>>> = Mutex::new(None);
+
+/// Looks a commit up, loading it into the graph; through [`READ`] when
+/// `shared` (no commit-graph file).
+fn load<'g>(
+    graph: &'g mut Graph<'_, '_>,
+    id: ObjectId,
+    shared: bool,
+) -> Result<&'g mut Commit<Mark>> {
+    if !shared {
+        return graph
+            .get_or_insert_commit(id, |_| {})
+            .map_err(|e| StoreError::git(format!("reading commit {id}"), e))?
+            .ok_or(StoreError::NotFound(id));
+    }
+    if !graph.contains(&id) {
+        let known = READ
+            .lock()
+            .ok()
+            .and_then(|read| read.as_ref()?.get(&id).cloned());
+        if let Some(mut commit) = known {
+            commit.data = Mark::default();
+            graph.insert(id, commit);
+        } else {
+            let commit = graph
+                .get_or_insert_commit(id, |_| {})
+                .map_err(|e| StoreError::git(format!("reading commit {id}"), e))?
+                .ok_or(StoreError::NotFound(id))?;
+            let mut kept = commit.clone();
+            kept.data = Mark::default();
+            if let Ok(mut read) = READ.lock() {
+                let read = read.get_or_insert_with(HashMap::new);
+                if read.len() >= READ_LIMIT {
+                    read.clear();
+                }
+                read.insert(id, kept);
+            }
+        }
+    }
+    graph.get_mut(&id).ok_or(StoreError::NotFound(id))
 }
 
 fn key(id: ObjectId, commit: &Commit<Mark>) -> Key {
@@ -152,20 +197,21 @@ fn paint_down(
     one: ObjectId,
     twos: &[ObjectId],
     min_generation: u32,
+    shared: bool,
 ) -> Result<()> {
     let mut queue = Queue {
         heap: BinaryHeap::new(),
         non_stale: 0,
     };
-    queue.mark_and_push(one, load(graph, one)?, PARENT1);
+    queue.mark_and_push(one, load(graph, one, shared)?, PARENT1);
     for two in twos {
-        queue.mark_and_push(*two, load(graph, *two)?, PARENT2);
+        queue.mark_and_push(*two, load(graph, *two, shared)?, PARENT2);
     }
     while queue.non_stale > 0 {
         let Some((generation, _, id)) = queue.heap.pop() else {
             break;
         };
-        let commit = load(graph, id)?;
+        let commit = load(graph, id, shared)?;
         commit.data.queued -= 1;
         let mut flags = commit.data.flags;
         if flags & STALE == 0 {
@@ -179,7 +225,7 @@ fn paint_down(
         }
         let parents = commit.parents.clone();
         for parent in parents {
-            let p = load(graph, parent)?;
+            let p = load(graph, parent, shared)?;
             if p.data.flags & flags != flags {
                 queue.mark_and_push(parent, p, flags);
             }

@@ -16,9 +16,6 @@ pub trait LocalHistory {
     fn heads(&self) -> Vec<HgNode>;
     /// The parents of a known changeset (none when it cannot be read).
     fn parents(&mut self, node: &HgNode) -> Vec<HgNode>;
-    /// The members of `nodes` that are no other member's ancestor, or
-    /// `None` when that cannot be told (then all of them are kept).
-    fn independent(&mut self, nodes: &[HgNode]) -> Option<Vec<HgNode>>;
 }
 
 /// Finds changesets we and the peer both have (spec 9.5): the remote heads
@@ -26,7 +23,9 @@ pub trait LocalHistory {
 /// their nearest known ancestors. The first round asks about our heads;
 /// later rounds walk our history (through the metadata) from the unknown
 /// ones, a whole sample at a time. A known changeset makes its ancestors
-/// known without asking. Only the heads of the result are returned.
+/// known without asking. The result is reduced to its heads as far as the
+/// parents read on the way tell ([`drop_ancestors`]): no more of our history
+/// is read for that.
 pub fn find_common(
     peer: &mut dyn HgPeer,
     local: &mut dyn LocalHistory,
@@ -107,12 +106,7 @@ pub fn find_common(
     }
     // Only the heads of the common set matter to the server; keep the
     // request small (arguments may travel in size-limited headers).
-    if common.len() > 1 {
-        if let Some(heads) = local.independent(&common) {
-            let keep: HashSet<HgNode> = heads.into_iter().collect();
-            common.retain(|n| keep.contains(n));
-        }
-    }
+    let common = drop_ancestors(common, &parents);
     if log {
         eprintln!(
             "DEBUG find-common: {round_trips} round trip(s), {} common changeset(s)",
@@ -120,4 +114,58 @@ pub fn find_common(
         );
     }
     Ok(common)
+}
+
+/// Leaves out of `common` the changesets that `parents` (the parents read
+/// during discovery) show to be ancestors of another member. What those
+/// parents do not show stays: a member that is another's ancestor asks the
+/// server for nothing more (the bundle is the same), so the result only has
+/// to be small, not exact, and no more of our history is read for it.
+fn drop_ancestors(common: Vec<HgNode>, parents: &HashMap<HgNode, Vec<HgNode>>) -> Vec<HgNode> {
+    if common.len() <= 1 {
+        return common;
+    }
+    // Everything below a member, through the parents read.
+    let mut below: HashSet<HgNode> = HashSet::new();
+    let mut stack: Vec<HgNode> = Vec::new();
+    for member in &common {
+        stack.extend(parents.get(member).into_iter().flatten());
+        while let Some(n) = stack.pop() {
+            if below.insert(n) {
+                stack.extend(parents.get(&n).into_iter().flatten());
+            }
+        }
+    }
+    common.into_iter().filter(|n| !below.contains(n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(n: u8) -> HgNode {
+        HgNode([n; 20])
+    }
+
+    #[test]
+    fn ancestors_seen_on_the_way_are_dropped() {
+        // 1 <- 2 <- 3, and 4 apart; 5's parents were never read.
+        let parents: HashMap<HgNode, Vec<HgNode>> = [
+            (node(3), vec![node(2)]),
+            (node(2), vec![node(1)]),
+            (node(4), vec![]),
+        ]
+        .into_iter()
+        .collect();
+        let common = vec![node(1), node(3), node(4), node(5)];
+        assert_eq!(
+            drop_ancestors(common, &parents),
+            vec![node(3), node(4), node(5)]
+        );
+        assert_eq!(drop_ancestors(vec![node(2)], &parents), vec![node(2)]);
+        assert_eq!(
+            drop_ancestors(vec![node(1), node(2)], &HashMap::new()),
+            vec![node(1), node(2)]
+        );
+    }
 }

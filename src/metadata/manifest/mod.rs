@@ -14,6 +14,7 @@
 //! and these merged in path order.
 
 pub mod git_tree;
+pub mod seed;
 pub mod tree;
 
 use std::sync::Arc;
@@ -104,8 +105,11 @@ pub fn load_manifest_trees(
     state: &State,
     node: HgNode,
 ) -> Result<(ManifestTree, Option<ManifestTree>)> {
-    let tree = load_stored_tree(store, state, node)?;
+    let mut tree = load_stored_tree(store, state, node)?;
     let Some(extra) = extra_lines(store, state, node)? else {
+        if let Some(git) = state.manifest_git_trees.get(&node).copied() {
+            seed::seed(store, tree.root_mut(), git);
+        }
         return Ok((tree, None));
     };
     let mut exact = tree.clone();
