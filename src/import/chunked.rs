@@ -60,6 +60,57 @@ struct Plan {
     index: HashMap<HgNode, u32>,
 }
 
+/// What the passes saw of each changeset of the plan, by position: its
+/// branch (an index in `branches`, the distinct names) and whether it
+/// closes it; 4 bytes a changeset.
+struct Seen {
+    branches: Vec<Vec<u8>>,
+    by_position: Vec<u32>,
+}
+
+impl Seen {
+    const NONE: u32 = u32::MAX;
+    const CLOSES: u32 = 1 << 31;
+
+    fn new(changesets: usize) -> Self {
+        Seen {
+            branches: Vec::new(),
+            by_position: vec![Self::NONE; changesets],
+        }
+    }
+
+    fn record(&mut self, position: u32, c: &Imported) {
+        let branch = match self.branches.iter().position(|b| *b == c.branch) {
+            Some(i) => i,
+            None => {
+                self.branches.push(c.branch.clone());
+                self.branches.len() - 1
+            }
+        };
+        let Some(slot) = self.by_position.get_mut(position as usize) else {
+            return;
+        };
+        // Fewer than 2^31 distinct branches in a bundle whose changesets
+        // fit in memory.
+        let closes = if c.closes { Self::CLOSES } else { 0 };
+        *slot = (branch as u32 & !Self::CLOSES) | closes;
+    }
+
+    /// The changeset at `position`, if a pass saw it.
+    fn take(&self, position: usize, node: HgNode, parents: &[HgNode; 2]) -> Option<Imported> {
+        let v = *self.by_position.get(position)?;
+        if v == Self::NONE {
+            return None;
+        }
+        Some(Imported {
+            node,
+            parents: parents.iter().filter(|p| !p.is_null()).copied().collect(),
+            branch: self.branches.get((v & !Self::CLOSES) as usize)?.clone(),
+            closes: v & Self::CLOSES != 0,
+        })
+    }
+}
+
 /// Reads the changeset section of the first changegroup of a bundle.
 fn read_plan(path: &Path) -> Result<Plan> {
     let file = std::fs::File::open(path)?;
@@ -125,7 +176,7 @@ pub fn import_file(
     let abort_after: Option<u64> = std::env::var("GIT_CINNABAR_DEBUG_ABORT_AFTER_CHANGESETS")
         .ok()
         .and_then(|v| v.parse().ok());
-    let mut seen: HashMap<HgNode, Imported> = HashMap::new();
+    let mut seen = Seen::new(total);
     let mut count = 0u64;
     let step = usize::try_from(every).unwrap_or(usize::MAX);
     let mut from = start;
@@ -152,7 +203,9 @@ pub fn import_file(
                 // As abrupt as a kill: no unwinding, no cleanup.
                 std::process::abort();
             }
-            seen.insert(c.node, c.clone());
+            if let Some(&position) = plan.index.get(&c.node) {
+                seen.record(position, c);
+            }
         });
         match result {
             Ok(()) => {}
@@ -175,8 +228,8 @@ pub fn import_file(
     // The bundle's own graph, for its branch heads: what this run did not
     // see comes from the metadata.
     let (mut text, mut scratch) = (Vec::new(), Vec::new());
-    for (node, parents) in &plan.nodes {
-        if let Some(c) = seen.remove(node) {
+    for (position, (node, parents)) in plan.nodes.iter().enumerate() {
+        if let Some(c) = seen.take(position, *node, parents) {
             on_changeset(&c);
             continue;
         }

@@ -51,6 +51,9 @@ pub struct NotesMap<K> {
     /// Entries in memory: those set by this run, or every entry once the
     /// tree was flattened. They take precedence over the tree's.
     known: IdMap<K, ObjectId>,
+    /// Where the entries set by this run (since the last
+    /// [`clear_added`](Self::clear_added)) start in `known`'s log.
+    added_from: usize,
     /// The notes tree not read yet, if any (a `Mutex` for lookups through
     /// `&self` from any thread).
     lazy: Option<Mutex<Lazy>>,
@@ -60,6 +63,7 @@ impl<K> Default for NotesMap<K> {
     fn default() -> Self {
         NotesMap {
             known: IdMap::default(),
+            added_from: 0,
             lazy: None,
         }
     }
@@ -95,6 +99,7 @@ impl<K: Id20> NotesMap<K> {
         )?;
         Ok(NotesMap {
             known: IdMap::default(),
+            added_from: 0,
             lazy: Some(Mutex::new(Lazy {
                 root: *tree,
                 tree: notes,
@@ -109,6 +114,7 @@ impl<K: Id20> NotesMap<K> {
     pub fn full(reader: &mut (impl ObjectRead + ?Sized), tree: &ObjectId) -> Result<Self> {
         let mut map = Self::new();
         flatten_notes(reader, tree, &mut Vec::new(), &mut map.known)?;
+        map.added_from = map.known.mark();
         Ok(map)
     }
 
@@ -121,10 +127,14 @@ impl<K: Id20> NotesMap<K> {
         let mut lazy = lazy.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut all = IdMap::new();
         flatten_notes(&mut *lazy.reader, &lazy.root, &mut Vec::new(), &mut all)?;
-        for (k, v) in self.known.iter() {
-            all.insert(k, v);
+        // The entries set since, in the order set: they win, and stay the
+        // log of what this run added.
+        let added_from = all.mark() + self.added_from;
+        for (k, v) in self.known.set_since(0) {
+            all.insert(K::from_bytes(*k), ObjectId::from_bytes(*v));
         }
         self.known = all;
+        self.added_from = added_from;
         Ok(())
     }
 
@@ -177,6 +187,18 @@ impl<K: Id20> NotesMap<K> {
     /// Sets a value.
     pub fn insert(&mut self, key: K, value: ObjectId) {
         self.known.insert(key, value);
+    }
+
+    /// The entries set since the map was loaded or
+    /// [`clear_added`](Self::clear_added) was last called, in the order
+    /// set (a key set twice is there twice), as raw ids.
+    pub fn added(&self) -> &[([u8; 20], [u8; 20])] {
+        self.known.set_since(self.added_from)
+    }
+
+    /// Forgets which entries were set by this run: they were written.
+    pub fn clear_added(&mut self) {
+        self.added_from = self.known.mark();
     }
 
     /// Fails with the first error a lookup met reading the notes tree.

@@ -50,10 +50,6 @@ pub struct State {
     pub git2hg: NotesMap<ObjectId>,
     /// file node → metadata blob.
     pub files_meta: NotesMap<HgNode>,
-    /// Entries added by this run, in order, for the notes trees.
-    pub added_hg2git: Vec<(HgNode, ObjectId)>,
-    pub added_git2hg: Vec<(ObjectId, ObjectId)>,
-    pub added_files_meta: Vec<(HgNode, ObjectId)>,
     /// Branch heads in the order they were first added.
     pub branch_heads: Vec<BranchHead>,
     /// Manifest commits that are no other manifest commit's parent.
@@ -82,13 +78,11 @@ impl State {
     /// Records hg node → git object.
     pub fn set_hg2git(&mut self, node: HgNode, oid: ObjectId) {
         self.hg2git.insert(node, oid);
-        self.added_hg2git.push((node, oid));
     }
 
     /// Records commit → note blob.
     pub fn set_git2hg(&mut self, commit: ObjectId, note: ObjectId) {
         self.git2hg.insert(commit, note);
-        self.added_git2hg.push((commit, note));
     }
 
     /// Keeps the blob of a file node reachable (see `kept_blobs`).
@@ -101,16 +95,15 @@ impl State {
     /// Records file node → metadata blob.
     pub fn set_files_meta(&mut self, node: HgNode, blob: ObjectId) {
         self.files_meta.insert(node, blob);
-        self.added_files_meta.push((node, blob));
     }
 
     /// The state once `written` is committed, for a run that goes on (an
     /// import's checkpoint): it becomes the previous metadata, and nothing
     /// is added since.
     pub fn checkpointed(&mut self, written: PreviousMetadata) {
-        self.added_hg2git.clear();
-        self.added_git2hg.clear();
-        self.added_files_meta.clear();
+        self.hg2git.clear_added();
+        self.git2hg.clear_added();
+        self.files_meta.clear_added();
         self.previous = Some(written);
     }
 
@@ -132,7 +125,7 @@ impl State {
 
     /// Whether anything was added since the state was loaded.
     pub fn is_modified(&self) -> bool {
-        !self.added_hg2git.is_empty() || !self.added_git2hg.is_empty()
+        !self.hg2git.added().is_empty() || !self.git2hg.added().is_empty()
     }
 
     /// Adds a changeset to the branch heads: its parents in the same branch

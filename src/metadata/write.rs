@@ -4,7 +4,6 @@
 use gix::object::Kind;
 use gix_hash::ObjectId;
 
-use super::idmap::Id20;
 use super::state::{MetadataParents, PreviousMetadata, State};
 use super::{Result, CINNABAR_SIG, METADATA_FLAGS, METADATA_REF, NOTES_REF};
 use crate::store::commit::raw_commit;
@@ -12,7 +11,7 @@ use crate::store::notes::NotesTree;
 use crate::store::refs::{Expected, RefUpdate};
 use crate::store::tree::{encode_tree, Mode, TreeEntry};
 use crate::store::ObjectWrite;
-use crate::store::Store;
+use crate::store::{oid_from_bytes, Store};
 
 /// Writes the metadata of `state`, finishes the pack, then moves the refs
 /// in one transaction: the metadata and notes refs (compare-and-swap
@@ -67,19 +66,19 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
     let (hg2git, hg2git_tree) = write_notes(
         store,
         prev.map(|p| (p.parents.hg2git, p.hg2git_tree)),
-        &state.added_hg2git,
+        state.hg2git.added(),
         Mode::GITLINK,
     )?;
     let (git2hg, git2hg_tree) = write_notes(
         store,
         prev.map(|p| (p.parents.git2hg, p.git2hg_tree)),
-        &state.added_git2hg,
+        state.git2hg.added(),
         Mode::FILE,
     )?;
     let (files_meta, files_meta_tree) = write_notes(
         store,
         prev.map(|p| (p.parents.files_meta, p.files_meta_tree)),
-        &state.added_files_meta,
+        state.files_meta.added(),
         Mode::FILE,
     )?;
     let empty_tree = store.write(Kind::Tree, b"")?;
@@ -161,23 +160,26 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
 
 /// Writes one notes commit: the previous one when nothing was added.
 /// Returns the commit and its tree.
-fn write_notes<K: Id20>(
+fn write_notes(
     store: &mut Store,
     previous: Option<(ObjectId, ObjectId)>,
-    added: &[(K, ObjectId)],
+    added: &[([u8; 20], [u8; 20])],
     leaf_mode: Mode,
 ) -> Result<(ObjectId, ObjectId)> {
     if let (Some(previous), true) = (previous, added.is_empty()) {
         return Ok(previous);
     }
-    let mut notes = match previous {
-        Some((_, tree)) => NotesTree::load(store, &tree)?,
-        None => NotesTree::new(),
+    let tree = match previous {
+        Some((_, tree)) => {
+            let mut notes = NotesTree::load(store, &tree)?;
+            for (k, v) in added {
+                notes.insert(store, *k, oid_from_bytes(*v))?;
+            }
+            notes.write(store, leaf_mode)?
+        }
+        // A first import: no trie of every note in memory.
+        None => NotesTree::write_new(store, leaf_mode, added)?,
     };
-    for (k, v) in added {
-        notes.insert(store, k.to_bytes(), *v)?;
-    }
-    let tree = notes.write(store, leaf_mode)?;
     let raw = raw_commit(&tree, &[], CINNABAR_SIG, CINNABAR_SIG, b"");
     Ok((store.write_owned(Kind::Commit, raw)?, tree))
 }

@@ -18,6 +18,7 @@
 //! - [`refs`]: compare-and-swap ref transactions.
 //! - [`stats`]: counters of writes and read-backs ([`StoreStats`]).
 //! - [`graph`]: the commit graph (`git merge-base --independent`).
+//! - [`idindex`]: a compact index of 20-byte ids ([`IdIndex`]).
 
 #![warn(missing_docs)]
 
@@ -25,6 +26,7 @@ pub mod commit;
 pub mod config;
 pub mod error;
 pub mod graph;
+pub mod idindex;
 pub mod notes;
 pub mod object;
 pub mod odb;
@@ -40,6 +42,7 @@ pub use gix::ObjectId;
 pub use commit::{parse_commit, raw_commit, RawCommit};
 pub use config::ConfigOverrides;
 pub use error::{Result, StoreError};
+pub use idindex::{IdIndex, IdList};
 pub use notes::{CinnabarNotes, NoteKey, NotesTree};
 pub use object::{
     hash_object, oid_bytes, oid_from_bytes, oid_from_hex, MemoryStore, ObjectRead, ObjectWrite,

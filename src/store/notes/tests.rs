@@ -199,3 +199,36 @@ fn refuses_non_notes() -> Result<()> {
     assert!(NotesTree::load(&mut store, &tree).is_err());
     Ok(())
 }
+
+/// Writing notes without the trie gives the trees the trie gives, fan-out
+/// growth, keys set twice and removals included.
+#[test]
+fn write_new_matches_the_trie() -> Result<()> {
+    for (count, modes) in [
+        (0u32, Mode::FILE),
+        (1, Mode::FILE),
+        (40, Mode::GITLINK),
+        (6000, Mode::GITLINK),
+    ] {
+        let mut notes: Vec<([u8; 20], [u8; 20])> = (0..count)
+            .map(|i| (pseudo_key(i), pseudo_key(i + 1_000_000)))
+            .collect();
+        // Some keys set again, some removed (null value).
+        for i in (0..count).step_by(7) {
+            notes.push((pseudo_key(i), pseudo_key(i + 2_000_000)));
+        }
+        for i in (0..count).step_by(11) {
+            notes.push((pseudo_key(i), [0; 20]));
+        }
+        let mut trie_store = MemoryStore::new();
+        let mut tree = NotesTree::new();
+        for (k, v) in &notes {
+            tree.insert(&mut trie_store, *k, crate::store::oid_from_bytes(*v))?;
+        }
+        let expected = tree.write(&mut trie_store, modes)?;
+        let mut store = MemoryStore::new();
+        let got = NotesTree::write_new(&mut store, modes, &notes)?;
+        assert_eq!(got, expected, "{count} notes");
+    }
+    Ok(())
+}

@@ -55,7 +55,7 @@ pub(super) enum Combine {
 }
 
 /// The `n`th nibble of `key` (high nibble of each byte first).
-fn nibble(key: &NoteKey, n: usize) -> usize {
+pub(super) fn nibble(key: &NoteKey, n: usize) -> usize {
     ((key[n >> 1] >> ((!n & 1) << 2)) & 0x0f) as usize
 }
 

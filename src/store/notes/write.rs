@@ -4,9 +4,9 @@
 use gix::object::Kind;
 use gix::ObjectId;
 
-use super::trie::{load_subtree, Node, NoteKey, Slot};
+use super::trie::{load_subtree, nibble, Node, NoteKey, Slot};
 use crate::store::error::{Result, StoreError};
-use crate::store::object::{ObjectRead, ObjectWrite};
+use crate::store::object::{oid_from_bytes, ObjectRead, ObjectWrite};
 use crate::store::tree::{push_entry, Mode};
 use crate::util::hex;
 
@@ -60,6 +60,53 @@ where
                     break;
                 }
                 Slot::Empty => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What [`write_node`] does for the trie that inserting `notes` into an
+/// empty tree builds, without building it: `order` holds positions in
+/// `notes` sorted by key, one per key, all sharing their first `n`
+/// nibbles. In such a trie a slot at depth `n` is empty, a note, or an
+/// internal node as it has 0, 1, or more keys under it.
+pub(super) fn write_sorted<S: ObjectWrite + ?Sized>(
+    notes: &[([u8; 20], [u8; 20])],
+    order: &[u32],
+    n: usize,
+    fanout: usize,
+    stack: &mut WriteStack,
+    store: &mut S,
+) -> Result<()> {
+    let key = |i: u32| &notes[i as usize].0;
+    let mut groups = [(0usize, 0usize); 16];
+    let mut start = 0;
+    for (nib, group) in groups.iter_mut().enumerate() {
+        let end = start + order[start..].partition_point(|&i| nibble(key(i), n) <= nib);
+        *group = (start, end);
+        start = end;
+    }
+    let fanout = if n % 2 == 1 || n > 2 * fanout {
+        fanout
+    } else if groups.iter().all(|(s, e)| e - s >= 2) {
+        fanout + 1
+    } else {
+        fanout
+    };
+    for (s, e) in groups {
+        match e - s {
+            0 => {}
+            1 => {
+                let (k, v) = &notes[order[s] as usize];
+                stack.add_note(k, fanout, &oid_from_bytes(*v), store)?;
+            }
+            _ if n + 1 < 40 => write_sorted(notes, &order[s..e], n + 1, fanout, stack, store)?,
+            _ => {
+                return Err(StoreError::Notes {
+                    tree: oid_from_bytes([0; 20]),
+                    reason: "the same key twice".into(),
+                })
             }
         }
     }

@@ -4,62 +4,81 @@
 //! of 64-bit offsets that follows), the pack checksum, and the SHA-1 of
 //! everything before it.
 
-use sha1::{Digest, Sha1};
+use std::io::{BufWriter, Write};
 
-/// One object of the index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct IndexEntry {
-    /// Raw object id.
-    pub oid: [u8; 20],
-    /// Offset of the entry in the pack.
-    pub offset: u64,
-    /// CRC-32 of the entry's bytes in the pack (header and compressed data).
-    pub crc32: u32,
-}
+use sha1::{Digest, Sha1};
 
 /// Offsets above this go to the 64-bit table (git's `off32_limit`).
 const OFF32_LIMIT: u64 = 0x7fff_ffff;
 
-/// Encodes a v2 index of `entries` (sorted here) for the pack whose
-/// trailing checksum is `pack_checksum`.
-pub(crate) fn encode_index(entries: &mut [IndexEntry], pack_checksum: &[u8; 20]) -> Vec<u8> {
-    entries.sort_unstable_by_key(|a| a.oid);
-    let n = entries.len();
-    let mut out = Vec::with_capacity(8 + 1024 + n * 28 + 40);
-    out.extend_from_slice(&[0xff, b't', b'O', b'c']);
-    out.extend_from_slice(&2u32.to_be_bytes());
+/// Writes to `out` and hashes what it wrote.
+struct Hashing<W> {
+    out: W,
+    hasher: Sha1,
+}
+
+impl<W: Write> Hashing<W> {
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.hasher.update(bytes);
+        self.out.write_all(bytes)
+    }
+}
+
+/// Writes to `out` the v2 index of the objects whose ids, offsets and
+/// CRC-32s are `ids[i]`, `offsets[i]`, `crcs[i]`, for the pack whose
+/// trailing checksum is `pack_checksum`. Streamed: beside the lists, only
+/// a permutation (4 bytes an object) sorting the ids is allocated.
+pub(crate) fn write_index(
+    out: impl Write,
+    ids: &[[u8; 20]],
+    offsets: &[u64],
+    crcs: &[u32],
+    pack_checksum: &[u8; 20],
+) -> std::io::Result<()> {
+    let n = ids.len().min(offsets.len()).min(crcs.len());
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by_key(|&i| ids[i as usize]);
+    let mut w = Hashing {
+        out: BufWriter::with_capacity(1 << 16, out),
+        hasher: Sha1::new(),
+    };
+    w.put(&[0xff, b't', b'O', b'c'])?;
+    w.put(&2u32.to_be_bytes())?;
     let mut fanout = [0u32; 256];
-    for e in entries.iter() {
-        fanout[e.oid[0] as usize] += 1;
+    for id in &ids[..n] {
+        fanout[id[0] as usize] += 1;
     }
     let mut total = 0u32;
     for count in fanout {
         total += count;
-        out.extend_from_slice(&total.to_be_bytes());
+        w.put(&total.to_be_bytes())?;
     }
-    for e in entries.iter() {
-        out.extend_from_slice(&e.oid);
+    for &i in &order {
+        w.put(&ids[i as usize])?;
     }
-    for e in entries.iter() {
-        out.extend_from_slice(&e.crc32.to_be_bytes());
+    for &i in &order {
+        w.put(&crcs[i as usize].to_be_bytes())?;
     }
-    let mut large = Vec::new();
-    for e in entries.iter() {
-        if e.offset > OFF32_LIMIT {
-            let idx = large.len() as u32;
-            out.extend_from_slice(&(0x8000_0000 | idx).to_be_bytes());
-            large.push(e.offset);
+    let mut large = 0u32;
+    for &i in &order {
+        let offset = offsets[i as usize];
+        if offset > OFF32_LIMIT {
+            w.put(&(0x8000_0000 | large).to_be_bytes())?;
+            large += 1;
         } else {
-            out.extend_from_slice(&(e.offset as u32).to_be_bytes());
+            w.put(&(offset as u32).to_be_bytes())?;
         }
     }
-    for offset in large {
-        out.extend_from_slice(&offset.to_be_bytes());
+    for &i in &order {
+        let offset = offsets[i as usize];
+        if offset > OFF32_LIMIT {
+            w.put(&offset.to_be_bytes())?;
+        }
     }
-    out.extend_from_slice(pack_checksum);
-    let digest: [u8; 20] = Sha1::digest(&out).into();
-    out.extend_from_slice(&digest);
-    out
+    w.put(pack_checksum)?;
+    let digest: [u8; 20] = w.hasher.finalize().into();
+    w.out.write_all(&digest)?;
+    w.out.flush()
 }
 
 #[cfg(test)]
@@ -72,21 +91,26 @@ mod tests {
 
     #[test]
     fn large_offsets_read_back_with_gix() -> Result<(), Box<dyn std::error::Error>> {
-        let mut entries: Vec<IndexEntry> = (0..1000u32)
-            .map(|i| IndexEntry {
-                oid: oid(i),
-                // Every third entry past 2 GiB, one exactly at the limit.
-                offset: match i % 3 {
-                    0 => 12 + u64::from(i) * 1000,
-                    1 => (1 << 31) + u64::from(i) * 1_000_000,
-                    _ => OFF32_LIMIT - u64::from(i),
-                },
-                crc32: i.wrapping_mul(2_654_435_761),
+        let entries: Vec<([u8; 20], u64, u32)> = (0..1000u32)
+            .map(|i| {
+                (
+                    oid(i),
+                    // Every third entry past 2 GiB, one exactly at the limit.
+                    match i % 3 {
+                        0 => 12 + u64::from(i) * 1000,
+                        1 => (1 << 31) + u64::from(i) * 1_000_000,
+                        _ => OFF32_LIMIT - u64::from(i),
+                    },
+                    i.wrapping_mul(2_654_435_761),
+                )
             })
             .collect();
-        let expect = entries.clone();
+        let ids: Vec<[u8; 20]> = entries.iter().map(|e| e.0).collect();
+        let offsets: Vec<u64> = entries.iter().map(|e| e.1).collect();
+        let crcs: Vec<u32> = entries.iter().map(|e| e.2).collect();
         let checksum = [7u8; 20];
-        let bytes = encode_index(&mut entries, &checksum);
+        let mut bytes = Vec::new();
+        write_index(&mut bytes, &ids, &offsets, &crcs, &checksum)?;
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("pack-test.idx");
         std::fs::write(&path, &bytes)?;
@@ -96,11 +120,11 @@ mod tests {
         let digest: [u8; 20] = Sha1::digest(&bytes[..bytes.len() - 20]).into();
         assert_eq!(&bytes[bytes.len() - 20..], &digest);
         assert_eq!(&bytes[bytes.len() - 40..bytes.len() - 20], &checksum);
-        for e in expect {
-            let id = gix_hash::ObjectId::Sha1(e.oid);
+        for (oid, offset, crc32) in entries {
+            let id = gix_hash::ObjectId::Sha1(oid);
             let i = idx.lookup(id).ok_or("missing oid")?;
-            assert_eq!(idx.pack_offset_at_index(i), e.offset);
-            assert_eq!(idx.crc32_at_index(i), Some(e.crc32));
+            assert_eq!(idx.pack_offset_at_index(i), offset);
+            assert_eq!(idx.crc32_at_index(i), Some(crc32));
         }
         Ok(())
     }

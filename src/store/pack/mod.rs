@@ -15,14 +15,18 @@
 //! elsewhere; it reads objects back from the written part of the file
 //! itself (`reader`), never waiting for the writer thread.
 //!
-//! What a writer keeps per object is 36 bytes (id, offset, CRC-32, type,
-//! delta depth) in a hash map.
+//! What a writer keeps per object is 14 bytes (offset, CRC-32, type,
+//! delta depth) in lists by position, plus the id (20 bytes) and its place
+//! in a compact index (4.6–9.2 bytes) unless an [`ObjectSink`] keeps them
+//! (see `entries`).
 
 mod delta;
+mod entries;
 mod format;
 mod index;
 mod reader;
 mod sink;
+mod tmpfile;
 mod writer;
 
 pub use delta::{apply_delta, delta_sizes, DeltaBuilder};

@@ -4,12 +4,10 @@
 //! into a real pack with its index.
 
 use std::borrow::Cow;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use ahash::AHashMap;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use gix::object::Kind;
 use gix::ObjectId;
@@ -18,11 +16,13 @@ use sha1::{Digest, Sha1};
 #[cfg(debug_assertions)]
 use super::delta::apply_delta;
 use super::delta::delta_sizes;
+use super::entries::{Entries, Entry};
 use super::format::{
     encode_entry_header, encode_ofs, kind_to_type, pack_header, type_to_kind, OBJ_OFS_DELTA,
 };
-use super::index::{encode_index, IndexEntry};
+use super::index::write_index;
 use super::reader::PackReader;
+use super::tmpfile::create_temp;
 use crate::store::error::{IoContext, Result, StoreError};
 use crate::store::object::{oid_bytes, ObjectRead, ObjectWrite};
 
@@ -46,20 +46,6 @@ pub(crate) fn delta_allowed(
     base_ty == kind_to_type(kind) && base_depth < MAX_DELTA_DEPTH && delta_len + 20 <= size
 }
 
-/// What the writer remembers of each object: 16 bytes, plus the 20-byte
-/// oid it is keyed by.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// Offset of the entry in the pack.
-    offset: u64,
-    /// CRC-32 of the entry's bytes, for the index.
-    crc32: u32,
-    /// Pack type of the object (1–4; for a delta, the type of the result).
-    ty: u8,
-    /// Delta chain length: 0 for a full object.
-    depth: u8,
-}
-
 /// Writes one pack, fast-import style. See the [module](super) docs.
 ///
 /// Objects are written through [`ObjectWrite`] and read back through
@@ -79,7 +65,8 @@ pub struct PackWriter {
     buf: Vec<u8>,
     /// Bytes already in `file`.
     flushed: u64,
-    entries: AHashMap<[u8; 20], Entry>,
+    /// What is known of each object written (see [`Entries`]).
+    entries: Entries,
     compress: Compress,
     /// Reads objects back, through a handle of the same file.
     reader: PackReader,
@@ -94,44 +81,6 @@ impl std::fmt::Debug for PackWriter {
             .field("size", &self.size())
             .finish_non_exhaustive()
     }
-}
-
-/// Creates `dir/<prefix>XXXXXX` that did not exist before.
-fn create_temp(dir: &Path, prefix: &str) -> Result<(File, PathBuf)> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    for attempt in 0..100u32 {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let seed = Sha1::digest(format!("{}-{nanos}-{n}-{attempt}", std::process::id()));
-        let suffix: String = seed[..6]
-            .iter()
-            .map(|b| {
-                const ALPHABET: &[u8; 62] =
-                    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-                ALPHABET[*b as usize % 62] as char
-            })
-            .collect();
-        let path = dir.join(format!("{prefix}{suffix}"));
-        match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(file) => return Ok((file, path)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(StoreError::io(format!("creating {}", path.display()), e)),
-        }
-    }
-    Err(StoreError::io(
-        format!("creating a temporary file in {}", dir.display()),
-        std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free name"),
-    ))
 }
 
 impl PackWriter {
@@ -167,7 +116,7 @@ impl PackWriter {
             file,
             buf,
             flushed: 0,
-            entries: AHashMap::new(),
+            entries: Entries::new(true),
             compress: Compress::new(Compression::new(level.min(9)), true),
             reader,
             finished: false,
@@ -196,7 +145,23 @@ impl PackWriter {
 
     /// Whether `oid` was written to this pack.
     pub fn contains(&self, oid: &ObjectId) -> bool {
-        self.entries.contains_key(&oid_bytes(oid))
+        self.entries.contains(&oid_bytes(oid))
+    }
+
+    /// From now on the ids, offsets, pack types and delta depths are kept
+    /// by the caller, by position (the order of writes): only [`append_unchecked`](Self::append_unchecked) and
+    /// [`append_delta_unchecked`](Self::append_delta_unchecked) write,
+    /// lookups by id find nothing, and the pack is finished with
+    /// [`finish_with_ids`](Self::finish_with_ids). For an empty pack only
+    /// (an error otherwise).
+    pub(crate) fn forget_ids(&mut self) -> Result<()> {
+        if self.entries.forget_ids() {
+            Ok(())
+        } else {
+            Err(StoreError::WriterThread(
+                "the pack it was given is not empty".into(),
+            ))
+        }
     }
 
     /// The kind of `oid` if it was written to this pack.
@@ -208,10 +173,21 @@ impl PackWriter {
 
     /// Appends a whole object, unless it is in this pack already.
     fn append_full(&mut self, oid: ObjectId, kind: Kind, data: &[u8]) -> Result<()> {
-        let key = oid_bytes(&oid);
-        if self.entries.contains_key(&key) {
+        if self.entries.contains(&oid_bytes(&oid)) {
             return Ok(());
         }
+        self.append_unchecked(&oid, kind, data).map(|_| ())
+    }
+
+    /// Appends a whole object without looking for it in the pack; returns
+    /// its offset.
+    pub(crate) fn append_unchecked(
+        &mut self,
+        oid: &ObjectId,
+        kind: Kind,
+        data: &[u8],
+    ) -> Result<u64> {
+        let key = oid_bytes(oid);
         let ty = kind_to_type(kind);
         let offset = self.size();
         let start = self.buf.len();
@@ -220,8 +196,8 @@ impl PackWriter {
         self.buf.extend_from_slice(&header[..n]);
         self.deflate_into_buf(data)?;
         let crc32 = crc32fast::hash(&self.buf[start..]);
-        self.entries.insert(
-            key,
+        self.entries.push(
+            &key,
             Entry {
                 offset,
                 crc32,
@@ -229,7 +205,8 @@ impl PackWriter {
                 depth: 0,
             },
         );
-        self.maybe_flush()
+        self.maybe_flush()?;
+        Ok(offset)
     }
 
     /// Appends an object as a delta against `base` when the pack allows it
@@ -243,7 +220,7 @@ impl PackWriter {
         base: &ObjectId,
         delta: &[u8],
     ) -> Result<()> {
-        if self.entries.contains_key(&oid_bytes(&oid)) {
+        if self.entries.contains(&oid_bytes(&oid)) {
             return Ok(());
         }
         match self.entries.get(&oid_bytes(base)) {
@@ -266,13 +243,51 @@ impl PackWriter {
         base: &ObjectId,
         delta: &[u8],
     ) -> Result<()> {
-        let key = oid_bytes(&oid);
-        if self.entries.contains_key(&key) {
+        if self.entries.contains(&oid_bytes(&oid)) {
             return Ok(());
         }
+        let base_entry = self.entries.get(&oid_bytes(base));
+        self.append_delta_entry(&oid, kind, size, base_entry, base, delta)
+            .map(|_| ())
+    }
+
+    /// Appends `oid` as `delta` against `base`, an object of this pack
+    /// at `offset`, of pack type `ty` at delta depth `depth` (what the
+    /// caller keeps of it, see [`forget_ids`](Self::forget_ids)), without
+    /// looking for `oid` in the pack, as
+    /// [`append_planned_delta`](Self::append_planned_delta) does
+    /// otherwise; returns its offset.
+    pub(crate) fn append_delta_unchecked(
+        &mut self,
+        oid: &ObjectId,
+        kind: Kind,
+        size: usize,
+        base: (&ObjectId, u64, [u8; 2]),
+        delta: &[u8],
+    ) -> Result<u64> {
+        let (base, offset, [ty, depth]) = base;
+        let base_entry = Entry {
+            offset,
+            crc32: 0,
+            ty,
+            depth,
+        };
+        self.append_delta_entry(oid, kind, size, Some(base_entry), base, delta)
+    }
+
+    fn append_delta_entry(
+        &mut self,
+        oid: &ObjectId,
+        kind: Kind,
+        size: usize,
+        base_entry: Option<Entry>,
+        base: &ObjectId,
+        delta: &[u8],
+    ) -> Result<u64> {
+        let key = oid_bytes(oid);
         let ty = kind_to_type(kind);
-        let base_entry = match self.entries.get(&oid_bytes(base)) {
-            Some(e) if delta_allowed(e.ty, e.depth, kind, delta.len(), size) => *e,
+        let base_entry = match base_entry {
+            Some(e) if delta_allowed(e.ty, e.depth, kind, delta.len(), size) => e,
             _ => {
                 return Err(StoreError::BadDelta(format!(
                     "{oid} cannot be stored as a delta against {base}"
@@ -288,10 +303,11 @@ impl PackWriter {
         #[cfg(debug_assertions)]
         {
             let mut base_data = Vec::new();
-            self.try_read(base, &mut base_data)?;
+            self.flush()?;
+            self.reader.read(base_entry.offset, &mut base_data)?;
             let mut check = Vec::new();
             apply_delta(&base_data, delta, &mut check)?;
-            if crate::store::object::hash_object(kind, &check) != oid {
+            if crate::store::object::hash_object(kind, &check) != *oid {
                 return Err(StoreError::BadDelta(format!(
                     "delta against {base} does not produce {oid}"
                 )));
@@ -307,8 +323,8 @@ impl PackWriter {
             .extend_from_slice(encode_ofs(offset - base_entry.offset, &mut ofs));
         self.deflate_into_buf(delta)?;
         let crc32 = crc32fast::hash(&self.buf[start..]);
-        self.entries.insert(
-            key,
+        self.entries.push(
+            &key,
             Entry {
                 offset,
                 crc32,
@@ -316,7 +332,8 @@ impl PackWriter {
                 depth: base_entry.depth + 1,
             },
         );
-        self.maybe_flush()
+        self.maybe_flush()?;
+        Ok(offset)
     }
 
     /// Appends the zlib stream of `data` to the write buffer.
@@ -351,11 +368,6 @@ impl PackWriter {
         Ok(())
     }
 
-    /// The offset of `oid`'s entry if it was written to this pack.
-    pub(crate) fn offset_of(&self, oid: &ObjectId) -> Option<u64> {
-        self.entries.get(&oid_bytes(oid)).map(|e| e.offset)
-    }
-
     /// Writes buffered bytes to the file.
     pub(crate) fn flush(&mut self) -> Result<()> {
         if !self.buf.is_empty() {
@@ -382,10 +394,37 @@ impl PackWriter {
     /// never sees an index without its pack). Returns the pack's path, or
     /// `None` (and removes the temporary file) when nothing was written.
     pub fn finish(mut self) -> Result<Option<PathBuf>> {
-        self.finish_inner()
+        self.finish_inner(None)
     }
 
-    fn finish_inner(&mut self) -> Result<Option<PathBuf>> {
+    /// Finishes a pack whose ids and offsets the caller kept (see
+    /// [`forget_ids`](Self::forget_ids)): `ids[i]` is the id of the object
+    /// written `i`-th, `offsets[i]` its offset.
+    pub(crate) fn finish_with_ids(
+        mut self,
+        ids: Vec<[u8; 20]>,
+        offsets: Vec<u64>,
+    ) -> Result<Option<PathBuf>> {
+        self.finish_inner(Some((ids, offsets)))
+    }
+
+    fn finish_inner(
+        &mut self,
+        given: Option<(Vec<[u8; 20]>, Vec<u64>)>,
+    ) -> Result<Option<PathBuf>> {
+        // Lookups are over: only ids and offsets are needed, for the index.
+        let (ids, offsets) = match given.or_else(|| self.entries.take_ids()) {
+            Some(kept) => kept,
+            None => return Err(self.corrupt("the ids of its objects were not given")),
+        };
+        if ids.len() != self.entries.len() || offsets.len() != self.entries.len() {
+            return Err(self.corrupt(format!(
+                "{} ids and {} offsets for {} objects",
+                ids.len(),
+                offsets.len(),
+                self.entries.len()
+            )));
+        }
         if self.entries.is_empty() {
             self.finished = true;
             std::fs::remove_file(&self.tmp_path)
@@ -428,20 +467,9 @@ impl PackWriter {
             .sync_all()
             .io_context(|| format!("syncing {}", self.tmp_path.display()))?;
 
-        let mut index: Vec<IndexEntry> = self
-            .entries
-            .iter()
-            .map(|(oid, e)| IndexEntry {
-                oid: *oid,
-                offset: e.offset,
-                crc32: e.crc32,
-            })
-            .collect();
-        let idx = encode_index(&mut index, &checksum);
-        let (mut idx_file, idx_path) = create_temp(&self.pack_dir, "tmp_idx_")?;
+        let (idx_file, idx_path) = create_temp(&self.pack_dir, "tmp_idx_")?;
         self.tmp_idx = Some(idx_path.clone());
-        idx_file
-            .write_all(&idx)
+        write_index(&idx_file, &ids, &offsets, self.entries.crcs(), &checksum)
             .and_then(|()| idx_file.sync_all())
             .io_context(|| format!("writing {}", idx_path.display()))?;
         drop(idx_file);
@@ -491,7 +519,7 @@ impl Drop for PackWriter {
 /// `Ok(None)` for any other object.
 impl ObjectRead for PackWriter {
     fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
-        let Some(entry) = self.entries.get(&oid_bytes(oid)).copied() else {
+        let Some(entry) = self.entries.get(&oid_bytes(oid)) else {
             return Ok(None);
         };
         self.flush()?;

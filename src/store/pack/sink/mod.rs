@@ -41,7 +41,8 @@ use super::format::kind_to_type;
 use super::reader::PackReader;
 use super::writer::{delta_allowed, PackWriter};
 use crate::store::error::{Result, StoreError};
-use crate::store::object::{ObjectRead, ObjectWrite};
+use crate::store::idindex::IdIndex;
+use crate::store::object::{oid_bytes, ObjectRead, ObjectWrite};
 use crate::store::stats::StoreStats;
 
 mod thread;
@@ -61,6 +62,10 @@ enum Payload {
     Full(Arc<Vec<u8>>),
     Delta {
         base: ObjectId,
+        /// The position of `base` in the order of writes, and its pack
+        /// type and delta depth.
+        base_seq: u32,
+        base_type: [u8; 2],
         size: usize,
         delta: Arc<Vec<u8>>,
     },
@@ -83,16 +88,6 @@ struct WriteItem {
     payload: Payload,
 }
 
-/// What the sink remembers of each object it queued: the order it was
-/// queued in, and what the pack writer will know of it (pack type and
-/// delta depth), to decide on deltas as it will.
-#[derive(Clone, Copy)]
-struct Sent {
-    seq: u32,
-    ty: u8,
-    depth: u8,
-}
-
 /// Objects are sent in batches: waking the writer thread for every small
 /// object costs more than writing it. A batch is also cut at a quarter of
 /// the byte bound.
@@ -100,7 +95,8 @@ const BATCH_OBJECTS: usize = 128;
 
 enum Msg {
     Writes(Vec<WriteItem>),
-    Finish,
+    /// Finish the pack, whose objects have these ids in the order sent.
+    Finish(Vec<[u8; 20]>),
 }
 
 /// What the two threads share, under one lock.
@@ -111,7 +107,9 @@ struct InFlight {
     /// The bytes they hold.
     bytes: usize,
     /// Pack offsets of the objects in the file, in the order they were
-    /// sent: the object sent `n`-th is at `offsets[n]` once written.
+    /// sent: the object sent `n`-th is at `offsets[n]` once written. The
+    /// only list of offsets: the writer thread reads its delta bases'
+    /// here, and takes it to finish the pack.
     offsets: Vec<u64>,
     /// While the caller waits: the queue level (bytes, objects) at which
     /// to wake it.
@@ -163,10 +161,17 @@ pub struct ObjectSink {
     tx: Option<Sender<Msg>>,
     thread: Option<JoinHandle<Result<Option<PathBuf>>>>,
     shared: Arc<Shared>,
-    /// Every object sent, for deduplication and `contains`.
-    sent: AHashMap<ObjectId, Sent>,
+    /// The id of every object sent, in the order sent (its `seq`), and
+    /// their index, for deduplication and `contains`: 20 bytes an object
+    /// plus 4.6–9.2 for the index, the pack writer keeping none of its own
+    /// (see [`PackWriter::forget_ids`]).
+    ids: Vec<[u8; 20]>,
+    index: IdIndex,
+    /// What the pack writer will know of each object (pack type and delta
+    /// depth), by `seq`, to decide on deltas as it will.
+    types: Vec<[u8; 2]>,
     /// Objects queued but not yet sent to the writer thread: those sent
-    /// last, numbered from `sent.len() - batch.len()`.
+    /// last, numbered from `ids.len() - batch.len()`.
     batch: Vec<WriteItem>,
     batch_bytes: usize,
     /// Queue bounds: bytes and objects in flight plus in the batch.
@@ -185,7 +190,7 @@ impl std::fmt::Debug for ObjectSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ObjectSink")
             .field("tmp_path", &self.tmp_path)
-            .field("objects", &self.sent.len())
+            .field("objects", &self.ids.len())
             .finish_non_exhaustive()
     }
 }
@@ -204,7 +209,8 @@ impl ObjectSink {
     /// Runs `pack` on a background thread, queueing at most about
     /// `max_objects` objects and (unless a single object is larger)
     /// `max_bytes` bytes.
-    pub fn with_writer(pack: PackWriter, max_objects: usize, max_bytes: usize) -> Result<Self> {
+    pub fn with_writer(mut pack: PackWriter, max_objects: usize, max_bytes: usize) -> Result<Self> {
+        pack.forget_ids()?;
         let (tx, rx) = channel();
         let shared = Arc::new(Shared {
             in_flight: Mutex::new(InFlight::default()),
@@ -222,7 +228,9 @@ impl ObjectSink {
             tx: Some(tx),
             thread: Some(thread),
             shared,
-            sent: AHashMap::new(),
+            ids: Vec::new(),
+            index: IdIndex::new(),
+            types: Vec::new(),
             batch: Vec::with_capacity(BATCH_OBJECTS),
             batch_bytes: 0,
             max_bytes: max_bytes.max(1),
@@ -242,12 +250,12 @@ impl ObjectSink {
 
     /// How many objects were queued.
     pub fn len(&self) -> usize {
-        self.sent.len()
+        self.ids.len()
     }
 
     /// Whether no object was queued.
     pub fn is_empty(&self) -> bool {
-        self.sent.is_empty()
+        self.ids.is_empty()
     }
 
     /// What this sink did so far.
@@ -257,17 +265,23 @@ impl ObjectSink {
 
     /// Whether `oid` was queued for this pack.
     pub fn contains(&self, oid: &ObjectId) -> bool {
-        self.sent.contains_key(oid)
+        self.seq_of(oid).is_some()
+    }
+
+    /// The position of `oid` in the order sent, if it was.
+    fn seq_of(&self, oid: &ObjectId) -> Option<u32> {
+        self.index.find(&oid_bytes(oid), &self.ids)
     }
 
     fn send_write(&mut self, oid: ObjectId, kind: Kind, payload: Payload, depth: u8) -> Result<()> {
         if self.shared.failed.load(Ordering::Relaxed) {
             return Err(self.take_error());
         }
-        let seq = u32::try_from(self.sent.len())
+        let seq = u32::try_from(self.ids.len())
             .map_err(|_| StoreError::WriterThread("more than 4 billion objects".into()))?;
-        let ty = kind_to_type(kind);
-        self.sent.insert(oid, Sent { seq, ty, depth });
+        self.ids.push(oid_bytes(&oid));
+        self.index.insert(seq, &self.ids);
+        self.types.push([kind_to_type(kind), depth]);
         self.stats.written += 1;
         self.batch_bytes += payload.bytes();
         self.batch.push(WriteItem { oid, kind, payload });
@@ -363,8 +377,12 @@ impl ObjectSink {
         self.flush_batch()?;
         self.reader = None;
         self.stats.messages += 1;
+        // The ids go to the writer thread, for the pack index.
+        self.index = IdIndex::new();
+        self.types = Vec::new();
+        let ids = std::mem::take(&mut self.ids);
         let sent = match self.tx.as_ref() {
-            Some(tx) => tx.send(Msg::Finish).is_ok(),
+            Some(tx) => tx.send(Msg::Finish(ids)).is_ok(),
             None => false,
         };
         if !sent {
@@ -406,7 +424,7 @@ impl Drop for ObjectSink {
 /// [module](self) docs.
 impl ObjectRead for ObjectSink {
     fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
-        if !self.sent.contains_key(oid) {
+        if !self.contains(oid) {
             return Ok(None);
         }
         // Follow queued deltas down to an object held whole or written.
@@ -469,11 +487,11 @@ impl ObjectRead for ObjectSink {
 impl ObjectSink {
     /// Where `oid`, which was sent, is now.
     fn find(&mut self, oid: &ObjectId) -> Result<Found> {
-        let seq = match self.sent.get(oid) {
-            Some(s) => s.seq as usize,
+        let seq = match self.seq_of(oid) {
+            Some(s) => s as usize,
             None => return Err(StoreError::NotFound(*oid)),
         };
-        let batch_start = self.sent.len() - self.batch.len();
+        let batch_start = self.ids.len() - self.batch.len();
         if let Some(item) = seq.checked_sub(batch_start).and_then(|i| self.batch.get(i)) {
             return Ok(Found::Batch(item.kind, item.payload.clone()));
         }
@@ -502,7 +520,7 @@ impl ObjectSink {
 /// this sink, and the [`PackWriter`] decides whether to use it.
 impl ObjectWrite for ObjectSink {
     fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()> {
-        if self.sent.contains_key(&oid) {
+        if self.contains(&oid) {
             return Ok(());
         }
         self.send_write(oid, kind, Payload::Full(Arc::new(data.into_owned())), 0)
@@ -516,18 +534,24 @@ impl ObjectWrite for ObjectSink {
         base: &ObjectId,
         delta: &[u8],
     ) -> Result<()> {
-        if self.sent.contains_key(&oid) {
+        if self.contains(&oid) {
             return Ok(());
         }
-        match self.sent.get(base) {
-            Some(b) if delta_allowed(b.ty, b.depth, kind, delta.len(), data.len()) => {
-                let depth = b.depth + 1;
+        let based = self
+            .seq_of(base)
+            .and_then(|seq| Some((seq, *self.types.get(seq as usize)?)));
+        match based {
+            Some((base_seq, [ty, depth]))
+                if delta_allowed(ty, depth, kind, delta.len(), data.len()) =>
+            {
                 let payload = Payload::Delta {
                     base: *base,
+                    base_seq,
+                    base_type: [ty, depth],
                     size: data.len(),
                     delta: Arc::new(delta.to_vec()),
                 };
-                self.send_write(oid, kind, payload, depth)
+                self.send_write(oid, kind, payload, depth + 1)
             }
             _ => self.send_write(oid, kind, Payload::Full(Arc::new(data.into_owned())), 0),
         }
