@@ -238,7 +238,7 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> Result<ObjectId> {
         });
     }
     let data = encode_tree(&mut entries);
-    let id = store.write(Kind::Tree, &data)?;
+    let id = store.write_tree(&data, dir.meta_base().as_ref())?;
     dir.set_written(id);
     Ok(id)
 }
