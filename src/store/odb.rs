@@ -210,6 +210,16 @@ impl Store {
         Ok(oid)
     }
 
+    /// Keeps at least `bytes` bytes of recently written trees as delta
+    /// bases (see [`write_tree`](Store::write_tree)): the importer sizes
+    /// this to the trees of the manifest it writes, so that every
+    /// directory's previous version is still there when it changes. The
+    /// bound only grows (up to 64 MiB) and its memory is taken only as
+    /// trees are written.
+    pub fn keep_tree_bases(&mut self, bytes: usize) {
+        self.recent_trees.grow_to(bytes);
+    }
+
     /// Finishes the pack being written, if any (see [`PackWriter::finish`]),
     /// making its objects part of the repository. The next write starts a
     /// new pack. Returns the pack's path, `None` when there was nothing to

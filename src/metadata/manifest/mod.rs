@@ -184,6 +184,10 @@ pub fn store_manifest(
     if let Some(known) = state.hg2git(&node) {
         return Ok(known);
     }
+    // The metadata and git trees of a manifest take about its text's size
+    // each: keep that many as the bases of their next versions.
+    let text_size = usize::try_from(tree.root().size()).unwrap_or(usize::MAX);
+    store.keep_tree_bases(text_size.saturating_mul(2));
     let tree_oid = write_dir(store, tree.root_mut())?;
     let mut commits = Vec::with_capacity(2);
     for p in parents {

@@ -28,7 +28,7 @@ mod tree_delta;
 mod writer;
 
 pub use delta::{apply_delta, delta_sizes, DeltaBuilder};
-pub use recent::{RecentObjects, DEFAULT_RECENT_BYTES};
+pub use recent::{RecentObjects, DEFAULT_RECENT_BYTES, MAX_RECENT_BYTES};
 pub use sink::{ObjectSink, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS};
 pub use tree_delta::tree_delta;
 pub use writer::{PackWriter, MAX_DELTA_DEPTH};

@@ -10,10 +10,12 @@ use std::collections::VecDeque;
 use ahash::AHashMap;
 use gix::ObjectId;
 
-/// Bytes of tree data kept by default: a few times the trees one
-/// changeset of a large manifest rewrites, far below the importer's
-/// other caches.
-pub const DEFAULT_RECENT_BYTES: usize = 8 << 20;
+/// Bytes of tree data kept at least: the trees of a small manifest many
+/// times over.
+pub const DEFAULT_RECENT_BYTES: usize = 1 << 20;
+
+/// The most the bound grows to (see [`RecentObjects::grow_to`]).
+pub const MAX_RECENT_BYTES: usize = 64 << 20;
 
 /// Recently written objects by id, in a ring buffer bounded in bytes,
 /// oldest evicted first.
@@ -41,6 +43,12 @@ impl RecentObjects {
             head: 0,
             max_bytes: max_bytes.min(u32::MAX as usize),
         }
+    }
+
+    /// Raises the bound to `bytes` (at most [`MAX_RECENT_BYTES`]); never
+    /// lowers it. The buffer grows only as objects come.
+    pub fn grow_to(&mut self, bytes: usize) {
+        self.max_bytes = self.max_bytes.max(bytes.min(MAX_RECENT_BYTES));
     }
 
     /// The data of `oid`, if kept.
@@ -120,8 +128,16 @@ mod tests {
         assert!(cache.map.len() <= 4 && cache.ring.len() <= 90);
         cache.clear();
         assert!(cache.get(&more[9]).is_none());
+        // A raised bound keeps more.
+        cache.grow_to(200);
+        for id in &more {
+            cache.put(*id, &[1u8; 20]);
+        }
+        assert!(more.iter().all(|id| cache.get(id).is_some()));
+        cache.grow_to(10);
+        assert_eq!(cache.max_bytes, 200);
         // Too large to keep.
-        cache.put(hash_object(Kind::Tree, b"big"), &[0u8; 26]);
+        cache.put(hash_object(Kind::Tree, b"big"), &[0u8; 60]);
         assert!(cache.get(&hash_object(Kind::Tree, b"big")).is_none());
     }
 }
