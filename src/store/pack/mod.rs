@@ -15,6 +15,11 @@
 //! elsewhere; it reads objects back from the written part of the file
 //! itself (`reader`), never waiting for the writer thread.
 //!
+//! The [`Store`](crate::store::Store) writes a tree that is a new version
+//! of one in this pack as a delta against it (`tree_delta`, from the two
+//! sorted entry lists), the base's bytes kept in a ring of recent trees
+//! (`recent`), chains bounded by [`MAX_DELTA_DEPTH`].
+//!
 //! What a writer keeps per object is 36 bytes (id, offset, CRC-32, type,
 //! delta depth) in a hash map.
 
