@@ -11,8 +11,11 @@ use gix::object::Kind;
 use gix::ObjectId;
 
 use super::error::{Result, StoreError};
-use super::object::{ObjectRead, ObjectWrite};
-use super::pack::{ObjectSink, PackWriter, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS};
+use super::object::{hash_object, ObjectRead, ObjectWrite};
+use super::pack::{
+    tree_delta, ObjectSink, PackWriter, RecentObjects, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS,
+    DEFAULT_RECENT_BYTES,
+};
 use super::refs::{update_refs, RefUpdate};
 use super::repo::Repo;
 use super::stats::StoreStats;
@@ -63,6 +66,11 @@ pub struct Store {
     /// Counts of finished writers, of the direct writer and of reads from
     /// the repository.
     stats: StoreStats,
+    /// Trees written last to the pack, the bases of their next versions
+    /// (see [`write_tree`](Store::write_tree)).
+    recent_trees: RecentObjects,
+    /// The delta being computed, reused.
+    delta_buf: Vec<u8>,
 }
 
 impl std::fmt::Debug for Store {
@@ -95,6 +103,8 @@ impl Store {
             abort_after,
             written: 0,
             stats: StoreStats::default(),
+            recent_trees: RecentObjects::new(DEFAULT_RECENT_BYTES),
+            delta_buf: Vec::new(),
         }
     }
 
@@ -168,11 +178,54 @@ impl Store {
         self.in_pack(oid) || self.repo.contains_without_refresh(oid)
     }
 
+    /// Writes the tree `data` (encoded, entries in git's order), likely a
+    /// new version of the tree `base` (the same directory as it was
+    /// before), and returns its id. When `base` was written to this pack
+    /// recently, the tree is stored as a delta against it, computed from
+    /// the two trees' entries (see [`tree_delta`]), within the pack's
+    /// delta depth bound; otherwise whole. Either way the tree is kept a
+    /// while as the base of its own next version.
+    pub fn write_tree(&mut self, data: &[u8], base: Option<&ObjectId>) -> Result<ObjectId> {
+        let oid = hash_object(Kind::Tree, data);
+        if self.has(&oid) {
+            return Ok(oid);
+        }
+        let base = base
+            .filter(|b| **b != oid && self.in_pack(b))
+            .and_then(|b| {
+                let base_data = self.recent_trees.get(b)?;
+                tree_delta(base_data, data, &mut self.delta_buf).then_some(*b)
+            });
+        match base {
+            Some(base) => {
+                let delta = std::mem::take(&mut self.delta_buf);
+                let written =
+                    self.write_delta_hashed(oid, Kind::Tree, Cow::Borrowed(data), &base, &delta);
+                self.delta_buf = delta;
+                written?;
+            }
+            None => self.write_hashed(oid, Kind::Tree, Cow::Borrowed(data))?,
+        }
+        self.recent_trees.put(oid, data);
+        Ok(oid)
+    }
+
+    /// Keeps at least `bytes` bytes of recently written trees as delta
+    /// bases (see [`write_tree`](Store::write_tree)): the importer sizes
+    /// this to the trees of the manifest it writes, so that every
+    /// directory's previous version is still there when it changes. The
+    /// bound only grows (up to 64 MiB) and its memory is taken only as
+    /// trees are written.
+    pub fn keep_tree_bases(&mut self, bytes: usize) {
+        self.recent_trees.grow_to(bytes);
+    }
+
     /// Finishes the pack being written, if any (see [`PackWriter::finish`]),
     /// making its objects part of the repository. The next write starts a
     /// new pack. Returns the pack's path, `None` when there was nothing to
     /// write.
     pub fn finish_pack(&mut self) -> Result<Option<PathBuf>> {
+        self.recent_trees.clear();
         let pack = match self.writer.take() {
             None => return Ok(None),
             Some(Writer::Direct(p)) => p.finish()?,
@@ -189,6 +242,7 @@ impl Store {
 
     /// Abandons the pack being written, removing it.
     pub fn abort_pack(&mut self) {
+        self.recent_trees.clear();
         self.writer = None;
     }
 

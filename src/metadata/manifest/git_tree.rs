@@ -119,6 +119,7 @@ fn write_tree(
     mut entries: Vec<TreeEntry>,
     path: &[u8],
     changeset: HgNode,
+    base: Option<&ObjectId>,
 ) -> Result<ObjectId> {
     let mut names: Vec<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
     names.sort_unstable();
@@ -128,7 +129,7 @@ fn write_tree(
             full_path(path, w[0])
         )));
     }
-    Ok(store.write(Kind::Tree, &encode_tree(&mut entries))?)
+    Ok(store.write_tree(&encode_tree(&mut entries), base)?)
 }
 
 fn absolute_path(changeset: HgNode) -> MetadataError {
@@ -159,7 +160,7 @@ fn convert_dir(
         return Ok(t);
     }
     let entries = git_entries(store, state, dir, path, changeset)?;
-    let id = write_tree(store, entries, path, changeset)?;
+    let id = write_tree(store, entries, path, changeset, dir.git_base().as_ref())?;
     dir.set_git_written(id);
     Ok(id)
 }
@@ -246,7 +247,7 @@ impl MetaTreeConverter {
             return Ok(*t);
         }
         let entries = self.entries(store, state, meta_tree, path, changeset)?;
-        let id = write_tree(store, entries, path, changeset)?;
+        let id = write_tree(store, entries, path, changeset, None)?;
         if self.cache.len() >= CACHE_LIMIT {
             self.cache.clear();
         }

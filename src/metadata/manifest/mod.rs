@@ -188,6 +188,10 @@ pub fn store_manifest(
     if let Some(known) = state.hg2git(&node) {
         return Ok(known);
     }
+    // The metadata and git trees of a manifest take about its text's size
+    // each: keep that many as the bases of their next versions.
+    let text_size = usize::try_from(tree.root().size()).unwrap_or(usize::MAX);
+    store.keep_tree_bases(text_size.saturating_mul(2));
     let tree_oid = write_dir(store, tree.root_mut())?;
     let mut commits = Vec::with_capacity(2);
     for p in parents {
@@ -242,7 +246,7 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> Result<ObjectId> {
         });
     }
     let data = encode_tree(&mut entries);
-    let id = store.write(Kind::Tree, &data)?;
+    let id = store.write_tree(&data, dir.meta_base().as_ref())?;
     dir.set_written(id);
     Ok(id)
 }

@@ -33,12 +33,60 @@ fn read_varint(delta: &[u8], pos: &mut usize) -> Result<u64> {
     }
 }
 
-fn push_varint(out: &mut Vec<u8>, mut value: u64) {
+/// Appends a size varint of a delta header.
+pub(crate) fn push_varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push((value as u8 & 0x7f) | 0x80);
         value >>= 7;
     }
     out.push(value as u8);
+}
+
+/// Appends copy instructions for `len` bytes of the base from `offset`
+/// (split at 0x10000 bytes, as git does). The caller checks the range is
+/// in the base; an offset at or beyond 4 GiB is an error.
+pub(crate) fn push_copy(out: &mut Vec<u8>, mut offset: usize, mut len: usize) -> Result<()> {
+    while len > 0 {
+        if offset > u32::MAX as usize {
+            return Err(bad("copy offset beyond 4 GiB"));
+        }
+        let chunk = len.min(MAX_COPY);
+        let mut op = 0x80u8;
+        let mut args = [0u8; 7];
+        let mut n = 0;
+        for (i, bit) in [0x01u8, 0x02, 0x04, 0x08].into_iter().enumerate() {
+            let b = (offset >> (8 * i)) as u8;
+            if b != 0 {
+                op |= bit;
+                args[n] = b;
+                n += 1;
+            }
+        }
+        // A size of 0x10000 is encoded by leaving all size bytes out.
+        if chunk != MAX_COPY {
+            for (i, bit) in [0x10u8, 0x20, 0x40].into_iter().enumerate() {
+                let b = (chunk >> (8 * i)) as u8;
+                if b != 0 {
+                    op |= bit;
+                    args[n] = b;
+                    n += 1;
+                }
+            }
+        }
+        out.push(op);
+        out.extend_from_slice(&args[..n]);
+        offset += chunk;
+        len -= chunk;
+    }
+    Ok(())
+}
+
+/// Appends insert instructions for `data` (127 bytes at most each).
+pub(crate) fn push_insert(out: &mut Vec<u8>, data: &[u8]) {
+    for chunk in data.chunks(0x7f) {
+        out.push(chunk.len() as u8);
+        out.extend_from_slice(chunk);
+    }
 }
 
 /// The sizes a delta declares: (base size, result size, header length).
@@ -149,58 +197,22 @@ impl DeltaBuilder {
 
     /// Copies `len` bytes of the base from `offset`. The range must be in
     /// the base and the offset below 4 GiB.
-    pub fn copy(&mut self, mut offset: usize, mut len: usize) -> Result<()> {
+    pub fn copy(&mut self, offset: usize, len: usize) -> Result<()> {
         if offset
             .checked_add(len)
             .is_none_or(|end| end > self.base_len)
         {
             return Err(bad("copy beyond the end of the base"));
         }
-        while len > 0 {
-            if offset > u32::MAX as usize {
-                return Err(bad("copy offset beyond 4 GiB"));
-            }
-            let chunk = len.min(MAX_COPY);
-            let mut op = 0x80u8;
-            let mut args = [0u8; 7];
-            let mut n = 0;
-            for (i, bit) in [0x01u8, 0x02, 0x04, 0x08].into_iter().enumerate() {
-                let b = (offset >> (8 * i)) as u8;
-                if b != 0 {
-                    op |= bit;
-                    args[n] = b;
-                    n += 1;
-                }
-            }
-            // A size of 0x10000 is encoded by leaving all size bytes out.
-            if chunk != MAX_COPY {
-                for (i, bit) in [0x10u8, 0x20, 0x40].into_iter().enumerate() {
-                    let b = (chunk >> (8 * i)) as u8;
-                    if b != 0 {
-                        op |= bit;
-                        args[n] = b;
-                        n += 1;
-                    }
-                }
-            }
-            self.ops.push(op);
-            self.ops.extend_from_slice(&args[..n]);
-            self.result_len += chunk;
-            offset += chunk;
-            len -= chunk;
-        }
+        push_copy(&mut self.ops, offset, len)?;
+        self.result_len += len;
         Ok(())
     }
 
     /// Inserts literal bytes.
-    pub fn insert(&mut self, mut data: &[u8]) {
-        while !data.is_empty() {
-            let n = data.len().min(0x7f);
-            self.ops.push(n as u8);
-            self.ops.extend_from_slice(&data[..n]);
-            self.result_len += n;
-            data = &data[n..];
-        }
+    pub fn insert(&mut self, data: &[u8]) {
+        push_insert(&mut self.ops, data);
+        self.result_len += data.len();
     }
 
     /// The size of the result so far.

@@ -15,6 +15,11 @@
 //! elsewhere; it reads objects back from the written part of the file
 //! itself (`reader`), never waiting for the writer thread.
 //!
+//! The [`Store`](crate::store::Store) writes a tree that is a new version
+//! of one in this pack as a delta against it (`tree_delta`, from the two
+//! sorted entry lists), the base's bytes kept in a ring of recent trees
+//! (`recent`), chains bounded by [`MAX_DELTA_DEPTH`].
+//!
 //! What a writer keeps per object is 14 bytes (offset, CRC-32, type,
 //! delta depth) in lists by position, plus the id (20 bytes) and its place
 //! in a compact index (4.6–9.2 bytes) unless an [`ObjectSink`] keeps them
@@ -25,10 +30,14 @@ mod entries;
 mod format;
 mod index;
 mod reader;
+mod recent;
 mod sink;
 mod tmpfile;
+mod tree_delta;
 mod writer;
 
 pub use delta::{apply_delta, delta_sizes, DeltaBuilder};
+pub use recent::{RecentObjects, DEFAULT_RECENT_BYTES, MAX_RECENT_BYTES};
 pub use sink::{ObjectSink, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS};
+pub use tree_delta::tree_delta;
 pub use writer::{PackWriter, MAX_DELTA_DEPTH};

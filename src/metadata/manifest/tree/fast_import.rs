@@ -33,8 +33,7 @@ impl Dir {
     /// (`tree_content_set`) does: a file met on the way is replaced by a
     /// new, empty directory, and a directory at `path` by the file.
     fn fast_import_set(&mut self, path: &[u8], node: HgNode, flag: Flag) {
-        self.written = None;
-        self.git_written = None;
+        self.invalidate();
         match memchr::memchr(b'/', path) {
             None => {
                 if let Ok(i) = self.search(path, true) {
@@ -89,8 +88,7 @@ impl Dir {
             }
         };
         if removed {
-            self.written = None;
-            self.git_written = None;
+            self.invalidate();
             self.recompute_size();
         }
         removed

@@ -45,6 +45,10 @@ pub struct Dir {
     written: Option<gix_hash::ObjectId>,
     /// The git tree this directory was last converted to.
     git_written: Option<gix_hash::ObjectId>,
+    /// The metadata tree and the git tree this directory was written as
+    /// before it changed: the natural delta bases of its next versions.
+    meta_base: Option<gix_hash::ObjectId>,
+    git_base: Option<gix_hash::ObjectId>,
 }
 
 /// Compares names the way git orders tree entries: a directory as if its
@@ -87,6 +91,8 @@ impl Dir {
             size,
             written: Some(written),
             git_written: None,
+            meta_base: None,
+            git_base: None,
         }
     }
 
@@ -120,6 +126,30 @@ impl Dir {
     /// Records the git tree this directory was converted to.
     pub fn set_git_written(&mut self, oid: gix_hash::ObjectId) {
         self.git_written = Some(oid);
+    }
+
+    /// The metadata tree this directory was last written as before it
+    /// changed (the previous version of the same directory): the delta
+    /// base for its next metadata tree.
+    pub fn meta_base(&self) -> Option<gix_hash::ObjectId> {
+        self.written.or(self.meta_base)
+    }
+
+    /// The git tree this directory was last converted to before it
+    /// changed: the delta base for its next git tree.
+    pub fn git_base(&self) -> Option<gix_hash::ObjectId> {
+        self.git_written.or(self.git_base)
+    }
+
+    /// Forgets the trees written for this directory, which changed, keeping
+    /// them as the delta bases of the next ones.
+    fn invalidate(&mut self) {
+        if let Some(w) = self.written.take() {
+            self.meta_base = Some(w);
+        }
+        if let Some(w) = self.git_written.take() {
+            self.git_base = Some(w);
+        }
     }
 
     fn search(&self, name: &[u8], dir: bool) -> Result<usize, usize> {
@@ -156,8 +186,7 @@ impl Dir {
     /// Returns the change in size. Sets `clash` when the path, or one of
     /// its directories, is also a file and a directory.
     fn insert(&mut self, path: &[u8], node: HgNode, flag: Flag, clash: &mut bool) -> i64 {
-        self.written = None;
-        self.git_written = None;
+        self.invalidate();
         let delta = match memchr::memchr(b'/', path) {
             None => {
                 let len = line_len(self.prefix_len + path.len(), flag) as i64;
@@ -233,8 +262,7 @@ impl Dir {
             }
         };
         if delta != 0 {
-            self.written = None;
-            self.git_written = None;
+            self.invalidate();
             self.size = (self.size as i64 + delta) as u64;
         }
         delta
