@@ -6,6 +6,7 @@ use gix_hash::ObjectId;
 
 use super::idmap::Id20;
 use super::notesmap::NotesMap;
+use super::replace::ReplaceMap;
 use super::Result;
 use crate::hg::HgNode;
 
@@ -62,6 +63,8 @@ pub struct State {
     /// always leaves empty and never reads. Empty for every other
     /// repository.
     pub kept_blobs: Vec<(HgNode, ObjectId)>,
+    /// Grafted commits and the commits standing for them (spec 2.6).
+    pub replace: ReplaceMap,
     /// The metadata this run started from.
     pub previous: Option<PreviousMetadata>,
 }
@@ -104,6 +107,7 @@ impl State {
         self.added_hg2git.clear();
         self.added_git2hg.clear();
         self.added_files_meta.clear();
+        self.replace.saved();
         self.previous = Some(written);
     }
 
@@ -125,7 +129,7 @@ impl State {
 
     /// Whether anything was added since the state was loaded.
     pub fn is_modified(&self) -> bool {
-        !self.added_hg2git.is_empty() || !self.added_git2hg.is_empty()
+        !self.added_hg2git.is_empty() || !self.added_git2hg.is_empty() || self.replace.is_modified()
     }
 
     /// Adds a changeset to the branch heads: its parents in the same branch
