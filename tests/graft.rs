@@ -50,7 +50,7 @@ fn hg_commit(repo: &Path, user: &str, date: &str, message: &str) {
 fn make_hg(dir: &Path, name: &str, more: bool) -> PathBuf {
     let repo = dir.join(name);
     hg(dir, &["init", name]);
-    let foo = "Foo Bar <foo@bar>";
+    let user = "Foo Bar <foo@bar>";
     let write = |f: &str, text: &str| {
         use std::io::Write;
         let mut file = std::fs::OpenOptions::new()
@@ -62,22 +62,22 @@ fn make_hg(dir: &Path, name: &str, more: bool) -> PathBuf {
     };
     write("a", "a\n");
     hg(&repo, &["add", "-q", "a"]);
-    hg_commit(&repo, foo, "1000 0", "a");
+    hg_commit(&repo, user, "1000 0", "a");
     write("b", "b\n");
     hg(&repo, &["add", "-q", "b"]);
-    hg_commit(&repo, foo, "2000 3600", "b\nwith body");
+    hg_commit(&repo, user, "2000 3600", "b\nwith body");
     hg(&repo, &["update", "-q", "0"]);
     write("c", "c\n");
     hg(&repo, &["add", "-q", "c"]);
     hg_commit(&repo, "baz", "3000 -7200", "c");
     hg(&repo, &["merge", "-q", "1"]);
-    hg_commit(&repo, foo, "4000 0", "d");
+    hg_commit(&repo, user, "4000 0", "d");
     write("a", "e\n");
-    hg_commit(&repo, foo, "5000 0", "e");
+    hg_commit(&repo, user, "5000 0", "e");
     if more {
         write("f", "f\n");
         hg(&repo, &["add", "-q", "f"]);
-        hg_commit(&repo, foo, "6000 0", "f");
+        hg_commit(&repo, user, "6000 0", "f");
     }
     repo
 }
