@@ -1,8 +1,9 @@
 //! Graft mode (spec 3.8, 2.6): `git -c cinnabar.graft=true fetch` of a
 //! Mercurial repository into a git repository that has its history as
-//! another converter made it. The expected ids are git-cinnabar 0.7.4's
-//! results on the same inputs (made the same way by /tmp scripts, see the
-//! graft branch's report): the metadata commit covers the notes, the heads
+//! another converter made it (here: our clone's history with a newline
+//! appended to every message, as git-cinnabar's own CI makes it). The
+//! expected ids are git-cinnabar 0.7.4's results on the same inputs, made
+//! by the same commands: the metadata commit covers the notes, the heads
 //! and the replace tree.
 
 use std::path::{Path, PathBuf};
@@ -295,4 +296,64 @@ fn nothing_to_graft() {
         hg2git(&git_dir, &[E]),
         ["0000000000000000000000000000000000000000"]
     );
+}
+
+/// dillo's metadata after grafting its whole history, and after grafting
+/// it onto a history that stops 300 commits before the default tip (the
+/// `dillo2` branch left out): git-cinnabar 0.7.4's results.
+const DILLO_FULL: &str = "05b38ede8874de1ff210c919652b68d2abe23c00";
+const DILLO_PARTIAL: &str = "a2bbf884d1ef1afc6c52213c1a17d39dfd3178cc";
+/// dillo's root as the other converter has it, and its replacement.
+const DILLO_ROOT: (&str, &str) = (
+    "f7f2c15f37f2764b6d976853a07f2f1b7afe9735",
+    "8c4dcb6993b50f271cc98f529ac8e393a0d51e50",
+);
+
+/// A copy of the dillo clone with its history rewritten by
+/// [`other_converter`], no metadata, and a remote `hg` for the corpus.
+fn dillo_converted(dir: &Path, name: &str) -> PathBuf {
+    let git_dir = dir.join(name);
+    copy_dir(&corpus_clone("dillo"), &git_dir);
+    git(&git_dir, &["cinnabar", "clear"]);
+    let mut cmd = command("git", &git_dir);
+    cmd.args(["fast-export", "--no-data", "--all"]);
+    let stream = run(cmd);
+    git_stdin(
+        &git_dir,
+        &["fast-import", "--quiet", "--force"],
+        &other_converter(&stream),
+    );
+    let url = format!("hg::{}", corpus("dillo.hg").display());
+    git(&git_dir, &["remote", "add", "hg", &url]);
+    git_dir
+}
+
+fn dillo_graft(git_dir: &Path) {
+    let mut cmd = command("git", git_dir);
+    cmd.args(["-c", "cinnabar.graft=true", "fetch", "-q", "hg"]);
+    check(&output(cmd));
+    assert_eq!(
+        rev_parse(git_dir, &format!("refs/cinnabar/replace/{}", DILLO_ROOT.0)).as_deref(),
+        Some(DILLO_ROOT.1)
+    );
+    fsck_ok(git_dir);
+}
+
+#[test]
+fn graft_dillo() {
+    let tmp = tempdir();
+    let full = dillo_converted(tmp.path(), "full.git");
+    dillo_graft(&full);
+    assert_eq!(metadata(&full).as_deref(), Some(DILLO_FULL));
+
+    let partial = dillo_converted(tmp.path(), "partial.git");
+    let tip = "refs/heads/branches/default/tip";
+    let older = git(&partial, &["rev-parse", &format!("{tip}~300")]);
+    git(&partial, &["update-ref", tip, older.trim()]);
+    git(
+        &partial,
+        &["update-ref", "-d", "refs/heads/branches/dillo2/tip"],
+    );
+    dillo_graft(&partial);
+    assert_eq!(metadata(&partial).as_deref(), Some(DILLO_PARTIAL));
 }
