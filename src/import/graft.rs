@@ -93,6 +93,9 @@ pub enum Match {
 pub struct Graft {
     trees: HashMap<ObjectId, Vec<ObjectId>>,
     did_something: bool,
+    /// How many candidates were read, and how many changesets grafted.
+    candidates: usize,
+    grafted: usize,
 }
 
 impl Graft {
@@ -134,6 +137,7 @@ impl Graft {
                 return Err(invalid(format!("git rev-list: unexpected line {line:?}")));
             };
             graft.trees.entry(tree).or_default().push(commit);
+            graft.candidates += 1;
         }
         if !child.wait()?.success() {
             return Err(invalid("git rev-list failed listing the graft candidates"));
@@ -144,6 +148,15 @@ impl Graft {
     /// Whether there are candidates at all.
     pub fn is_active(&self) -> bool {
         !self.trees.is_empty()
+    }
+
+    /// What the run did, for its progress output: `Grafted N of M
+    /// candidate commits`.
+    pub fn summary(&self) -> String {
+        format!(
+            "Grafted {} changesets onto {} candidate commits",
+            self.grafted, self.candidates
+        )
     }
 
     /// Whether the run grafted: `None` without candidates, else whether
@@ -230,6 +243,7 @@ impl Graft {
                 let commit = one.commit;
                 entry.retain(|c| *c != commit);
                 self.did_something = true;
+                self.grafted += 1;
                 Ok(Match::One(commit))
             }
             many => {

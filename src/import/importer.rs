@@ -65,6 +65,12 @@ impl Importer {
         Some(graft.finish(&self.state.replace))
     }
 
+    /// What grafting did, when this run grafts.
+    pub fn graft_summary(&self) -> Option<String> {
+        let graft = self.importers.changesets.graft()?;
+        graft.is_active().then(|| graft.summary())
+    }
+
     /// The imported changesets as a graph, for discovery.
     pub fn graph(&mut self) -> ChangesetGraph<'_> {
         ChangesetGraph {

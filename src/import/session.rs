@@ -506,6 +506,11 @@ impl Session {
             self.importer.store.abort_pack();
             return Err(invalid("Nothing to graft"));
         }
+        if let Some(summary) = self.importer.graft_summary() {
+            if self.importer.progress() {
+                eprintln!("{summary}");
+            }
+        }
         let keep: HashSet<&str> = private_refs.iter().map(|(n, _)| n.as_str()).collect();
         let mut updates: Vec<RefUpdate> = self
             .private_refs()?
