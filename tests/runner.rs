@@ -23,6 +23,7 @@ mod formats_bad_input;
 mod formats_corpus;
 mod fsck_corruption;
 mod gen_bundle;
+mod graft;
 mod hg_suite;
 mod layers;
 mod names;

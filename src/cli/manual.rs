@@ -45,7 +45,8 @@ Each setting `X` is read from the environment variable `GIT_CINNABAR_X` (upper c
 * cinnabar.check -- A comma list of extra checks: `helper`, `manifests`, `version-check`, `nodeid`, `files`, `time`, `traceback`, `no-bundle2`, `cinnabarclone`, `clonebundles`, `unbundler`; `all` for the main ones, `no-` before a name turns it off.
 * cinnabar.compat -- `0.6` makes commits as git-cinnabar 0.6 did for changesets whose commit would collide with another's.
 * cinnabar.log -- Logging: a comma list of `target[:level][>path]`, `*` for every target (`find-common` logs the discovery round trips, `clonebundle` the clone bundle choice, `cinnabarclone` the mirror choice, `notes` how many notes trees a fetch read).
-* cinnabar.data, cinnabar.graft, cinnabar.graft-refs, cinnabar.experiments -- Push and graft settings of git-cinnabar 0.7; not used here yet.
+* cinnabar.graft -- `true` grafts the fetched changesets onto git commits already in the repository (another converter's history): a changeset reuses the commit with the same tree, author time and parents (then subject and author break ties); the fetch fails when several commits match, and when nothing could be grafted ("Nothing to graft", metadata unchanged). A URL fetches its branches as `refs/cinnabar/graft/*` and grafts onto those (first clone only).
+* cinnabar.data, cinnabar.graft-refs, cinnabar.experiments -- Push settings of git-cinnabar 0.7 (`graft-refs` is deprecated: a warning); not used here yet.
 * cinnabar.version-check, cinnabar.fsck, cinnabar.helper -- Written or obsolete settings of git-cinnabar; ignored.
 
 # ENVIRONMENT

@@ -66,6 +66,8 @@ pub fn known_changeset(
     commit: &ObjectId,
     buf: &mut Vec<u8>,
 ) -> Result<Option<ChangesetInfo>> {
+    // A grafted commit stands in the metadata as its replacement.
+    let commit = &state.replace.lookup(commit);
     let Some(note) = state.git2hg.get(commit) else {
         return Ok(None);
     };

@@ -110,6 +110,8 @@ fn check_one(
     let parsed = parse_commit(scratch).map_err(|e| format!("changeset {node}: {e}"))?;
     let mut parents = [HgNode::NULL; 2];
     for (i, p) in parsed.parents.iter().enumerate().take(2) {
+        // A grafted parent stands in the metadata as its replacement.
+        let p = &state.replace.lookup(p);
         match ctx.git_to_hg.get(p) {
             Some(h) if state.git2hg.contains(p) => parents[i] = *h,
             _ => {

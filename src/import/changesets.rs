@@ -6,14 +6,15 @@ use gix::object::Kind;
 use gix_hash::ObjectId;
 
 use super::base_plan::KeptBases;
+use super::graft::{Graft, Match};
 use super::manifests::ManifestImporter;
-use crate::convert::changeset::{signatures, ChangesetNote};
+use crate::convert::changeset::{signatures, ChangesetNote, CommitSignatures};
 use crate::hg::changeset::Changeset;
 use crate::hg::mdiff::apply;
 use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::metadata::changeset::rebuild_changeset;
 use crate::metadata::{IdMap, State};
-use crate::store::commit::raw_commit;
+use crate::store::commit::{parse_commit, raw_commit};
 use crate::store::{hash_object, Store};
 use crate::store::{ObjectRead, ObjectWrite};
 
@@ -49,6 +50,8 @@ pub struct ChangesetImporter {
     /// The byte appended to a commit that would collide with another
     /// changeset's.
     collision_byte: u8,
+    /// Graft mode's candidates (spec 3.8), when grafting.
+    graft: Option<Graft>,
 }
 
 impl ChangesetImporter {
@@ -64,6 +67,7 @@ impl ChangesetImporter {
             base_buf: Vec::new(),
             scratch: Vec::new(),
             collision_byte: if compat_06 { 0 } else { b'\n' },
+            graft: None,
         }
     }
 
@@ -81,6 +85,17 @@ impl ChangesetImporter {
     /// Number of delta bases rebuilt from git so far.
     pub fn rebuilt(&self) -> u64 {
         self.rebuilt
+    }
+
+    /// Grafts the changesets imported from now on onto `graft`'s
+    /// candidates.
+    pub fn set_graft(&mut self, graft: Graft) {
+        self.graft = Some(graft);
+    }
+
+    /// The graft candidates, when grafting.
+    pub fn graft(&self) -> Option<&Graft> {
+        self.graft.as_ref()
     }
 
     /// Imports one changeset, at `position` of the planned group.
@@ -178,8 +193,38 @@ impl ChangesetImporter {
             let c = state
                 .hg2git(&p)
                 .ok_or_else(|| invalid(format!("changeset {node}: parent {p} is unknown")))?;
-            parents.push(c);
+            // New commits descend from grafted commits, not from what
+            // replaces them in the metadata (spec 3.1).
+            parents.push(state.replace.original(&c));
             hg_parents.push(p);
+        }
+        let grafted = match self.graft.as_mut() {
+            Some(graft) if graft.is_active() => {
+                graft.choose(store, &state.replace, node, cs, &self.text, &tree, &parents)?
+            }
+            _ => Match::None,
+        };
+        let mut replaced = None;
+        if let Match::One(commit) = grafted {
+            store.read(&commit, &mut self.scratch)?;
+            let parsed = parse_commit(&self.scratch)
+                .map_err(|e| invalid(format!("commit {commit}: {e}")))?;
+            let sigs = CommitSignatures {
+                author: parsed.author.to_vec(),
+                committer: parsed.committer.to_vec(),
+            };
+            let message = parsed.message.to_vec();
+            let note = ChangesetNote::new(node, cs, &self.text, &sigs, &message);
+            if note.patch.is_none() || !state.replace.is_empty() {
+                let note_blob = store.write_owned(Kind::Blob, note.serialize())?;
+                state.set_hg2git(node, commit);
+                state.set_git2hg(commit, note_blob);
+                state.add_branch_head(node, &hg_parents, &cs.branch(), commit);
+                return Ok(());
+            }
+            // The first graft that needs a patch: the changeset gets its own
+            // commit, which replaces the grafted one (spec 2.6).
+            replaced = Some(commit);
         }
         let sigs = signatures(node, cs)?;
         let mut message = cs.description.clone();
@@ -196,6 +241,9 @@ impl ChangesetImporter {
         debug_assert_eq!(written, commit);
         let note = ChangesetNote::new(node, cs, &self.text, &sigs, &message);
         let note_blob = store.write_owned(Kind::Blob, note.serialize())?;
+        if let Some(original) = replaced {
+            state.replace.insert(original, commit);
+        }
         state.set_hg2git(node, commit);
         state.set_git2hg(commit, note_blob);
         state.add_branch_head(node, &hg_parents, &cs.branch(), commit);

@@ -52,6 +52,25 @@ impl Importer {
         })
     }
 
+    /// Grafts the changesets imported from now on onto `graft`'s
+    /// candidates (spec 3.8).
+    pub fn set_graft(&mut self, graft: super::graft::Graft) {
+        self.importers.changesets.set_graft(graft);
+    }
+
+    /// Whether this run grafts, and if so whether it grafted anything
+    /// (see [`super::graft::Graft::finish`]).
+    pub fn graft_finish(&self) -> Option<Option<bool>> {
+        let graft = self.importers.changesets.graft()?;
+        Some(graft.finish(&self.state.replace))
+    }
+
+    /// What grafting did, when this run grafts.
+    pub fn graft_summary(&self) -> Option<String> {
+        let graft = self.importers.changesets.graft()?;
+        graft.is_active().then(|| graft.summary())
+    }
+
     /// The imported changesets as a graph, for discovery.
     pub fn graph(&mut self) -> ChangesetGraph<'_> {
         ChangesetGraph {

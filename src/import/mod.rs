@@ -14,6 +14,7 @@ pub mod copy;
 pub mod error;
 pub mod fetch;
 pub mod files;
+pub mod graft;
 pub mod importer;
 pub mod manifests;
 pub mod session;

@@ -307,6 +307,7 @@ impl Session {
         if missing.is_empty() {
             return Ok(());
         }
+        self.start_graft()?;
         if !matches!(self.source, Source::Peer(_)) {
             self.import_bundle_source()?;
             if let Some(h) = self.importer.missing(&missing).first() {
@@ -410,8 +411,47 @@ impl Session {
         }
     }
 
+    /// Reads the graft candidates `cinnabar.graft` asks for (spec 3.8),
+    /// once.
+    fn start_graft(&mut self) -> Result<()> {
+        use super::graft::{fetch, Graft, GraftSetting};
+        if self.config("graft-refs").is_some() {
+            eprintln!(
+                "WARNING The cinnabar.graft-refs configuration is deprecated.\nPlease unset it."
+            );
+        }
+        if self.importer.graft_finish().is_some() {
+            return Ok(());
+        }
+        let metadata = self.importer.state.previous.as_ref().map(|p| p.commit);
+        let repo = self.importer.store.repo().clone();
+        let graft = match GraftSetting::parse(self.config("graft").as_deref())? {
+            GraftSetting::Off => return Ok(()),
+            GraftSetting::Local => Graft::read(&repo, false, metadata)?,
+            GraftSetting::Url(url) => {
+                fetch(&repo, &url, self.importer.progress())?;
+                if metadata.is_some() {
+                    Graft::default()
+                } else {
+                    Graft::read(&repo, true, None)?
+                }
+            }
+        };
+        self.importer.set_graft(graft);
+        Ok(())
+    }
+
     /// Imports a bundle file or stream, once.
     fn import_bundle_source(&mut self) -> Result<()> {
+        if matches!(
+            self.source,
+            Source::Bundle {
+                imported: false,
+                ..
+            } | Source::Stream { body: Some(_), .. }
+        ) {
+            self.start_graft()?;
+        }
         let (input, shown): (Box<dyn Read + '_>, String) = match &mut self.source {
             Source::Bundle { imported: true, .. } | Source::Peer(_) => return Ok(()),
             Source::Bundle { path, imported } => {
@@ -438,8 +478,14 @@ impl Session {
     /// (see [`super::chunked`]).
     fn import_bundle_file(&mut self, path: &std::path::Path) -> Result<()> {
         let every = super::chunked::interval(self.config("checkpoint").as_deref());
-        // Outside of any repository nothing is kept: no checkpoints.
-        let every = if self.scratch.is_some() { 0 } else { every };
+        // Outside of any repository nothing is kept: no checkpoints; nor
+        // when grafting, which may have to roll everything back.
+        let grafting = self.importer.graft_finish().is_some();
+        let every = if self.scratch.is_some() || grafting {
+            0
+        } else {
+            every
+        };
         let log = log_enabled(self.config("log").as_deref(), "checkpoint");
         let bundle_heads = &mut self.bundle_heads;
         let shown = path.display().to_string();
@@ -455,6 +501,16 @@ impl Session {
     /// transaction: the metadata and notes refs (compare-and-swap against
     /// their values when the session started) and the helper's private refs.
     pub fn commit(&mut self, private_refs: &[(String, ObjectId)]) -> Result<()> {
+        if self.importer.graft_finish() == Some(Some(false)) {
+            // Grafting grafted nothing: the metadata stays as it was.
+            self.importer.store.abort_pack();
+            return Err(invalid("Nothing to graft"));
+        }
+        if let Some(summary) = self.importer.graft_summary() {
+            if self.importer.progress() {
+                eprintln!("{summary}");
+            }
+        }
         let keep: HashSet<&str> = private_refs.iter().map(|(n, _)| n.as_str()).collect();
         let mut updates: Vec<RefUpdate> = self
             .private_refs()?

@@ -31,6 +31,7 @@ impl ChangesetGraph<'_> {
         };
         let mut result = Vec::new();
         for parent in parents {
+            let parent = self.state.replace.lookup(&parent);
             let Some(note) = self.state.git2hg.get(&parent) else {
                 continue;
             };

@@ -65,6 +65,7 @@ pub fn load(store: &mut Store, metadata: Option<ObjectId>) -> Result<State> {
     state.manifest_heads = manifests.parents.clone();
     let kept_tree = manifests.tree;
     load_kept_blobs(store, &kept_tree, &mut state)?;
+    state.replace = super::replace::ReplaceMap::load(store, &tree)?;
     state.previous = Some(PreviousMetadata {
         commit: metadata,
         tree,

@@ -17,6 +17,7 @@ pub mod load;
 pub mod manifest;
 pub mod notesmap;
 pub mod open;
+pub mod replace;
 pub mod state;
 pub mod write;
 

@@ -8,6 +8,7 @@ use gix_hash::ObjectId;
 
 use super::idmap::Id20;
 use super::notesmap::NotesMap;
+use super::replace::ReplaceMap;
 use super::Result;
 use crate::hg::HgNode;
 
@@ -60,6 +61,8 @@ pub struct State {
     /// always leaves empty and never reads. Empty for every other
     /// repository.
     pub kept_blobs: Vec<(HgNode, ObjectId)>,
+    /// Grafted commits and the commits standing for them (spec 2.6).
+    pub replace: ReplaceMap,
     /// The metadata this run started from.
     pub previous: Option<PreviousMetadata>,
     /// Manifest → the git tree of an imported changeset of it, for the
@@ -104,6 +107,7 @@ impl State {
         self.hg2git.clear_added();
         self.git2hg.clear_added();
         self.files_meta.clear_added();
+        self.replace.saved();
         self.previous = Some(written);
     }
 
@@ -125,7 +129,9 @@ impl State {
 
     /// Whether anything was added since the state was loaded.
     pub fn is_modified(&self) -> bool {
-        !self.hg2git.added().is_empty() || !self.git2hg.added().is_empty()
+        !self.hg2git.added().is_empty()
+            || !self.git2hg.added().is_empty()
+            || self.replace.is_modified()
     }
 
     /// Adds a changeset to the branch heads: its parents in the same branch

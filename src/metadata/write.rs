@@ -41,6 +41,9 @@ pub fn commit(
             new: Some(written.git2hg),
         });
     }
+    if state.replace.is_modified() {
+        updates.extend(state.replace.ref_updates());
+    }
     updates.extend(extra);
     store.update_refs(&updates, message)?;
     Ok(written)
@@ -127,7 +130,7 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
         git2hg,
         files_meta,
     };
-    if let Some(p) = prev {
+    if let Some(p) = prev.filter(|_| !state.replace.is_modified()) {
         if p.parents == parents {
             return Ok(Written {
                 metadata: p.commit,
@@ -140,7 +143,11 @@ pub fn write(store: &mut Store, state: &State) -> Result<Written> {
     if let Some(p) = prev {
         all.push(p.commit);
     }
-    let tree = prev.map(|p| p.tree).unwrap_or(empty_tree);
+    let tree = match prev {
+        Some(p) if !state.replace.is_modified() => p.tree,
+        _ if state.replace.is_empty() => empty_tree,
+        _ => state.replace.write(store)?,
+    };
     let raw = raw_commit(&tree, &all, CINNABAR_SIG, CINNABAR_SIG, METADATA_FLAGS);
     let metadata = store.write_owned(Kind::Commit, raw)?;
     let loaded = PreviousMetadata {

@@ -109,9 +109,11 @@ impl ChangesetMaps {
             .iter()?
             .filter(|(_, git)| state.git2hg.contains(git))
             .collect();
+        let git2hg: Vec<(ObjectId, HgNode)> = pairs.iter().map(|(h, g)| (*g, *h)).collect();
+        let git2hg = with_replaced(state, git2hg);
         Ok(ChangesetMaps {
             hg2git: SortedMap::new(pairs.iter().copied()),
-            git2hg: SortedMap::new(pairs.iter().map(|(h, g)| (*g, *h))),
+            git2hg: SortedMap::new(git2hg.into_iter()),
         })
     }
 }
@@ -133,9 +135,26 @@ impl ChangesetMaps {
                 pairs.push((commit, node));
             }
         }
-        maps.git2hg = SortedMap::new(pairs.into_iter());
+        maps.git2hg = SortedMap::new(with_replaced(state, pairs).into_iter());
         Ok(maps)
     }
+}
+
+/// `git2hg` with the grafted commits of the replace map (spec 2.6) added:
+/// each stands for its replacement's changeset, as git-cinnabar sees
+/// commits through the replace map.
+fn with_replaced(state: &State, mut git2hg: Vec<(ObjectId, HgNode)>) -> Vec<(ObjectId, HgNode)> {
+    for (original, replacement) in state.replace.entries() {
+        let node = git2hg
+            .iter()
+            .find(|(c, _)| c == replacement)
+            .map(|(_, n)| *n);
+        if let Some(node) = node {
+            git2hg.retain(|(c, _)| c != original);
+            git2hg.push((*original, node));
+        }
+    }
+    git2hg
 }
 
 /// Writes the first `abbrev` hex digits of `id`, then a newline.
