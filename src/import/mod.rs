@@ -16,5 +16,6 @@ pub mod files;
 pub mod importer;
 pub mod manifests;
 pub mod session;
+pub mod source;
 pub mod spool;
 pub mod text_cache;

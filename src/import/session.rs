@@ -4,39 +4,23 @@
 //! first and then updates every ref in one transaction.
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::io::Write;
 
 use super::error::{invalid, Result, ResultExt};
 use gix_hash::ObjectId;
 
 use super::importer::Importer;
+use super::source::{bundle_state, BundleHeads, Source};
+pub use super::source::{RemoteBranch, RemoteState};
 use crate::hg::HgNode;
 use crate::store::config::cinnabar_setting;
 use crate::store::refs::{Expected, RefUpdate};
 use crate::store::{ConfigOverrides, Repo, StoreError};
 use crate::util::{check_enabled, log_enabled};
 use crate::wire::discovery::find_common;
-use crate::wire::open::{open, HgSource, WireConfig};
+use crate::wire::open::WireConfig;
 use crate::wire::url::HgUrl;
 use crate::wire::{HgPeer, BUNDLECAPS};
-
-/// A branch of the remote, with its heads in revision order.
-#[derive(Clone, Debug)]
-pub struct RemoteBranch {
-    /// The Mercurial name (not the quoted form a server's `branchmap`
-    /// sends).
-    pub name: Vec<u8>,
-    pub heads: Vec<HgNode>,
-}
-
-/// What the remote has: branches and bookmarks.
-#[derive(Clone, Debug, Default)]
-pub struct RemoteState {
-    pub branches: Vec<RemoteBranch>,
-    /// Bookmark names (as Mercurial has them) and their changesets.
-    pub bookmarks: Vec<(Vec<u8>, HgNode)>,
-}
 
 /// What a push takes over from a session (see [`Session::into_push_parts`]).
 pub struct PushParts {
@@ -47,20 +31,6 @@ pub struct PushParts {
     pub topo_heads: Vec<HgNode>,
 }
 
-/// The source of a session, as far as it was read.
-enum Source {
-    /// A bundle file, imported whole when first listed.
-    Bundle { path: PathBuf, imported: bool },
-    /// A bundle served over HTTP, imported whole when first listed; the
-    /// body is gone once read.
-    Stream {
-        url: String,
-        body: Option<Box<dyn Read + Send>>,
-    },
-    /// A Mercurial peer.
-    Peer(Box<dyn HgPeer>),
-}
-
 /// The state of one run of the remote helper (or of `git cinnabar clone`).
 pub struct Session {
     importer: Importer,
@@ -69,7 +39,7 @@ pub struct Session {
     remote_name: Option<String>,
     remote: Option<RemoteState>,
     /// Heads of the changesets a bundle holds, in order, with their branch.
-    bundle_heads: Vec<(HgNode, Vec<u8>)>,
+    bundle_heads: BundleHeads,
     /// The scratch repository used outside of any git repository.
     scratch: Option<tempfile::TempDir>,
     /// The peer's topological heads, from the listing.
@@ -108,17 +78,7 @@ impl Session {
         let compat_06 = cinnabar_setting(&repo, remote_name, "compat").as_deref() == Some("0.6");
         let wire_config = WireConfig::from_repo(&repo);
         let importer = Importer::open(repo, progress, compat_06)?;
-        let source = match open(url, &wire_config)? {
-            HgSource::Bundle(path) => Source::Bundle {
-                path,
-                imported: false,
-            },
-            HgSource::Stream { url, body } => Source::Stream {
-                url,
-                body: Some(body),
-            },
-            HgSource::Peer(peer) => Source::Peer(peer),
-        };
+        let source = Source::open(url, &wire_config)?;
         Ok(Session {
             importer,
             source,
@@ -162,20 +122,7 @@ impl Session {
         let state = match &mut self.source {
             Source::Bundle { .. } | Source::Stream { .. } => {
                 self.import_bundle_source()?;
-                let mut branches: Vec<RemoteBranch> = Vec::new();
-                for (node, branch) in &self.bundle_heads {
-                    match branches.iter_mut().find(|b| b.name == *branch) {
-                        Some(b) => b.heads.push(*node),
-                        None => branches.push(RemoteBranch {
-                            name: branch.clone(),
-                            heads: vec![*node],
-                        }),
-                    }
-                }
-                RemoteState {
-                    branches,
-                    bookmarks: Vec::new(),
-                }
+                bundle_state(&self.bundle_heads)
             }
             Source::Peer(peer) => {
                 let (branches, heads, bookmarks) = peer.remote_listing()?;
@@ -281,22 +228,12 @@ impl Session {
     pub fn write_bundle(&mut self, heads: &[HgNode], out: &mut dyn Write) -> Result<()> {
         let common = self.find_common()?;
         match &mut self.source {
-            Source::Bundle { path, .. } => {
-                let mut file = std::fs::File::open(&*path)
-                    .context_with(|| format!("cannot open {}", path.display()))?;
-                std::io::copy(&mut file, out)?;
-            }
-            Source::Stream { url, body } => {
-                let mut body = body
-                    .take()
-                    .ok_or_else(|| invalid(format!("the bundle from {url} was already read")))?;
-                std::io::copy(&mut body, out)?;
-            }
             Source::Peer(peer) => {
                 let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
                 let stream = peer.getbundle(heads, &common, caps)?;
                 super::copy::copy_bundle(stream, out)?;
             }
+            source => source.copy_bundle(out)?,
         }
         Ok(out.flush()?)
     }
@@ -307,7 +244,7 @@ impl Session {
         if missing.is_empty() {
             return Ok(());
         }
-        if !matches!(self.source, Source::Peer(_)) {
+        if !self.source.is_peer() {
             self.import_bundle_source()?;
             if let Some(h) = self.importer.missing(&missing).first() {
                 return Err(invalid(format!("changeset {h} is not in the bundle")));
@@ -410,45 +347,15 @@ impl Session {
         }
     }
 
-    /// Imports a bundle file or stream, once.
+    /// Imports a bundle file or stream, once, in chunks with checkpoints
+    /// when it is large (see [`super::chunked`]).
     fn import_bundle_source(&mut self) -> Result<()> {
-        let (input, shown): (Box<dyn Read + '_>, String) = match &mut self.source {
-            Source::Bundle { imported: true, .. } | Source::Peer(_) => return Ok(()),
-            Source::Bundle { path, imported } => {
-                *imported = true;
-                let path = path.clone();
-                return self.import_bundle_file(&path);
-            }
-            Source::Stream { url, body } => match body.take() {
-                Some(body) => (Box::new(body), url.clone()),
-                None => return Ok(()),
-            },
-        };
-        let bundle_heads = &mut self.bundle_heads;
-        self.importer
-            .import_stream(input, &mut |c| {
-                // Heads of the bundle's own graph, per branch.
-                bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
-                bundle_heads.push((c.node, c.branch.clone()));
-            })
-            .context_with(|| format!("while importing {shown}"))
-    }
-
-    /// Imports a bundle file, in chunks with checkpoints when it is large
-    /// (see [`super::chunked`]).
-    fn import_bundle_file(&mut self, path: &std::path::Path) -> Result<()> {
         let every = super::chunked::interval(self.config("checkpoint").as_deref());
         // Outside of any repository nothing is kept: no checkpoints.
         let every = if self.scratch.is_some() { 0 } else { every };
         let log = log_enabled(self.config("log").as_deref(), "checkpoint");
-        let bundle_heads = &mut self.bundle_heads;
-        let shown = path.display().to_string();
-        let shown = &shown;
-        super::chunked::import_file(&mut self.importer, path, shown, every, log, &mut |c| {
-            bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
-            bundle_heads.push((c.node, c.branch.clone()));
-        })
-        .context_with(|| format!("while importing {shown}"))
+        self.source
+            .import_bundle(&mut self.importer, every, log, &mut self.bundle_heads)
     }
 
     /// Writes the metadata, finishes the pack, then moves the refs in one
