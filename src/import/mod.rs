@@ -15,6 +15,8 @@ pub mod fetch;
 pub mod files;
 pub mod importer;
 pub mod manifests;
+pub mod marker;
+pub mod resume;
 pub mod session;
 pub mod source;
 pub mod spool;

@@ -9,6 +9,7 @@ use std::io::Write;
 use super::error::{invalid, Result, ResultExt};
 use gix_hash::ObjectId;
 
+use super::chunked::Checkpoints;
 use super::importer::Importer;
 use super::source::{bundle_state, BundleHeads, Source};
 pub use super::source::{RemoteBranch, RemoteState};
@@ -44,6 +45,8 @@ pub struct Session {
     scratch: Option<tempfile::TempDir>,
     /// The peer's topological heads, from the listing.
     topo_heads: Vec<HgNode>,
+    /// Whether the run said where it resumes an interrupted import.
+    resume_said: bool,
 }
 
 impl Session {
@@ -88,6 +91,7 @@ impl Session {
             bundle_heads: Vec::new(),
             scratch: None,
             topo_heads: Vec::new(),
+            resume_said: false,
         })
     }
 
@@ -95,6 +99,19 @@ impl Session {
     /// `remote.<remote>.cinnabar-<key>`, then `cinnabar.<key>`.
     pub fn config(&self, key: &str) -> Option<String> {
         cinnabar_setting(self.importer.store.repo(), self.remote_name.as_deref(), key)
+    }
+
+    /// When imports commit checkpoints (never outside of a repository,
+    /// where nothing is kept).
+    fn checkpoints(&self) -> Checkpoints {
+        if self.scratch.is_some() {
+            return Checkpoints::default();
+        }
+        Checkpoints::from_settings(
+            self.config("checkpoint").as_deref(),
+            self.config("checkpoint-seconds").as_deref(),
+            log_enabled(self.config("log").as_deref(), "checkpoint"),
+        )
     }
 
     /// Whether this run imported changesets (a bundle read when listed)
@@ -251,6 +268,23 @@ impl Session {
             }
             return Ok(());
         }
+        let checkpoints = self.checkpoints();
+        if let (Some(n), false) = (self.importer.resumed(), self.resume_said) {
+            self.resume_said = true;
+            eprintln!(
+                "Resuming an interrupted import: its checkpoints hold {n} changesets; \
+                 fetching the rest"
+            );
+        }
+        // A clone bundle that an interrupted clone left: the rest of it
+        // first.
+        if self.importer.state.previous.is_some()
+            && checkpoints.enabled()
+            && super::resume::resume_clonebundle(&mut self.importer, &checkpoints)?
+            && self.importer.missing(&missing).is_empty()
+        {
+            return Ok(());
+        }
         let mut common = self.find_common()?;
         // A first clone may start from a git mirror of the metadata (spec
         // 9.7) or else a clone bundle (spec 9.6).
@@ -284,8 +318,7 @@ impl Session {
             let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
             let url = peer.url().to_string();
             let stream = peer.getbundle(&request, &common, caps)?;
-            self.importer
-                .import_stream(stream, &mut |_| {})
+            super::resume::import_response(&mut self.importer, stream, &url, &checkpoints)
                 .context_with(|| format!("while fetching from {url}"))?;
             request = self.importer.missing(&missing);
         }
@@ -326,6 +359,7 @@ impl Session {
     pub fn import_clonebundle(&mut self, required: bool) -> Result<bool> {
         let configured = self.config("clonebundle");
         let log = log_enabled(self.config("log").as_deref(), "clonebundle");
+        let checkpoints = self.checkpoints();
         let Source::Peer(peer) = &mut self.source else {
             return Err(invalid("clone bundles come from Mercurial servers"));
         };
@@ -336,6 +370,7 @@ impl Session {
             &mut self.importer,
             required,
             log,
+            &checkpoints,
         )
     }
 
@@ -350,12 +385,9 @@ impl Session {
     /// Imports a bundle file or stream, once, in chunks with checkpoints
     /// when it is large (see [`super::chunked`]).
     fn import_bundle_source(&mut self) -> Result<()> {
-        let every = super::chunked::interval(self.config("checkpoint").as_deref());
-        // Outside of any repository nothing is kept: no checkpoints.
-        let every = if self.scratch.is_some() { 0 } else { every };
-        let log = log_enabled(self.config("log").as_deref(), "checkpoint");
+        let checkpoints = self.checkpoints();
         self.source
-            .import_bundle(&mut self.importer, every, log, &mut self.bundle_heads)
+            .import_bundle(&mut self.importer, &checkpoints, &mut self.bundle_heads)
     }
 
     /// Writes the metadata, finishes the pack, then moves the refs in one

@@ -6,6 +6,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::chunked::Checkpoints;
 use super::error::{invalid, Result, ResultExt};
 use super::importer::Importer;
 use crate::hg::HgNode;
@@ -88,20 +89,19 @@ impl Source {
     }
 
     /// Imports a bundle file or stream, once; `heads` gets the heads of
-    /// its changesets. A bundle file holding more than `every` changesets
-    /// is imported in chunks with checkpoints (see [`super::chunked`]).
+    /// its changesets. A bundle file is imported in chunks with
+    /// checkpoints as `checkpoints` says (see [`super::chunked`]).
     pub(super) fn import_bundle(
         &mut self,
         importer: &mut Importer,
-        every: u64,
-        log: bool,
+        checkpoints: &Checkpoints,
         heads: &mut BundleHeads,
     ) -> Result<()> {
         let (input, shown): (Box<dyn Read + '_>, String) = match self {
             Source::Bundle { imported: true, .. } | Source::Peer(_) => return Ok(()),
             Source::Bundle { path, imported } => {
                 *imported = true;
-                return import_bundle_file(importer, path, every, log, heads);
+                return import_bundle_file(importer, path, checkpoints, heads);
             }
             Source::Stream { url, body } => match body.take() {
                 Some(body) => (Box::new(body), url.clone()),
@@ -125,13 +125,12 @@ fn add_head(heads: &mut BundleHeads, c: &super::changesets::Imported) {
 fn import_bundle_file(
     importer: &mut Importer,
     path: &Path,
-    every: u64,
-    log: bool,
+    checkpoints: &Checkpoints,
     heads: &mut BundleHeads,
 ) -> Result<()> {
     let shown = path.display().to_string();
     let shown = &shown;
-    super::chunked::import_file(importer, path, shown, every, log, &mut |c| {
+    super::chunked::import_file(importer, path, shown, checkpoints, &mut |c| {
         add_head(heads, c)
     })
     .context_with(|| format!("while importing {shown}"))
