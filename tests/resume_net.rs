@@ -199,3 +199,28 @@ fn timed_checkpoints() {
     );
     assert_complete(&dest, &repo, "timed checkpoints");
 }
+
+/// A bundle served over HTTP (not a Mercurial server) is spooled and
+/// imported in chunks like a bundle file: killed at 50%, the rerun
+/// downloads it again and imports only the changesets after the last
+/// checkpoint.
+#[test]
+fn served_bundle_killed_resumes() {
+    let tmp = tempdir();
+    let files = Server::wsgi(tmp.path(), &corpus(format!("{NAME}.hg")), "file");
+    let url = format!("hg::{}{NAME}.hg", files.url());
+    let (total, every) = (total(), every());
+    let dest = mirror_repo(tmp.path(), "b.git", &url);
+    let out = output(fetch(&dest, &env(Some(total / 2))));
+    assert!(!out.status.success(), "the fetch was not killed");
+    let kept = total / 2 / every * every;
+    assert_eq!(changesets(&dest), kept, "changesets kept");
+    let out = output(fetch(&dest, &env(None)));
+    check(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(resumed_with(&stderr), Some(total - kept), "{stderr}");
+    let reference = corpus_clone(NAME);
+    assert_map(&notes_map(&dest), &corpus_map(NAME), "served bundle");
+    assert_eq!(branch_refs(&dest), branch_refs(&reference), "refs");
+    assert_eq!(metadata_parents(&dest), metadata_parents(&reference));
+}

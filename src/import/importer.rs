@@ -159,9 +159,7 @@ impl Importer {
     /// their values when the run started) and `extra` updates.
     pub fn commit(&mut self, extra: Vec<RefUpdate>) -> Result<()> {
         write::commit(&mut self.store, &self.state, extra, "cinnabar import")?;
-        if self.resumed.is_some() || self.checkpointed > 0 {
-            super::marker::unmark(self.store.repo());
-        }
+        super::marker::unmark(self.store.repo());
         for path in self.after_commit.drain(..) {
             let _ = std::fs::remove_file(path);
         }

@@ -3,7 +3,7 @@
 //! it can be imported in passes with checkpoints like a bundle file (see
 //! [`super::chunked`]).
 //!
-//! - A `getbundle` response is spooled, zstd-compressed, to an unnamed
+//! - A `getbundle` response (or a bundle served over HTTP) is spooled, zstd-compressed, to an unnamed
 //!   temporary file (gone with the process, even when killed), then
 //!   imported. A fetch killed after a checkpoint keeps what the
 //!   checkpoint committed, and the next one asks the server only for what the metadata lacks: discovery finds
@@ -32,16 +32,18 @@ use crate::hg::bundle::BundleReader;
 use crate::store::Repo;
 use crate::util::{CountingReader, Progress};
 
-/// Imports a server's response: spooled and imported in passes when there
-/// are checkpoints, else as it comes. `shown` names the server.
+/// Imports a server's response, or a bundle served over HTTP: spooled and
+/// imported in passes when there are checkpoints, else as it comes.
+/// `shown` names the server; `on_changeset` sees every changeset.
 pub fn import_response(
     importer: &mut Importer,
     stream: Box<dyn Read + '_>,
     shown: &str,
     checkpoints: &Checkpoints,
+    on_changeset: &mut dyn FnMut(&super::changesets::Imported),
 ) -> Result<()> {
     if !checkpoints.enabled() {
-        return importer.import_stream(stream, &mut |_| {});
+        return importer.import_stream(stream, on_changeset);
     }
     let (spool, changesets) = spool(importer.store.repo(), stream, importer.progress())?;
     if checkpoints.log {
@@ -52,7 +54,7 @@ pub fn import_response(
         file.rewind()?;
         Ok(Box::new(zstd::Decoder::new(file)?))
     };
-    import_source(importer, &open, shown, checkpoints, &mut |_| {})
+    import_source(importer, &open, shown, checkpoints, on_changeset)
 }
 
 /// Copies a bundle stream to an unnamed temporary file of the git

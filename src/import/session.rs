@@ -318,8 +318,14 @@ impl Session {
             let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
             let url = peer.url().to_string();
             let stream = peer.getbundle(&request, &common, caps)?;
-            super::resume::import_response(&mut self.importer, stream, &url, &checkpoints)
-                .context_with(|| format!("while fetching from {url}"))?;
+            super::resume::import_response(
+                &mut self.importer,
+                stream,
+                &url,
+                &checkpoints,
+                &mut |_| {},
+            )
+            .context_with(|| format!("while fetching from {url}"))?;
             request = self.importer.missing(&missing);
         }
         Ok(())

@@ -89,28 +89,34 @@ impl Source {
     }
 
     /// Imports a bundle file or stream, once; `heads` gets the heads of
-    /// its changesets. A bundle file is imported in chunks with
-    /// checkpoints as `checkpoints` says (see [`super::chunked`]).
+    /// its changesets. A bundle file, or a bundle served over HTTP once
+    /// spooled, is imported in chunks with checkpoints as `checkpoints`
+    /// says (see [`super::chunked`]).
     pub(super) fn import_bundle(
         &mut self,
         importer: &mut Importer,
         checkpoints: &Checkpoints,
         heads: &mut BundleHeads,
     ) -> Result<()> {
-        let (input, shown): (Box<dyn Read + '_>, String) = match self {
-            Source::Bundle { imported: true, .. } | Source::Peer(_) => return Ok(()),
+        match self {
+            Source::Bundle { imported: true, .. } | Source::Peer(_) => Ok(()),
             Source::Bundle { path, imported } => {
                 *imported = true;
-                return import_bundle_file(importer, path, checkpoints, heads);
+                import_bundle_file(importer, path, checkpoints, heads)
             }
             Source::Stream { url, body } => match body.take() {
-                Some(body) => (Box::new(body), url.clone()),
-                None => return Ok(()),
+                // Spooled, then imported like a bundle file.
+                Some(body) => super::resume::import_response(
+                    importer,
+                    Box::new(body),
+                    url,
+                    checkpoints,
+                    &mut |c| add_head(heads, c),
+                )
+                .context_with(|| format!("while importing {url}")),
+                None => Ok(()),
             },
-        };
-        importer
-            .import_stream(input, &mut |c| add_head(heads, c))
-            .context_with(|| format!("while importing {shown}"))
+        }
     }
 }
 
