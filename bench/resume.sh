@@ -66,7 +66,7 @@ for source in bundle http; do
     http) url=hg::http://127.0.0.1:$port/ ;;
   esac
   repo "$source-full" "$url"
-  measure fetch "$source-full"
+  measure git -C "$work/$source-full" -c cinnabar.checkpoint="$every" fetch -q origin
   printf '%-7s %-14s %6s %9s %9s %8s %s\n' "$source" uninterrupted 0 "$total" "$wall" "$cpu" reference
   state "$source-full" >"$work/$source-full.state"
   for pct in 25 50 75; do
