@@ -13,27 +13,27 @@ use std::time::{Duration, Instant};
 use crate::support::*;
 
 /// The corpus bundle: the largest that keeps these tests short.
-const NAME: &str = "flask";
+pub(crate) const NAME: &str = "flask";
 
 /// Changesets of the bundle.
-fn total() -> usize {
+pub(crate) fn total() -> usize {
     corpus_map(NAME).len()
 }
 
 /// Changesets per checkpoint: five chunks.
-fn every() -> usize {
+pub(crate) fn every() -> usize {
     total().div_ceil(5)
 }
 
 /// A bare repository whose `origin` mirrors `url`.
-fn mirror_repo(parent: &Path, name: &str, url: &str) -> PathBuf {
+pub(crate) fn mirror_repo(parent: &Path, name: &str, url: &str) -> PathBuf {
     let dest = bare_repo(parent, name);
     git(&dest, &["remote", "add", "--mirror=fetch", "origin", url]);
     dest
 }
 
 /// `git fetch --progress origin` with checkpoints every [`every`].
-fn fetch(dest: &Path, env: &[(&str, String)]) -> std::process::Command {
+pub(crate) fn fetch(dest: &Path, env: &[(&str, String)]) -> std::process::Command {
     let mut cmd = command("git", dest);
     let setting = format!("cinnabar.checkpoint={}", every());
     cmd.args(["-c", &setting, "fetch", "--progress", "origin"]);
@@ -43,21 +43,26 @@ fn fetch(dest: &Path, env: &[(&str, String)]) -> std::process::Command {
     cmd
 }
 
-fn changesets(dest: &Path) -> usize {
+pub(crate) fn changesets(dest: &Path) -> usize {
     if metadata(dest).is_none() {
         return 0;
     }
     notes_map(dest).len()
 }
 
-fn fsck_passes(dest: &Path) {
+pub(crate) fn fsck_passes(dest: &Path) {
     let out = fsck_full(dest);
     check(&out);
 }
 
 /// The refs but the metadata chain's (and fsck's mark).
-fn branch_refs(dest: &Path) -> Vec<String> {
-    let mut r: Vec<String> = refs(dest)
+pub(crate) fn branch_refs(dest: &Path) -> Vec<String> {
+    without_metadata(refs(dest))
+}
+
+/// `refs` less the metadata chain's (and fsck's mark), sorted.
+pub(crate) fn without_metadata(refs: Vec<String>) -> Vec<String> {
+    let mut r: Vec<String> = refs
         .into_iter()
         .filter(|r| {
             !r.ends_with(" refs/cinnabar/metadata")
@@ -70,7 +75,7 @@ fn branch_refs(dest: &Path) -> Vec<String> {
 }
 
 /// The metadata commit's tree and five parents.
-fn metadata_parents(dest: &Path) -> Vec<String> {
+pub(crate) fn metadata_parents(dest: &Path) -> Vec<String> {
     ["^{tree}", "^1", "^2", "^3", "^4", "^5"]
         .iter()
         .map(|p| rev_parse(dest, &format!("refs/cinnabar/metadata{p}")).unwrap())
@@ -90,7 +95,7 @@ fn assert_complete(dest: &Path, what: &str) {
 }
 
 /// The number in the resume message of a run's stderr.
-fn resumed_with(stderr: &str) -> Option<usize> {
+pub(crate) fn resumed_with(stderr: &str) -> Option<usize> {
     let rest = stderr.split("importing the other ").nth(1)?;
     rest.split_whitespace().next()?.parse().ok()
 }
@@ -138,14 +143,13 @@ fn bundle_killed_at_quarters_resumes() {
     }
 }
 
-/// The last "Importing changesets: …(N/N), done." of a run's progress:
-/// how many changesets the source sent.
-fn changesets_read(stderr: &str) -> Option<usize> {
-    let line = stderr
-        .split(['\r', '\n'])
-        .rfind(|l| l.starts_with("Importing changesets:") && l.ends_with(", done."))?;
-    let inner = line.rsplit_once('(')?.1;
-    inner.split('/').next()?.parse().ok()
+/// The `checkpoint` log's counts of the changesets a server sent.
+pub(crate) fn sent(stderr: &str) -> Vec<usize> {
+    stderr
+        .lines()
+        .filter_map(|l| l.split(" sent ").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect()
 }
 
 /// A real `kill -9` of the running fetch (git and the helper) once a
@@ -176,12 +180,13 @@ fn bundle_killed_resumes_from_server() {
     let server = Server::hg(&corpus_hg(NAME, None), &[]);
     let url = format!("hg::{}", server.url());
     git(&dest, &["remote", "set-url", "origin", &url]);
-    let out = output(fetch(&dest, &[]));
+    let log = ("GIT_CINNABAR_LOG", "checkpoint".to_string());
+    let out = output(fetch(&dest, &[log]));
     check(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
-        changesets_read(&stderr),
-        Some(total() - kept),
+        sent(&stderr),
+        vec![total() - kept],
         "changesets asked for: {stderr}"
     );
     assert_complete(&dest, "killed, then fetched from a server");

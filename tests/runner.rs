@@ -34,6 +34,7 @@ mod net_ssh;
 mod net_tags;
 mod push;
 mod resume;
+mod resume_net;
 mod rollback;
 mod store_notes_corpus;
 mod store_notes_git;

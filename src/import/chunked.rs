@@ -32,15 +32,25 @@
 //! The interval is `cinnabar.checkpoint` (changesets, 0 for none),
 //! [`DEFAULT_EVERY`] by default: the passes read the compressed bundle
 //! again, so the default keeps bundles of a few thousand changesets in
-//! one pass.
+//! one pass. `cinnabar.checkpoint-seconds` (0 or unset for none) asks for
+//! a checkpoint about every that many seconds as well: the first pass
+//! takes [`FIRST_TIMED_PASS`] changesets (or fewer, under the changeset
+//! interval), and each next pass is sized from the time the previous one
+//! took (at most four times larger or smaller), the changeset interval
+//! still being the largest size.
+//!
+//! The source is anything that can be read again from its start: a bundle
+//! file, or a server's response spooled to a temporary file (see
+//! [`super::resume`]).
 //!
 //! For tests only: `GIT_CINNABAR_DEBUG_ABORT_AFTER_CHANGESETS=N` aborts the
 //! process (as abruptly as `kill -9`) when a chunked import has imported
 //! `N` changesets in this run.
 
 use std::collections::HashMap;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::changegroup::Window;
 use super::changesets::Imported;
@@ -54,6 +64,72 @@ use crate::metadata::changeset::rebuild_changeset;
 /// The default checkpoint interval, in changesets.
 pub const DEFAULT_EVERY: u64 = 10_000;
 
+/// The size of the first pass when checkpoints are timed.
+pub const FIRST_TIMED_PASS: u64 = 1_000;
+
+/// When an import commits checkpoints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checkpoints {
+    /// At most this many changesets between checkpoints (0: no limit).
+    pub every: u64,
+    /// About this long between checkpoints (`None`: no limit).
+    pub seconds: Option<Duration>,
+    /// Print each checkpoint (the `checkpoint` log target).
+    pub log: bool,
+}
+
+impl Checkpoints {
+    /// From the `cinnabar.checkpoint` and `cinnabar.checkpoint-seconds`
+    /// settings.
+    pub fn from_settings(every: Option<&str>, seconds: Option<&str>, log: bool) -> Checkpoints {
+        let seconds = seconds
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(Duration::from_secs_f64);
+        Checkpoints {
+            every: interval(every),
+            seconds,
+            log,
+        }
+    }
+
+    /// Whether there are checkpoints at all.
+    pub fn enabled(&self) -> bool {
+        self.every > 0 || self.seconds.is_some()
+    }
+
+    /// The size of the first pass over `total` changesets, or `None` for
+    /// one pass.
+    fn first_pass(&self, total: u64) -> Option<u64> {
+        let size = match (self.every, self.seconds) {
+            (0, None) => return None,
+            (every, None) => every,
+            (0, Some(_)) => FIRST_TIMED_PASS,
+            (every, Some(_)) => every.min(FIRST_TIMED_PASS),
+        };
+        Some(size).filter(|s| *s < total)
+    }
+
+    /// The size of the pass after one of `size` changesets that took
+    /// `took`.
+    fn next_pass(&self, size: u64, took: Duration) -> u64 {
+        let mut next = match self.seconds {
+            Some(target) => {
+                let ratio = target.as_secs_f64() / took.as_secs_f64().max(0.001);
+                let scaled = (size as f64 * ratio.clamp(0.25, 4.0)) as u64;
+                scaled.max(1)
+            }
+            None => size,
+        };
+        if self.every > 0 {
+            next = next.min(self.every);
+        }
+        next
+    }
+}
+
+/// Reopens an import's source from its start.
+pub type Opener<'a> = &'a dyn Fn() -> Result<Box<dyn Read>>;
 /// The changesets of a bundle's first changegroup, in order.
 struct Plan {
     nodes: Vec<(HgNode, [HgNode; 2])>,
@@ -112,9 +188,8 @@ impl Seen {
 }
 
 /// Reads the changeset section of the first changegroup of a bundle.
-fn read_plan(path: &Path) -> Result<Plan> {
-    let file = std::fs::File::open(path)?;
-    let mut bundle = BundleReader::open(BufReader::new(file))?;
+fn read_plan(open: Opener<'_>) -> Result<Plan> {
+    let mut bundle = BundleReader::open(open()?)?;
     let mut nodes = Vec::new();
     if let Some(mut cg) = bundle.next_changegroup()? {
         while let Some(c) = cg.next_revision()? {
@@ -136,28 +211,42 @@ pub fn interval(setting: Option<&str>) -> u64 {
         .unwrap_or(DEFAULT_EVERY)
 }
 
-/// Imports the bundle file at `path` (shown as `shown`), in chunks of
-/// `every` changesets with a checkpoint after each when it holds more
-/// than that, else in one pass. `on_changeset` sees every changeset of
-/// the bundle, in order. `log` prints each checkpoint.
+/// Imports the bundle file at `path` (shown as `shown`) with
+/// [`import_source`].
 pub fn import_file(
     importer: &mut Importer,
     path: &Path,
     shown: &str,
-    every: u64,
-    log: bool,
+    checkpoints: &Checkpoints,
     on_changeset: &mut dyn FnMut(&Imported),
 ) -> Result<()> {
-    let open = || -> Result<Box<dyn std::io::Read>> {
+    let open = || -> Result<Box<dyn Read>> {
         let file = std::fs::File::open(path).context_with(|| format!("cannot open {shown}"))?;
         Ok(Box::new(BufReader::new(file)))
     };
-    let plan = if every > 0 {
-        Some(read_plan(path)?)
+    import_source(importer, &open, shown, checkpoints, on_changeset)
+}
+
+/// Imports the bundle `open` reads (shown as `shown`), in passes with a
+/// checkpoint after each as `checkpoints` says when it holds more
+/// changesets than a pass takes, else in one pass. `on_changeset` sees
+/// every changeset of the bundle, in order.
+pub fn import_source(
+    importer: &mut Importer,
+    open: Opener<'_>,
+    shown: &str,
+    checkpoints: &Checkpoints,
+    on_changeset: &mut dyn FnMut(&Imported),
+) -> Result<()> {
+    let log = checkpoints.log;
+    let plan = if checkpoints.enabled() {
+        Some(read_plan(open)?)
     } else {
         None
     };
-    let Some(plan) = plan.filter(|p| p.nodes.len() as u64 > every) else {
+    let Some((plan, mut size)) =
+        plan.and_then(|p| checkpoints.first_pass(p.nodes.len() as u64).map(|s| (p, s)))
+    else {
         return importer.import_stream(open()?, on_changeset);
     };
     let total = plan.nodes.len();
@@ -178,25 +267,18 @@ pub fn import_file(
         .and_then(|v| v.parse().ok());
     let mut seen = Seen::new(total);
     let mut count = 0u64;
-    let step = usize::try_from(every).unwrap_or(usize::MAX);
     let mut from = start;
-    let mut passes = Vec::new();
-    while from < total {
+    let mut pass = 0;
+    loop {
+        let step = usize::try_from(size).unwrap_or(usize::MAX);
         let end = from.saturating_add(step).min(total);
-        passes.push((from, end));
-        from = end;
-    }
-    if passes.is_empty() {
-        // Everything is imported: one pass for the other changegroups.
-        passes.push((total, total));
-    }
-    for (i, &(from, end)) in passes.iter().enumerate() {
+        let last = end == total;
         let window = Window {
             index: &plan.index,
             start: u32::try_from(from).unwrap_or(u32::MAX),
             end: u32::try_from(end).unwrap_or(u32::MAX),
         };
-        let last = i + 1 == passes.len();
+        let began = Instant::now();
         let result = importer.import_window(open()?, Some((&window, last)), &mut |c| {
             count += 1;
             if abort_after.is_some_and(|n| count >= n) {
@@ -218,12 +300,19 @@ pub fn import_file(
             }
             Err(e) => return Err(e),
         }
-        if !last {
-            importer.checkpoint()?;
-            if log {
-                eprintln!("DEBUG checkpoint: {end} of {total} changesets of {shown}");
-            }
+        pass += 1;
+        if last {
+            break;
         }
+        importer.checkpoint()?;
+        if importer.progress() {
+            eprintln!("Checkpoint {pass}: {end} of the {total} changesets of {shown} imported");
+        }
+        if log {
+            eprintln!("DEBUG checkpoint: {end} of {total} changesets of {shown}");
+        }
+        size = checkpoints.next_pass((end - from) as u64, began.elapsed());
+        from = end;
     }
     // The bundle's own graph, for its branch heads: what this run did not
     // see comes from the metadata.
@@ -244,4 +333,35 @@ pub fn import_file(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pass_sizes() {
+        let c = Checkpoints::from_settings(None, None, false);
+        assert_eq!((c.every, c.seconds), (DEFAULT_EVERY, None));
+        assert_eq!(c.first_pass(DEFAULT_EVERY), None);
+        assert_eq!(c.first_pass(DEFAULT_EVERY + 1), Some(DEFAULT_EVERY));
+        assert_eq!(c.next_pass(10, Duration::from_secs(100)), 10);
+        let off = Checkpoints::from_settings(Some("0"), Some("0"), false);
+        assert!(!off.enabled());
+        assert_eq!(off.first_pass(1_000_000), None);
+        // Timed: 1000 first, then scaled by at most four either way, under
+        // the changeset interval.
+        let t = Checkpoints::from_settings(Some("0"), Some("60"), false);
+        assert_eq!(t.first_pass(5000), Some(FIRST_TIMED_PASS));
+        assert_eq!(t.first_pass(1000), None);
+        assert_eq!(t.next_pass(1000, Duration::from_secs(30)), 2000);
+        assert_eq!(t.next_pass(1000, Duration::from_secs(1)), 4000);
+        assert_eq!(t.next_pass(1000, Duration::from_secs(600)), 250);
+        let both = Checkpoints::from_settings(Some("3000"), Some("1.5"), false);
+        assert_eq!(both.seconds, Some(Duration::from_millis(1500)));
+        assert_eq!(both.first_pass(5000), Some(1000));
+        assert_eq!(both.next_pass(1000, Duration::from_millis(100)), 3000);
+        let small = Checkpoints::from_settings(Some("200"), Some("10"), false);
+        assert_eq!(small.first_pass(5000), Some(200));
+    }
 }

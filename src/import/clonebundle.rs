@@ -3,6 +3,7 @@
 
 use super::error::{invalid, Result, ResultExt};
 
+use super::chunked::Checkpoints;
 use super::importer::Importer;
 use crate::wire::http::get_stream;
 use crate::wire::open::WireConfig;
@@ -21,6 +22,7 @@ pub fn import(
     importer: &mut Importer,
     required: bool,
     log: bool,
+    checkpoints: &Checkpoints,
 ) -> Result<bool> {
     let server = peer.url().to_string();
     let url = match configured {
@@ -48,8 +50,14 @@ pub fn import(
         }
         Err(e) => return Err(e.into()),
     };
-    importer
-        .import_stream(Box::new(stream), &mut |_| {})
-        .context_with(|| format!("while importing the clone bundle {shown}"))?;
+    if checkpoints.enabled() {
+        // Kept on disk and imported in passes, so that an interrupted
+        // clone resumes (see [`super::resume`]).
+        super::resume::import_clonebundle(importer, Box::new(stream), &shown, checkpoints)?;
+    } else {
+        importer
+            .import_stream(Box::new(stream), &mut |_| {})
+            .context_with(|| format!("while importing the clone bundle {shown}"))?;
+    }
     Ok(true)
 }

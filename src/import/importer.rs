@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::path::PathBuf;
 
 use gix_hash::ObjectId;
 
@@ -30,6 +31,13 @@ pub struct Importer {
     progress: bool,
     /// Changesets of this run that close their branch.
     closed: HashSet<HgNode>,
+    /// Changesets the checkpoints of an interrupted import committed, when
+    /// this run resumes it (see [`super::resume`]).
+    resumed: Option<u64>,
+    /// Changesets the checkpoints of this run committed.
+    checkpointed: u64,
+    /// Files removed once the metadata is committed.
+    after_commit: Vec<PathBuf>,
 }
 
 impl Importer {
@@ -39,6 +47,7 @@ impl Importer {
         let metadata = repo.find_ref(METADATA_REF)?;
         let mut store = Store::new(repo, WriteMode::pipelined());
         let state = load::load(&mut store, metadata)?;
+        let resumed = super::marker::resumed(store.repo(), metadata);
         Ok(Importer {
             store,
             state,
@@ -49,6 +58,9 @@ impl Importer {
             },
             progress,
             closed: HashSet::new(),
+            resumed,
+            checkpointed: 0,
+            after_commit: Vec::new(),
         })
     }
 
@@ -166,12 +178,28 @@ impl Importer {
     /// their values when the run started) and `extra` updates.
     pub fn commit(&mut self, extra: Vec<RefUpdate>) -> Result<()> {
         write::commit(&mut self.store, &self.state, extra, "cinnabar import")?;
+        super::marker::unmark(self.store.repo());
+        for path in self.after_commit.drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
         Ok(())
+    }
+
+    /// Removes `path` once the metadata is committed.
+    pub fn remove_after_commit(&mut self, path: PathBuf) {
+        self.after_commit.push(path);
+    }
+
+    /// How many changesets the checkpoints of an interrupted import
+    /// committed, when this run started from its last checkpoint.
+    pub fn resumed(&self) -> Option<u64> {
+        self.resumed
     }
 
     /// Commits the metadata imported so far, and goes on from there: an
     /// import's checkpoint (see [`super::chunked`]). No other ref moves.
     pub fn checkpoint(&mut self) -> Result<()> {
+        let count = self.state.git2hg.added().len() as u64;
         let written = write::commit(
             &mut self.store,
             &self.state,
@@ -179,7 +207,9 @@ impl Importer {
             "cinnabar import (checkpoint)",
         )?;
         self.state.checkpointed(written.loaded);
-        Ok(())
+        self.checkpointed += count;
+        let total = self.resumed.unwrap_or(0) + self.checkpointed;
+        super::marker::mark(self.store.repo(), written.metadata, total)
     }
 
     /// Forgets what was imported since the last commit or checkpoint: the

@@ -17,5 +17,8 @@ pub mod files;
 pub mod graft;
 pub mod importer;
 pub mod manifests;
+pub mod marker;
+pub mod resume;
 pub mod session;
+pub mod source;
 pub mod spool;

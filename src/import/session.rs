@@ -4,39 +4,24 @@
 //! first and then updates every ref in one transaction.
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::io::Write;
 
 use super::error::{invalid, Result, ResultExt};
 use gix_hash::ObjectId;
 
+use super::chunked::Checkpoints;
 use super::importer::Importer;
+use super::source::{bundle_state, BundleHeads, Source};
+pub use super::source::{RemoteBranch, RemoteState};
 use crate::hg::HgNode;
 use crate::store::config::cinnabar_setting;
 use crate::store::refs::{Expected, RefUpdate};
 use crate::store::{ConfigOverrides, Repo, StoreError};
 use crate::util::{check_enabled, log_enabled};
 use crate::wire::discovery::find_common;
-use crate::wire::open::{open, HgSource, WireConfig};
+use crate::wire::open::WireConfig;
 use crate::wire::url::HgUrl;
 use crate::wire::{HgPeer, BUNDLECAPS};
-
-/// A branch of the remote, with its heads in revision order.
-#[derive(Clone, Debug)]
-pub struct RemoteBranch {
-    /// The Mercurial name (not the quoted form a server's `branchmap`
-    /// sends).
-    pub name: Vec<u8>,
-    pub heads: Vec<HgNode>,
-}
-
-/// What the remote has: branches and bookmarks.
-#[derive(Clone, Debug, Default)]
-pub struct RemoteState {
-    pub branches: Vec<RemoteBranch>,
-    /// Bookmark names (as Mercurial has them) and their changesets.
-    pub bookmarks: Vec<(Vec<u8>, HgNode)>,
-}
 
 /// What a push takes over from a session (see [`Session::into_push_parts`]).
 pub struct PushParts {
@@ -47,20 +32,6 @@ pub struct PushParts {
     pub topo_heads: Vec<HgNode>,
 }
 
-/// The source of a session, as far as it was read.
-enum Source {
-    /// A bundle file, imported whole when first listed.
-    Bundle { path: PathBuf, imported: bool },
-    /// A bundle served over HTTP, imported whole when first listed; the
-    /// body is gone once read.
-    Stream {
-        url: String,
-        body: Option<Box<dyn Read + Send>>,
-    },
-    /// A Mercurial peer.
-    Peer(Box<dyn HgPeer>),
-}
-
 /// The state of one run of the remote helper (or of `git cinnabar clone`).
 pub struct Session {
     importer: Importer,
@@ -69,11 +40,13 @@ pub struct Session {
     remote_name: Option<String>,
     remote: Option<RemoteState>,
     /// Heads of the changesets a bundle holds, in order, with their branch.
-    bundle_heads: Vec<(HgNode, Vec<u8>)>,
+    bundle_heads: BundleHeads,
     /// The scratch repository used outside of any git repository.
     scratch: Option<tempfile::TempDir>,
     /// The peer's topological heads, from the listing.
     topo_heads: Vec<HgNode>,
+    /// Whether the run said where it resumes an interrupted import.
+    resume_said: bool,
 }
 
 impl Session {
@@ -108,17 +81,7 @@ impl Session {
         let compat_06 = cinnabar_setting(&repo, remote_name, "compat").as_deref() == Some("0.6");
         let wire_config = WireConfig::from_repo(&repo);
         let importer = Importer::open(repo, progress, compat_06)?;
-        let source = match open(url, &wire_config)? {
-            HgSource::Bundle(path) => Source::Bundle {
-                path,
-                imported: false,
-            },
-            HgSource::Stream { url, body } => Source::Stream {
-                url,
-                body: Some(body),
-            },
-            HgSource::Peer(peer) => Source::Peer(peer),
-        };
+        let source = Source::open(url, &wire_config)?;
         Ok(Session {
             importer,
             source,
@@ -128,6 +91,7 @@ impl Session {
             bundle_heads: Vec::new(),
             scratch: None,
             topo_heads: Vec::new(),
+            resume_said: false,
         })
     }
 
@@ -135,6 +99,21 @@ impl Session {
     /// `remote.<remote>.cinnabar-<key>`, then `cinnabar.<key>`.
     pub fn config(&self, key: &str) -> Option<String> {
         cinnabar_setting(self.importer.store.repo(), self.remote_name.as_deref(), key)
+    }
+
+    /// When imports commit checkpoints (never outside of a repository,
+    /// where nothing is kept).
+    fn checkpoints(&self) -> Checkpoints {
+        // Outside of any repository nothing is kept; nor when grafting,
+        // which may have to roll everything back ("Nothing to graft").
+        if self.scratch.is_some() || self.importer.graft_finish().is_some() {
+            return Checkpoints::default();
+        }
+        Checkpoints::from_settings(
+            self.config("checkpoint").as_deref(),
+            self.config("checkpoint-seconds").as_deref(),
+            log_enabled(self.config("log").as_deref(), "checkpoint"),
+        )
     }
 
     /// Whether this run imported changesets (a bundle read when listed)
@@ -162,20 +141,7 @@ impl Session {
         let state = match &mut self.source {
             Source::Bundle { .. } | Source::Stream { .. } => {
                 self.import_bundle_source()?;
-                let mut branches: Vec<RemoteBranch> = Vec::new();
-                for (node, branch) in &self.bundle_heads {
-                    match branches.iter_mut().find(|b| b.name == *branch) {
-                        Some(b) => b.heads.push(*node),
-                        None => branches.push(RemoteBranch {
-                            name: branch.clone(),
-                            heads: vec![*node],
-                        }),
-                    }
-                }
-                RemoteState {
-                    branches,
-                    bookmarks: Vec::new(),
-                }
+                bundle_state(&self.bundle_heads)
             }
             Source::Peer(peer) => {
                 let (branches, heads, bookmarks) = peer.remote_listing()?;
@@ -281,22 +247,12 @@ impl Session {
     pub fn write_bundle(&mut self, heads: &[HgNode], out: &mut dyn Write) -> Result<()> {
         let common = self.find_common()?;
         match &mut self.source {
-            Source::Bundle { path, .. } => {
-                let mut file = std::fs::File::open(&*path)
-                    .context_with(|| format!("cannot open {}", path.display()))?;
-                std::io::copy(&mut file, out)?;
-            }
-            Source::Stream { url, body } => {
-                let mut body = body
-                    .take()
-                    .ok_or_else(|| invalid(format!("the bundle from {url} was already read")))?;
-                std::io::copy(&mut body, out)?;
-            }
             Source::Peer(peer) => {
                 let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
                 let stream = peer.getbundle(heads, &common, caps)?;
                 super::copy::copy_bundle(stream, out)?;
             }
+            source => source.copy_bundle(out)?,
         }
         Ok(out.flush()?)
     }
@@ -308,11 +264,28 @@ impl Session {
             return Ok(());
         }
         self.start_graft()?;
-        if !matches!(self.source, Source::Peer(_)) {
+        if !self.source.is_peer() {
             self.import_bundle_source()?;
             if let Some(h) = self.importer.missing(&missing).first() {
                 return Err(invalid(format!("changeset {h} is not in the bundle")));
             }
+            return Ok(());
+        }
+        let checkpoints = self.checkpoints();
+        if let (Some(n), false) = (self.importer.resumed(), self.resume_said) {
+            self.resume_said = true;
+            eprintln!(
+                "Resuming an interrupted import: its checkpoints hold {n} changesets; \
+                 fetching the rest"
+            );
+        }
+        // A clone bundle that an interrupted clone left: the rest of it
+        // first.
+        if self.importer.state.previous.is_some()
+            && checkpoints.enabled()
+            && super::resume::resume_clonebundle(&mut self.importer, &checkpoints)?
+            && self.importer.missing(&missing).is_empty()
+        {
             return Ok(());
         }
         let mut common = self.find_common()?;
@@ -348,9 +321,14 @@ impl Session {
             let caps = peer.capability("bundle2").map(|_| BUNDLECAPS);
             let url = peer.url().to_string();
             let stream = peer.getbundle(&request, &common, caps)?;
-            self.importer
-                .import_stream(stream, &mut |_| {})
-                .context_with(|| format!("while fetching from {url}"))?;
+            super::resume::import_response(
+                &mut self.importer,
+                stream,
+                &url,
+                &checkpoints,
+                &mut |_| {},
+            )
+            .context_with(|| format!("while fetching from {url}"))?;
             request = self.importer.missing(&missing);
         }
         Ok(())
@@ -390,6 +368,7 @@ impl Session {
     pub fn import_clonebundle(&mut self, required: bool) -> Result<bool> {
         let configured = self.config("clonebundle");
         let log = log_enabled(self.config("log").as_deref(), "clonebundle");
+        let checkpoints = self.checkpoints();
         let Source::Peer(peer) = &mut self.source else {
             return Err(invalid("clone bundles come from Mercurial servers"));
         };
@@ -400,6 +379,7 @@ impl Session {
             &mut self.importer,
             required,
             log,
+            &checkpoints,
         )
     }
 
@@ -441,60 +421,15 @@ impl Session {
         Ok(())
     }
 
-    /// Imports a bundle file or stream, once.
+    /// Imports a bundle file or stream, once, in chunks with checkpoints
+    /// when it is large (see [`super::chunked`]).
     fn import_bundle_source(&mut self) -> Result<()> {
-        if matches!(
-            self.source,
-            Source::Bundle {
-                imported: false,
-                ..
-            } | Source::Stream { body: Some(_), .. }
-        ) {
+        if self.source.has_unimported_bundle() {
             self.start_graft()?;
         }
-        let (input, shown): (Box<dyn Read + '_>, String) = match &mut self.source {
-            Source::Bundle { imported: true, .. } | Source::Peer(_) => return Ok(()),
-            Source::Bundle { path, imported } => {
-                *imported = true;
-                let path = path.clone();
-                return self.import_bundle_file(&path);
-            }
-            Source::Stream { url, body } => match body.take() {
-                Some(body) => (Box::new(body), url.clone()),
-                None => return Ok(()),
-            },
-        };
-        let bundle_heads = &mut self.bundle_heads;
-        self.importer
-            .import_stream(input, &mut |c| {
-                // Heads of the bundle's own graph, per branch.
-                bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
-                bundle_heads.push((c.node, c.branch.clone()));
-            })
-            .context_with(|| format!("while importing {shown}"))
-    }
-
-    /// Imports a bundle file, in chunks with checkpoints when it is large
-    /// (see [`super::chunked`]).
-    fn import_bundle_file(&mut self, path: &std::path::Path) -> Result<()> {
-        let every = super::chunked::interval(self.config("checkpoint").as_deref());
-        // Outside of any repository nothing is kept: no checkpoints; nor
-        // when grafting, which may have to roll everything back.
-        let grafting = self.importer.graft_finish().is_some();
-        let every = if self.scratch.is_some() || grafting {
-            0
-        } else {
-            every
-        };
-        let log = log_enabled(self.config("log").as_deref(), "checkpoint");
-        let bundle_heads = &mut self.bundle_heads;
-        let shown = path.display().to_string();
-        let shown = &shown;
-        super::chunked::import_file(&mut self.importer, path, shown, every, log, &mut |c| {
-            bundle_heads.retain(|(n, b)| !(b == &c.branch && c.parents.contains(n)));
-            bundle_heads.push((c.node, c.branch.clone()));
-        })
-        .context_with(|| format!("while importing {shown}"))
+        let checkpoints = self.checkpoints();
+        self.source
+            .import_bundle(&mut self.importer, &checkpoints, &mut self.bundle_heads)
     }
 
     /// Writes the metadata, finishes the pack, then moves the refs in one
