@@ -91,7 +91,7 @@ struct WriteItem {
 /// Objects are sent in batches: waking the writer thread for every small
 /// object costs more than writing it. A batch is also cut at a quarter of
 /// the byte bound.
-const BATCH_OBJECTS: usize = 128;
+const BATCH_OBJECTS: usize = 512;
 
 enum Msg {
     Writes(Vec<WriteItem>),
