@@ -64,10 +64,31 @@ impl Importer {
         })
     }
 
-    /// Grafts the changesets imported from now on onto `graft`'s
-    /// candidates (spec 3.8).
-    pub fn set_graft(&mut self, graft: super::graft::Graft) {
+    /// Grafts the changesets imported from now on onto the candidates
+    /// `setting` (`cinnabar.graft`) names (spec 3.8), once: the commits of
+    /// the repository's refs, or the branches of a git repository at a URL
+    /// (fetched as `refs/cinnabar/graft/*`, used on a first clone only).
+    pub fn start_graft(&mut self, setting: Option<&str>) -> Result<()> {
+        use super::graft::{fetch, Graft, GraftSetting};
+        if self.graft_finish().is_some() {
+            return Ok(());
+        }
+        let metadata = self.state.previous.as_ref().map(|p| p.commit);
+        let repo = self.store.repo().clone();
+        let graft = match GraftSetting::parse(setting)? {
+            GraftSetting::Off => return Ok(()),
+            GraftSetting::Local => Graft::read(&repo, false, metadata)?,
+            GraftSetting::Url(url) => {
+                fetch(&repo, &url, self.progress)?;
+                if metadata.is_some() {
+                    Graft::default()
+                } else {
+                    Graft::read(&repo, true, None)?
+                }
+            }
+        };
         self.importers.changesets.set_graft(graft);
+        Ok(())
     }
 
     /// Whether this run grafts, and if so whether it grafted anything

@@ -394,31 +394,13 @@ impl Session {
     /// Reads the graft candidates `cinnabar.graft` asks for (spec 3.8),
     /// once.
     fn start_graft(&mut self) -> Result<()> {
-        use super::graft::{fetch, Graft, GraftSetting};
         if self.config("graft-refs").is_some() {
             eprintln!(
                 "WARNING The cinnabar.graft-refs configuration is deprecated.\nPlease unset it."
             );
         }
-        if self.importer.graft_finish().is_some() {
-            return Ok(());
-        }
-        let metadata = self.importer.state.previous.as_ref().map(|p| p.commit);
-        let repo = self.importer.store.repo().clone();
-        let graft = match GraftSetting::parse(self.config("graft").as_deref())? {
-            GraftSetting::Off => return Ok(()),
-            GraftSetting::Local => Graft::read(&repo, false, metadata)?,
-            GraftSetting::Url(url) => {
-                fetch(&repo, &url, self.importer.progress())?;
-                if metadata.is_some() {
-                    Graft::default()
-                } else {
-                    Graft::read(&repo, true, None)?
-                }
-            }
-        };
-        self.importer.set_graft(graft);
-        Ok(())
+        let setting = self.config("graft");
+        self.importer.start_graft(setting.as_deref())
     }
 
     /// Imports a bundle file or stream, once, in chunks with checkpoints
