@@ -152,6 +152,30 @@ pub(crate) fn sent(stderr: &str) -> Vec<usize> {
         .collect()
 }
 
+/// Runs `cmd` (a fetch into `dest`) in its own process group and kills
+/// the whole group (`kill -9`: git and the helper) once the first
+/// checkpoint is committed; checks that what was kept is a whole number of
+/// checkpoints and fsck-clean. Returns how many changesets were kept.
+pub(crate) fn kill_after_first_checkpoint(mut cmd: std::process::Command, dest: &Path) -> usize {
+    cmd.process_group(0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let start = Instant::now();
+    while metadata(dest).is_none() && start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
+    let _ = child.wait();
+    let kept = changesets(dest);
+    assert!(kept > 0 && kept < total(), "kept {kept} changesets");
+    assert_eq!(kept % every(), 0, "kept {kept}: not a checkpoint");
+    fsck_passes(dest);
+    kept
+}
+
 /// A real `kill -9` of the running fetch (git and the helper) once a
 /// checkpoint is committed; the next fetch, from `hg serve` of the same
 /// repository, asks the server only for the changesets not committed.
@@ -160,23 +184,7 @@ fn bundle_killed_resumes_from_server() {
     let tmp = tempdir();
     let bundle = format!("hg::{}", corpus(format!("{NAME}.hg")).display());
     let dest = mirror_repo(tmp.path(), "k.git", &bundle);
-    let mut cmd = fetch(&dest, &[]);
-    cmd.process_group(0)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    let start = Instant::now();
-    while metadata(&dest).is_none() && start.elapsed() < Duration::from_secs(120) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = std::process::Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .status();
-    let _ = child.wait();
-    let kept = changesets(&dest);
-    assert!(kept > 0 && kept < total(), "kept {kept} changesets");
-    assert_eq!(kept % every(), 0, "kept {kept}: not a checkpoint");
-    fsck_passes(&dest);
+    let kept = kill_after_first_checkpoint(fetch(&dest, &[]), &dest);
     let server = Server::hg(&corpus_hg(NAME, None), &[]);
     let url = format!("hg::{}", server.url());
     git(&dest, &["remote", "set-url", "origin", &url]);

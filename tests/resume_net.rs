@@ -6,13 +6,11 @@
 //! ends: the corpus map, the refs a server gives, the same parents of the
 //! metadata commit.
 
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use crate::resume::{
-    changesets, every, fetch, fsck_passes, metadata_parents, mirror_repo, resumed_with, sent,
-    total, without_metadata, NAME,
+    changesets, every, fetch, fsck_passes, kill_after_first_checkpoint, metadata_parents,
+    mirror_repo, resumed_with, sent, total, without_metadata, NAME,
 };
 use crate::support::*;
 
@@ -96,23 +94,7 @@ fn ssh_killed_resumes() {
     let url = format!("hg::ssh://localhost/{NAME}-hg");
     let dest = mirror_repo(tmp.path(), "s.git", &url);
     let ssh_env = ("GIT_SSH_COMMAND", ssh.display().to_string());
-    let mut cmd = fetch(&dest, std::slice::from_ref(&ssh_env));
-    cmd.process_group(0)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    let start = Instant::now();
-    while metadata(&dest).is_none() && start.elapsed() < Duration::from_secs(120) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = std::process::Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .status();
-    let _ = child.wait();
-    let kept = changesets(&dest);
-    assert!(kept > 0 && kept < total(), "kept {kept} changesets");
-    assert_eq!(kept % every(), 0, "kept {kept}: not a checkpoint");
-    fsck_passes(&dest);
+    let kept = kill_after_first_checkpoint(fetch(&dest, std::slice::from_ref(&ssh_env)), &dest);
     let mut env = env(None);
     env.push(ssh_env);
     let out = output(fetch(&dest, &env));
