@@ -26,18 +26,7 @@ ln -s "$root/target/release/git-cinnabar" "$work/bin/git-cinnabar"
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(ripgrep dillo coveragepy flask nginx churn)
 
-# Runs a command under GNU time; sets wall, cpu, rss (MB), vol.
-measure() {
-  local out=$work/time.txt
-  /usr/bin/time -v -o "$out" "$@" >/dev/null 2>"$work/err.txt" || { cat "$work/err.txt" >&2; return 1; }
-  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out")
-  local user sys
-  user=$(sed -n 's/.*User time (seconds): //p' "$out")
-  sys=$(sed -n 's/.*System time (seconds): //p' "$out")
-  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-  rss=$(( $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out") / 1024 ))
-  vol=$(sed -n 's/.*Voluntary context switches: //p' "$out")
-}
+source "$root/bench/lib.sh"
 
 # Prints a git clone's row (object count, switches per 1k, pack sizes).
 git_row() { # label dir

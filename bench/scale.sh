@@ -35,18 +35,7 @@ shapes=("$@")
 : "${WIDE_SIZES:=50000:250 50000:750 50000:2250}"
 : "${MERGE_SIZES:=2000 4000 8000}"
 
-# Runs a command under GNU time; sets wall, cpu, rss (MB), vol.
-measure() {
-  local out=$work/time.txt
-  /usr/bin/time -v -o "$out" "$@" >/dev/null 2>"$work/err.txt" || { cat "$work/err.txt" >&2; return 1; }
-  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out")
-  local user sys
-  user=$(sed -n 's/.*User time (seconds): //p' "$out")
-  sys=$(sed -n 's/.*System time (seconds): //p' "$out")
-  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')
-  rss=$(( $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out") / 1024 ))
-  vol=$(sed -n 's/.*Voluntary context switches: //p' "$out")
-}
+source "$root/bench/lib.sh"
 
 printf '%-12s %-14s %-6s %9s %9s %8s %7s %9s %8s %8s %9s\n' \
   shape size tool wall cpu-s rss-MB objects vol-cs cs/1k-obj pack-MB repack-MB
