@@ -83,6 +83,19 @@ fn make_hg(dir: &Path, name: &str, more: bool) -> PathBuf {
     repo
 }
 
+/// Rewrites every commit of `git_dir` the way `other_converter` says
+/// (fast-export, then fast-import over the same refs).
+fn rewrite_as_other_converter(git_dir: &Path) {
+    let mut cmd = command("git", git_dir);
+    cmd.args(["fast-export", "--no-data", "--all"]);
+    let stream = run(cmd);
+    git_stdin(
+        git_dir,
+        &["fast-import", "--quiet", "--force"],
+        &other_converter(&stream),
+    );
+}
+
 /// Rewrites a `git fast-export` stream as another converter would have
 /// made the history: every message gets a trailing newline.
 fn other_converter(stream: &[u8]) -> Vec<u8> {
@@ -121,14 +134,7 @@ fn converted(dir: &Path, name: &str, hg_repo: &Path, url: &Path) -> PathBuf {
     git(&git_dir, &["cinnabar", "clear"]);
     git(&git_dir, &["remote", "set-head", "origin", "-d"]);
     git(&git_dir, &["remote", "set-url", "origin", &url]);
-    let mut cmd = command("git", &git_dir);
-    cmd.args(["fast-export", "--no-data", "--all"]);
-    let stream = run(cmd);
-    git_stdin(
-        &git_dir,
-        &["fast-import", "--quiet", "--force"],
-        &other_converter(&stream),
-    );
+    rewrite_as_other_converter(&git_dir);
     git_dir
 }
 
@@ -315,14 +321,7 @@ fn dillo_converted(dir: &Path, name: &str) -> PathBuf {
     let git_dir = dir.join(name);
     copy_dir(&corpus_clone("dillo"), &git_dir);
     git(&git_dir, &["cinnabar", "clear"]);
-    let mut cmd = command("git", &git_dir);
-    cmd.args(["fast-export", "--no-data", "--all"]);
-    let stream = run(cmd);
-    git_stdin(
-        &git_dir,
-        &["fast-import", "--quiet", "--force"],
-        &other_converter(&stream),
-    );
+    rewrite_as_other_converter(&git_dir);
     let url = format!("hg::{}", corpus("dillo.hg").display());
     git(&git_dir, &["remote", "add", "hg", &url]);
     git_dir
