@@ -103,3 +103,61 @@ fn killed_server_then_incremental_fetch() {
         "after fetch",
     );
 }
+
+/// The helper starts the server before git's first command, so that its
+/// start-up overlaps git's; when git then asks nothing of it (only
+/// `capabilities`, or not even that), the server reads the end of its input
+/// and exits with status 0, and the helper says nothing about it.
+#[test]
+fn server_started_early_ends_cleanly_when_unused() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("r");
+    hg(tmp.path(), &["init", "r"]);
+    commit_file(&repo, "a", 1);
+    let dest = bare_repo(tmp.path(), "repo.git");
+    for (i, input) in ["capabilities\n\n", ""].into_iter().enumerate() {
+        let status = tmp.path().join(format!("status-{i}"));
+        // Records the server's exit status, once it ends.
+        let script = tmp.path().join(format!("ssh-{i}.sh"));
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nwhile [ $# -gt 1 ]; do shift; done\n\
+                 sh -c \"$1\"; echo $? > '{status}.tmp'; mv '{status}.tmp' '{status}'\n",
+                status = status.display(),
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut cmd = command(bin_dir().join("git-remote-hg"), &dest);
+        cmd.args(["origin", &format!("ssh://localhost/{}", repo.display())])
+            .env("GIT_SSH_COMMAND", &script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        check(&out);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !input.is_empty() {
+            assert!(stdout.starts_with("option\nimport\npush\n"), "{stdout}");
+        }
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "input {input:?}");
+        // The server was started (git asked for nothing that needs it), and
+        // the helper did not wait for its exit: wait here.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !status.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let code = std::fs::read_to_string(&status).expect("no server, or it did not exit");
+        assert_eq!(code.trim(), "0", "input {input:?}");
+    }
+}

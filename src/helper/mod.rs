@@ -11,6 +11,9 @@ use miette::{miette, Context, IntoDiagnostic};
 
 use crate::hg::HgNode;
 use crate::import::session::Session;
+use crate::store::Repo;
+use crate::wire::open::WireConfig;
+use crate::wire::stdio::PendingPeer;
 use crate::wire::url::HgUrl;
 
 pub mod names;
@@ -41,6 +44,9 @@ pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
     if matches!(url, HgUrl::Local(_)) && !given.contains("://") && relative.is_relative() {
         url = HgUrl::Local(absolute_source(remote, relative)?);
     }
+    // The server starts now: Python's start-up (`hg serve`) overlaps git's
+    // first commands and the loading of the metadata.
+    let (repo, started) = start_server(&url);
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
@@ -54,6 +60,8 @@ pub fn run(remote: &str, url: Option<&str>) -> miette::Result<ExitCode> {
         },
         tags_before: None,
         session: None,
+        repo,
+        started,
         listed: RefList::default(),
     };
     let mut line = String::new();
@@ -186,6 +194,20 @@ fn absolute_source(remote: &str, path: &Path) -> miette::Result<PathBuf> {
     Ok(absolute)
 }
 
+/// Opens the repository git runs us in and starts the server of `url`
+/// ahead of its use, when `url` is one that `hg serve --stdio` answers
+/// (see [`crate::wire::open::prestart`]).
+fn start_server(url: &HgUrl) -> (Option<Repo>, Option<PendingPeer>) {
+    if !matches!(url, HgUrl::Ssh { .. } | HgUrl::Local(_)) {
+        return (None, None);
+    }
+    let Ok(repo) = Repo::open() else {
+        return (None, None);
+    };
+    let started = crate::wire::open::prestart(url, &WireConfig::from_repo(&repo));
+    (Some(repo), started)
+}
+
 /// The Mercurial tags of the imported metadata, if they can be read.
 fn current_tags() -> Option<Vec<(String, gix_hash::ObjectId)>> {
     let repo = crate::store::Repo::open().ok()?;
@@ -197,6 +219,10 @@ struct Helper {
     url: HgUrl,
     options: Options,
     session: Option<Session>,
+    /// The repository, opened at start, until the session takes it.
+    repo: Option<Repo>,
+    /// The server started at start, until the session takes it.
+    started: Option<PendingPeer>,
     listed: RefList,
     /// The tags before the first import, to tell when a fetch brought new
     /// ones.
@@ -228,7 +254,16 @@ impl Helper {
             let remote = (!self.remote.starts_with("hg::") && !self.remote.starts_with("hg://"))
                 .then(|| self.remote.clone());
             let progress = self.progress();
-            let session = Session::open(&self.url, remote.as_deref(), progress)?;
+            let session = match self.repo.take() {
+                Some(repo) => Session::with_repo_started(
+                    repo,
+                    &self.url,
+                    remote.as_deref(),
+                    progress,
+                    self.started.take(),
+                )?,
+                None => Session::open(&self.url, remote.as_deref(), progress)?,
+            };
             self.session = Some(session);
         }
         self.session

@@ -20,6 +20,7 @@ use crate::store::{ConfigOverrides, Repo, StoreError};
 use crate::util::{check_enabled, log_enabled};
 use crate::wire::discovery::find_common;
 use crate::wire::open::WireConfig;
+use crate::wire::stdio::PendingPeer;
 use crate::wire::url::HgUrl;
 use crate::wire::{HgPeer, BUNDLECAPS};
 
@@ -56,7 +57,7 @@ impl Session {
     /// a scratch repository stands in, removed at the end.
     pub fn open(url: &HgUrl, remote_name: Option<&str>, progress: bool) -> Result<Session> {
         match Repo::open() {
-            Ok(repo) => Session::with_repo(repo, url, remote_name, progress),
+            Ok(repo) => Session::with_repo_started(repo, url, remote_name, progress, None),
             Err(StoreError::OpenRepo { .. }) if std::env::var_os("GIT_DIR").is_none() => {
                 let scratch = tempfile::Builder::new()
                     .prefix("git-cinnabar")
@@ -78,10 +79,24 @@ impl Session {
         remote_name: Option<&str>,
         progress: bool,
     ) -> Result<Session> {
+        Session::with_repo_started(repo, url, remote_name, progress, None)
+    }
+
+    /// Same as [`Session::with_repo`], with the server started ahead for
+    /// `url` and the settings of `repo` (see
+    /// [`crate::wire::open::prestart`]): its start-up overlaps the loading
+    /// of the metadata.
+    pub fn with_repo_started(
+        repo: Repo,
+        url: &HgUrl,
+        remote_name: Option<&str>,
+        progress: bool,
+        started: Option<PendingPeer>,
+    ) -> Result<Session> {
         let compat_06 = cinnabar_setting(&repo, remote_name, "compat").as_deref() == Some("0.6");
         let wire_config = WireConfig::from_repo(&repo);
         let importer = Importer::open(repo, progress, compat_06)?;
-        let source = Source::open(url, &wire_config)?;
+        let source = Source::open(url, &wire_config, started)?;
         Ok(Session {
             importer,
             source,

@@ -10,7 +10,8 @@ use super::chunked::Checkpoints;
 use super::error::{invalid, Result, ResultExt};
 use super::importer::Importer;
 use crate::hg::HgNode;
-use crate::wire::open::{open, HgSource, WireConfig};
+use crate::wire::open::{open_with, HgSource, WireConfig};
+use crate::wire::stdio::PendingPeer;
 use crate::wire::url::HgUrl;
 use crate::wire::HgPeer;
 
@@ -60,9 +61,14 @@ impl Source {
         )
     }
 
-    /// Opens the source `url` names.
-    pub(super) fn open(url: &HgUrl, config: &WireConfig) -> Result<Source> {
-        Ok(match open(url, config)? {
+    /// Opens the source `url` names, with the server started ahead for
+    /// it, if any (see [`crate::wire::open::prestart`]).
+    pub(super) fn open(
+        url: &HgUrl,
+        config: &WireConfig,
+        started: Option<PendingPeer>,
+    ) -> Result<Source> {
+        Ok(match open_with(url, config, started)? {
             HgSource::Bundle(path) => Source::Bundle {
                 path,
                 imported: false,

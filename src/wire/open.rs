@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::http::{FollowRedirects, HttpConfig, HttpPeer, HttpSource};
 use super::ssh::{self, SshConfig};
-use super::stdio::StdioPeer;
+use super::stdio::{PendingPeer, StdioPeer};
 use super::url::HgUrl;
 use super::{HgPeer, WireError};
 use crate::store::Repo;
@@ -56,10 +56,51 @@ impl WireConfig {
     }
 }
 
+/// Starts the server of `url` ahead of its use when it is one that
+/// `hg serve --stdio` answers (a local repository, an ssh server), so that
+/// its start-up overlaps the caller's work until [`open_with`] takes it.
+/// Nothing is sent to it; `None` for other sources, or when it cannot be
+/// started (then [`open_with`] tries again, and says why it fails).
+pub fn prestart(url: &HgUrl, config: &WireConfig) -> Option<PendingPeer> {
+    match url {
+        HgUrl::Local(path) if path.join(".hg").is_dir() => {
+            StdioPeer::start_local(&url.display(), path).ok()
+        }
+        HgUrl::Ssh {
+            user,
+            host,
+            port,
+            path,
+        } => ssh::start(
+            &url.display(),
+            user.as_deref(),
+            host,
+            *port,
+            path,
+            &config.ssh,
+        )
+        .ok(),
+        _ => None,
+    }
+}
+
 /// Opens the source `url` names: a bundle file, a local repository
 /// (through `hg serve --stdio`), an HTTP(S) server or bundle, or an ssh
 /// server.
 pub fn open(url: &HgUrl, config: &WireConfig) -> Result<HgSource, WireError> {
+    open_with(url, config, None)
+}
+
+/// Same as [`open`], with the server [`prestart`] started for the same URL
+/// and settings, if any.
+pub fn open_with(
+    url: &HgUrl,
+    config: &WireConfig,
+    started: Option<PendingPeer>,
+) -> Result<HgSource, WireError> {
+    if let Some(pending) = started.filter(|p| p.url() == url.display()) {
+        return Ok(HgSource::Peer(Box::new(pending.connect()?)));
+    }
     Ok(match url {
         HgUrl::Local(path) if path.is_file() => {
             check_bundle_start(path)?;

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use super::stdio::StdioPeer;
+use super::stdio::{PendingPeer, StdioPeer};
 use super::WireError;
 
 /// The git settings the SSH transport honours.
@@ -166,13 +166,26 @@ pub fn connect(
     path: &str,
     config: &SshConfig,
 ) -> Result<StdioPeer, WireError> {
+    start(url, user, host, port, path, config)?.connect()
+}
+
+/// Starts the ssh program for `ssh://[user@]host[:port]/path`, without the
+/// handshake (see [`PendingPeer`]).
+pub fn start(
+    url: &str,
+    user: Option<&str>,
+    host: &str,
+    port: Option<u16>,
+    path: &str,
+    config: &SshConfig,
+) -> Result<PendingPeer, WireError> {
     let cmd =
         ssh_command(user, host, port, path, config).map_err(|detail| WireError::Protocol {
             command: "ssh".into(),
             url: url.to_string(),
             detail,
         })?;
-    StdioPeer::spawn_remote(url, cmd)
+    StdioPeer::start_remote(url, cmd)
 }
 
 #[cfg(test)]

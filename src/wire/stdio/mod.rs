@@ -5,18 +5,20 @@
 //! payload is sent as `len\n` + bytes frames ending with `0\n`.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+mod stderr;
 
 use super::unbundle::{self, PushHeads, PushRefusal, ServerError, UnbundleReply};
 use super::{GetbundleArgs, HgPeer, WireError};
 use crate::hg::HgNode;
+use stderr::StderrPump;
 
 /// A peer reached through a child process speaking the stdio protocol.
 pub struct StdioPeer {
     url: String,
-    child: Child,
+    /// The server process; taken when the peer is dropped.
+    child: Option<Child>,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     capabilities: Vec<String>,
@@ -24,156 +26,35 @@ pub struct StdioPeer {
     stderr: StderrPump,
 }
 
-/// The child's stderr, copied to ours line by line by a thread (with a
-/// `remote: ` prefix for a remote server), or kept while a push captures
-/// it.
-///
-/// The pipe is non-blocking and only read with the state locked, so that
-/// [`StderrPump::finish_capture`] can take everything the server wrote
-/// before its reply: what is not in the pipe any more was already handled.
-struct StderrPump {
-    state: Arc<Mutex<StderrState>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+/// A server started ahead of its first use, so that its start-up (Python's,
+/// for `hg serve`) overlaps the caller's own: nothing was sent to it yet.
+/// [`PendingPeer::connect`] performs the handshake; dropped unused, the
+/// server reads the end of its input and exits.
+pub struct PendingPeer(StdioPeer);
 
-struct StderrState {
-    reader: Option<ChildStderr>,
-    /// An incomplete last line.
-    partial: Vec<u8>,
-    /// Lines kept instead of shown.
-    capture: Option<Vec<String>>,
-    prefix: &'static str,
-}
-
-impl StderrState {
-    /// Reads what the pipe holds, without waiting. `None` at its end,
-    /// else whether anything came.
-    fn pump(&mut self) -> Option<bool> {
-        let mut reader = self.reader.take()?;
-        let mut buf = [0u8; 8192];
-        let mut got = false;
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    got = true;
-                    self.partial.extend_from_slice(&buf[..n]);
-                    self.lines();
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    self.reader = Some(reader);
-                    return Some(got);
-                }
-                Err(_) => break,
-            }
-        }
-        if !self.partial.is_empty() {
-            let last = std::mem::take(&mut self.partial);
-            self.emit(&last);
-        }
-        None
+impl PendingPeer {
+    /// The URL, for messages.
+    pub fn url(&self) -> &str {
+        &self.0.url
     }
 
-    /// Handles the complete lines of `partial`.
-    fn lines(&mut self) {
-        while let Some(end) = memchr::memchr(b'\n', &self.partial) {
-            let line: Vec<u8> = self.partial.drain(..=end).collect();
-            self.emit(&line[..end]);
-        }
+    /// Performs the handshake: the peer is ready for commands.
+    pub fn connect(self) -> Result<StdioPeer, WireError> {
+        let mut peer = self.0;
+        peer.handshake()?;
+        Ok(peer)
     }
-
-    fn emit(&mut self, line: &[u8]) {
-        match &mut self.capture {
-            Some(lines) => lines.push(String::from_utf8_lossy(line).into_owned()),
-            None => {
-                let mut err = std::io::stderr().lock();
-                let _ = err.write_all(self.prefix.as_bytes());
-                let _ = err.write_all(line);
-                let _ = err.write_all(b"\n");
-            }
-        }
-    }
-}
-
-impl StderrPump {
-    fn start(stderr: ChildStderr, prefix: &'static str) -> StderrPump {
-        // Without a non-blocking pipe, the thread cannot read with the lock
-        // held: it then reads line by line, and a capture only gets the
-        // lines the thread saw in time.
-        let nonblocking = rustix::fs::fcntl_getfl(&stderr)
-            .and_then(|flags| {
-                rustix::fs::fcntl_setfl(&stderr, flags | rustix::fs::OFlags::NONBLOCK)
-            })
-            .is_ok();
-        let (reader, blocking) = if nonblocking {
-            (Some(stderr), None)
-        } else {
-            (None, Some(stderr))
-        };
-        let state = Arc::new(Mutex::new(StderrState {
-            reader,
-            partial: Vec::new(),
-            capture: None,
-            prefix,
-        }));
-        let shared = Arc::clone(&state);
-        let thread = if let Some(stderr) = blocking {
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stderr);
-                let mut line = Vec::new();
-                while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
-                    let end = line.strip_suffix(b"\n").unwrap_or(&line).len();
-                    lock(&shared).emit(&line[..end]);
-                    line.clear();
-                }
-            })
-        } else {
-            std::thread::spawn(move || {
-                let mut idle = Duration::from_millis(1);
-                loop {
-                    let pumped = lock(&shared).pump();
-                    let Some(busy) = pumped else {
-                        break;
-                    };
-                    // Poll quickly while the server talks, slowly when idle.
-                    idle = if busy {
-                        Duration::from_millis(1)
-                    } else {
-                        (idle * 2).min(Duration::from_millis(50))
-                    };
-                    std::thread::sleep(idle);
-                }
-            })
-        };
-        StderrPump {
-            state,
-            thread: Some(thread),
-        }
-    }
-
-    /// From now on, keeps the lines instead of showing them.
-    fn start_capture(&self) {
-        let mut state = lock(&self.state);
-        state.pump();
-        state.capture = Some(Vec::new());
-    }
-
-    /// Stops capturing; returns the lines the server wrote so far.
-    fn finish_capture(&self) -> Vec<String> {
-        let mut state = lock(&self.state);
-        state.pump();
-        state.capture.take().unwrap_or_default()
-    }
-}
-
-fn lock(state: &Mutex<StderrState>) -> MutexGuard<'_, StderrState> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl StdioPeer {
     /// Starts `hg -R <path> serve --stdio` for a local repository.
     pub fn local(url: &str, path: &std::path::Path) -> Result<StdioPeer, WireError> {
+        StdioPeer::start_local(url, path)?.connect()
+    }
+
+    /// Starts `hg -R <path> serve --stdio` for a local repository, without
+    /// the handshake.
+    pub fn start_local(url: &str, path: &std::path::Path) -> Result<PendingPeer, WireError> {
         let hg = std::env::var_os("HG").unwrap_or_else(|| "hg".into());
         let mut cmd = Command::new(hg);
         cmd.arg("-R").arg(path).args(["serve", "--stdio"]);
@@ -186,7 +67,7 @@ impl StdioPeer {
         ] {
             cmd.env_remove(var);
         }
-        StdioPeer::spawn(url, cmd).map_err(|e| match e {
+        StdioPeer::start(url, cmd, "").map_err(|e| match e {
             WireError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 WireError::NoSource {
                     url: url.into(),
@@ -201,20 +82,16 @@ impl StdioPeer {
 
     /// Runs `cmd` and performs the handshake. Its stderr is copied to ours.
     pub fn spawn(url: &str, cmd: Command) -> Result<StdioPeer, WireError> {
-        StdioPeer::spawn_with(url, cmd, "")
+        StdioPeer::start(url, cmd, "")?.connect()
     }
 
-    /// Runs `cmd` for a remote server (ssh): its stderr is copied to ours
-    /// with a `remote: ` prefix.
-    pub fn spawn_remote(url: &str, cmd: Command) -> Result<StdioPeer, WireError> {
-        StdioPeer::spawn_with(url, cmd, "remote: ")
+    /// Runs `cmd` for a remote server (ssh), without the handshake: its
+    /// stderr is copied to ours with a `remote: ` prefix.
+    pub fn start_remote(url: &str, cmd: Command) -> Result<PendingPeer, WireError> {
+        StdioPeer::start(url, cmd, "remote: ")
     }
 
-    fn spawn_with(
-        url: &str,
-        mut cmd: Command,
-        prefix: &'static str,
-    ) -> Result<StdioPeer, WireError> {
+    fn start(url: &str, mut cmd: Command, prefix: &'static str) -> Result<PendingPeer, WireError> {
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -231,16 +108,14 @@ impl StdioPeer {
                 detail: "no pipes to the child".into(),
             });
         };
-        let mut peer = StdioPeer {
+        Ok(PendingPeer(StdioPeer {
             url: url.to_string(),
-            child,
+            child: Some(child),
             stdin,
             stdout: BufReader::new(stdout),
             capabilities: Vec::new(),
             stderr: StderrPump::start(stderr, prefix),
-        };
-        peer.handshake()?;
-        Ok(peer)
+        }))
     }
 
     fn io(&self, what: &str) -> impl Fn(std::io::Error) -> WireError + '_ {
@@ -504,12 +379,23 @@ impl HgPeer for StdioPeer {
 }
 
 impl Drop for StdioPeer {
+    /// Ends the session (an empty command) and leaves the server to exit
+    /// on its own: its shutdown (Python's, for `hg serve`: tens of
+    /// milliseconds) is nothing we wait for. A thread reaps it and copies
+    /// what it still writes on stderr while this process lives.
     fn drop(&mut self) {
         let _ = self.stdin.write_all(b"\n");
         let _ = self.stdin.flush();
-        let _ = self.child.wait();
-        if let Some(t) = self.stderr.thread.take() {
-            let _ = t.join();
-        }
+        let child = self.child.take();
+        let pump = self.stderr.take_thread();
+        let reaper = std::thread::Builder::new().spawn(move || {
+            if let Some(mut child) = child {
+                let _ = child.wait();
+            }
+            if let Some(t) = pump {
+                let _ = t.join();
+            }
+        });
+        drop(reaper);
     }
 }
