@@ -24,7 +24,8 @@
 #   REUSE_CLONES=1 clones found there are fetched into, not made again.
 #
 # Columns: wall and peak RSS of the whole command; CPU (user+sys) of the
-# whole command, of the helper without its `hg serve`, of `hg serve`; and
+# whole command (with its `hg serve`, even one that ends after the
+# command), of the helper without its `hg serve`, of `hg serve`; and
 # "git" = the rest (git itself: fetch, index-pack, connectivity check).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,17 +61,26 @@ for tool in "${tools[@]}"; do
     touch "$bin/built"
     ln -s "$root/target/release/git-cinnabar" "$bin/$tool/real/git-remote-hg"
   fi
-  # The helper alone is timed too (its wall, CPU and peak RSS), through a
-  # wrapper that appends them to $work/helper.txt.
+  # The helper alone is timed too (its wall, CPU and peak RSS, and when
+  # it ended), through a wrapper that appends them to $work/helper.txt.
   cat >"$bin/$tool/git-remote-hg" <<EOS
 #!/bin/sh
-exec /usr/bin/time -f '%e %U %S %M' -a -o "$work/helper.txt" "$bin/$tool/real/git-remote-hg" "\$@"
+/usr/bin/time -f '%e %U %S %M' -o "$work/helper.\$\$" "$bin/$tool/real/git-remote-hg" "\$@"
+rc=\$?
+echo "\$(cat "$work/helper.\$\$") \$(date +%s.%N)" >>"$work/helper.txt"
+rm -f "$work/helper.\$\$"
+exit \$rc
 EOS
-  # The same for the `hg serve --stdio` the helper runs (a child of the
-  # helper: its CPU is also in the helper's, and is taken out below).
+  # The same for the `hg serve --stdio` the helper runs: a child of the
+  # helper, whose CPU is in the helper's when the helper waited for it
+  # (it ended first; taken out below), else counted on its own.
   cat >"$bin/$tool/hg" <<EOS
 #!/bin/sh
-exec /usr/bin/time -f '%e %U %S %M' -a -o "$work/hgserve.txt" "$hg" "\$@"
+/usr/bin/time -f '%e %U %S %M' -o "$work/hgserve.\$\$" "$hg" "\$@"
+rc=\$?
+echo "\$(cat "$work/hgserve.\$\$") \$(date +%s.%N)" >>"$work/hgserve.txt"
+rm -f "$work/hgserve.\$\$"
+exit \$rc
 EOS
   chmod +x "$bin/$tool/git-remote-hg" "$bin/$tool/hg"
 done
@@ -121,7 +131,17 @@ measure() { # label, tool, command...
   : >"$work/hgserve.txt"
   HG="$bin/$2/hg" PATH="$bin/$2:$PATH" /usr/bin/time -v -o "$out" "${@:3}" >/dev/null 2>"$work/err.txt" \
     || { cat "$work/err.txt" >&2; return 1; }
-  local wall rss user sys helper=""
+  # A helper may leave its server to exit on its own: wait for as many
+  # servers as helpers to have ended (at most 10 s).
+  local waited=0
+  while [ "$(wc -l <"$work/hgserve.txt")" -lt "$(wc -l <"$work/helper.txt")" ] && [ $waited -lt 1000 ]; do
+    sleep 0.01
+    waited=$((waited + 1))
+  done
+  local wall rss user sys helper="" extra
+  # CPU of the servers that ended after their helper (not in the total).
+  extra=$(awk 'FILENAME ~ /helper/ { end[FNR] = $5; next }
+    { if ($5 > end[FNR]) x += $2 + $3 } END { printf "%.2f", x }' "$work/helper.txt" "$work/hgserve.txt")
   wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out")
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out")
   user=$(sed -n 's/.*User time (seconds): //p' "$out")
@@ -130,13 +150,13 @@ measure() { # label, tool, command...
     # Summed over the helper processes of the command, and over the hg
     # servers they ran: CPU of the helper without its hg's, of hg serve,
     # and of the rest (git).
-    helper=$(awk -v total="$user $sys" '/^[0-9]/ { if (FILENAME ~ /helper/) { c += $2 + $3 }
-        else { hc += $2 + $3 } }
-      END { split(total, t, " "); printf "%5.2f s  %5.2f s  %5.2f s", c - hc, hc, t[1] + t[2] - c }' \
+    helper=$(awk -v total="$user $sys" '/^[0-9]/ { if (FILENAME ~ /helper/) { c += $2 + $3; end[FNR] = $5 }
+        else if ($5 > end[FNR]) { x += $2 + $3 } else { hc += $2 + $3 } }
+      END { split(total, t, " "); printf "%5.2f s  %5.2f s  %5.2f s", c - hc, hc + x, t[1] + t[2] - c }' \
       "$work/helper.txt" "$work/hgserve.txt")
   fi
   printf '%-18s %-13s %-24s %8s %6d MB  %5.2f s   %s\n' "$name" "$2" "$1" "$wall" $((rss / 1024)) \
-    "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$helper"
+    "$(awk -v u="$user" -v s="$sys" -v x="$extra" 'BEGIN { print u + s + x }')" "$helper"
 }
 
 commit() {
