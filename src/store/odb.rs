@@ -196,15 +196,16 @@ impl Store {
                 let base_data = self.recent_trees.get(b)?;
                 tree_delta(base_data, data, &mut self.delta_buf).then_some(*b)
             });
+        // Known to be new: written without asking `has` again.
         match base {
             Some(base) => {
                 let delta = std::mem::take(&mut self.delta_buf);
                 let written =
-                    self.write_delta_hashed(oid, Kind::Tree, Cow::Borrowed(data), &base, &delta);
+                    self.write_new(oid, Kind::Tree, Cow::Borrowed(data), Some((&base, &delta)));
                 self.delta_buf = delta;
                 written?;
             }
-            None => self.write_hashed(oid, Kind::Tree, Cow::Borrowed(data))?,
+            None => self.write_new(oid, Kind::Tree, Cow::Borrowed(data), None)?,
         }
         self.recent_trees.put(oid, data);
         Ok(oid)
@@ -291,13 +292,7 @@ impl ObjectWrite for Store {
         if self.has(&oid) {
             return Ok(());
         }
-        if self.mode == WriteMode::Direct {
-            self.stats.written += 1;
-        }
-        match self.writer()? {
-            Writer::Direct(p) => p.write_hashed(oid, kind, data),
-            Writer::Pipelined(s) => s.write_hashed(oid, kind, data),
-        }
+        self.write_new(oid, kind, data, None)
     }
 
     fn write_delta_hashed(
@@ -311,12 +306,32 @@ impl ObjectWrite for Store {
         if self.has(&oid) {
             return Ok(());
         }
+        self.write_new(oid, kind, data, Some((base, delta)))
+    }
+}
+
+impl Store {
+    /// Hands an object [`has`](Store::has) said is missing to the pack
+    /// writer, as a delta against `base` when one is given.
+    fn write_new(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: Cow<'_, [u8]>,
+        delta: Option<(&ObjectId, &[u8])>,
+    ) -> Result<()> {
         if self.mode == WriteMode::Direct {
             self.stats.written += 1;
         }
-        match self.writer()? {
-            Writer::Direct(p) => p.write_delta_hashed(oid, kind, data, base, delta),
-            Writer::Pipelined(s) => s.write_delta_hashed(oid, kind, data, base, delta),
+        match (self.writer()?, delta) {
+            (Writer::Direct(p), None) => p.write_hashed(oid, kind, data),
+            (Writer::Pipelined(s), None) => s.write_hashed(oid, kind, data),
+            (Writer::Direct(p), Some((base, delta))) => {
+                p.write_delta_hashed(oid, kind, data, base, delta)
+            }
+            (Writer::Pipelined(s), Some((base, delta))) => {
+                s.write_delta_hashed(oid, kind, data, base, delta)
+            }
         }
     }
 }

@@ -44,6 +44,7 @@ impl Dir {
             Some(slash) => {
                 let name = &path[..slash];
                 if let Ok(i) = self.search(name, false) {
+                    self.own_lines.clear();
                     self.entries.remove(i);
                 }
                 let i = self.subdir_index(name, slash);
@@ -63,6 +64,7 @@ impl Dir {
         let removed = match memchr::memchr(b'/', path) {
             None => match self.find_any(path) {
                 Some(i) => {
+                    self.own_lines.clear();
                     self.entries.remove(i);
                     true
                 }
