@@ -11,6 +11,7 @@ use gix::object::Kind;
 use gix::ObjectId;
 
 use super::error::{Result, StoreError};
+use super::known::KnownObjects;
 use super::object::{hash_object, ObjectRead, ObjectWrite};
 use super::pack::{
     tree_delta, ObjectSink, PackWriter, RecentObjects, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS,
@@ -71,6 +72,18 @@ pub struct Store {
     recent_trees: RecentObjects,
     /// The delta being computed, reused.
     delta_buf: Vec<u8>,
+    /// What the repository held, for [`has`](Store::has); scanned at the
+    /// first write.
+    known: Known,
+}
+
+/// The state of [`Store::known`].
+#[derive(Debug)]
+enum Known {
+    Unscanned,
+    Scanned(KnownObjects),
+    /// No snapshot can stand for the repository: gix is asked.
+    Unavailable,
 }
 
 impl std::fmt::Debug for Store {
@@ -105,6 +118,7 @@ impl Store {
             stats: StoreStats::default(),
             recent_trees: RecentObjects::new(DEFAULT_RECENT_BYTES),
             delta_buf: Vec::new(),
+            known: Known::Unscanned,
         }
     }
 
@@ -174,8 +188,23 @@ impl Store {
     /// Whether a write of `oid` can be skipped: the object is in the pack
     /// being written, or in the repository as of its last refresh (packs
     /// this store finished included).
-    fn has(&self, oid: &ObjectId) -> bool {
-        self.in_pack(oid) || self.repo.contains_without_refresh(oid)
+    fn has(&mut self, oid: &ObjectId) -> bool {
+        if self.in_pack(oid) {
+            return true;
+        }
+        if let Known::Unscanned = self.known {
+            self.known = match KnownObjects::scan(&self.repo.objects_dir()) {
+                Some(k) => Known::Scanned(k),
+                None => Known::Unavailable,
+            };
+        }
+        match &self.known {
+            // Only an object listed loose needs the file system.
+            Known::Scanned(k) => {
+                k.packed(oid) || (k.listed_loose(oid) && self.repo.contains_without_refresh(oid))
+            }
+            _ => self.repo.contains_without_refresh(oid),
+        }
     }
 
     /// Writes the tree `data` (encoded, entries in git's order), likely a
@@ -237,6 +266,11 @@ impl Store {
         };
         if pack.is_some() {
             self.repo.refresh();
+            if let Known::Scanned(k) = &mut self.known {
+                if !k.add_new_packs() {
+                    self.known = Known::Unavailable;
+                }
+            }
         }
         Ok(pack)
     }

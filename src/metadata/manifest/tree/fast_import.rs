@@ -37,6 +37,7 @@ impl Dir {
         match memchr::memchr(b'/', path) {
             None => {
                 if let Ok(i) = self.search(path, true) {
+                    self.own_lines.clear();
                     self.entries.remove(i);
                 }
                 self.insert(path, node, flag, &mut false);
@@ -84,6 +85,7 @@ impl Dir {
                     return false;
                 }
                 if d.entries.is_empty() {
+                    self.own_lines.clear();
                     self.entries.remove(i);
                 }
                 true

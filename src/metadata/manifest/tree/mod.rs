@@ -28,7 +28,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn is_dir(&self) -> bool {
+    /// Whether the entry is a directory.
+    pub fn is_dir(&self) -> bool {
         matches!(self.node, Node::Dir(_))
     }
 }
@@ -157,6 +158,11 @@ impl Dir {
         }
     }
 
+    /// Whether a file named `name` is in this directory.
+    pub fn has_file(&self, name: &[u8]) -> bool {
+        self.search(name, false).is_ok()
+    }
+
     fn search(&self, name: &[u8], dir: bool) -> Result<usize, usize> {
         self.entries
             .binary_search_by(|e| tree_order(&e.name, e.is_dir(), name, dir))
@@ -169,6 +175,7 @@ impl Dir {
         match self.search(name, true) {
             Ok(i) => i,
             Err(i) => {
+                self.own_lines.clear();
                 let sub = Dir::with_prefix(self.prefix_len + slash + 1);
                 self.entries.insert(
                     i,
@@ -262,6 +269,7 @@ impl Dir {
                         let d = Arc::make_mut(d);
                         let delta = d.remove(rest);
                         if d.entries.is_empty() {
+                            self.own_lines.clear();
                             self.entries.remove(i);
                         }
                         delta

@@ -23,7 +23,17 @@ use crate::hg::HgNode;
 /// A clone (a directory about to be edited, see [`Arc::make_mut`]) shares
 /// them until then.
 #[derive(Clone, Debug, Default)]
-pub(super) struct OwnLines(OnceLock<Arc<[u8]>>);
+pub(super) struct OwnLines(OnceLock<Arc<Kept>>);
+
+/// A directory's own lines, and where its subdirectories' text goes
+/// between them.
+#[derive(Debug)]
+struct Kept {
+    text: Box<[u8]>,
+    /// For each subdirectory, in order: the offset in `text` its lines
+    /// come before, and its index in the entries.
+    subdirs: Box<[(usize, usize)]>,
+}
 
 impl OwnLines {
     /// Forgets the lines (the directory changed).
@@ -44,42 +54,54 @@ fn push_line(out: &mut Vec<u8>, prefix: &[u8], name: &[u8], node: &HgNode, flag:
 
 impl Dir {
     /// The lines of this directory's own files, built once (`path` is the
-    /// directory's path, `scratch` a reused buffer).
-    fn own_lines(&self, path: &[u8], scratch: &mut Vec<u8>) -> &[u8] {
+    /// directory's path).
+    fn own_lines(&self, path: &[u8]) -> &Kept {
         self.own_lines.0.get_or_init(|| {
-            scratch.clear();
-            for e in &self.entries {
-                if let Node::File { node, flag } = &e.node {
-                    push_line(scratch, path, &e.name, node, *flag);
+            let size = self
+                .entries
+                .iter()
+                .map(|e| match &e.node {
+                    Node::File { flag, .. } => line_len(path.len() + e.name.len(), *flag),
+                    Node::Dir(_) => 0,
+                })
+                .sum();
+            let mut text = Vec::with_capacity(size);
+            let mut subdirs = Vec::new();
+            for (i, e) in self.entries.iter().enumerate() {
+                match &e.node {
+                    Node::File { node, flag } => push_line(&mut text, path, &e.name, node, *flag),
+                    Node::Dir(_) => subdirs.push((text.len(), i)),
                 }
             }
-            Arc::from(&scratch[..])
+            Arc::new(Kept {
+                text: text.into_boxed_slice(),
+                subdirs: subdirs.into_boxed_slice(),
+            })
         })
     }
 
     /// Calls `f` with the manifest text below this directory, in order, in
     /// pieces (`path` is the directory's path).
-    fn for_each_piece(&self, path: &mut Vec<u8>, scratch: &mut Vec<u8>, f: &mut dyn FnMut(&[u8])) {
-        let own = self.own_lines(path, scratch);
-        let (mut start, mut pos) = (0, 0);
-        for e in &self.entries {
-            match &e.node {
-                Node::File { flag, .. } => pos += line_len(path.len() + e.name.len(), *flag),
-                Node::Dir(d) => {
-                    if pos > start {
-                        f(&own[start..pos]);
-                        start = pos;
-                    }
-                    let base = path.len();
-                    path.extend_from_slice(&e.name);
-                    path.push(b'/');
-                    d.for_each_piece(path, scratch, f);
-                    path.truncate(base);
-                }
+    fn for_each_piece(&self, path: &mut Vec<u8>, f: &mut dyn FnMut(&[u8])) {
+        let kept = self.own_lines(path);
+        let mut start = 0;
+        for &(pos, i) in kept.subdirs.iter() {
+            let e = &self.entries[i];
+            let Node::Dir(d) = &e.node else {
+                continue;
+            };
+            if pos > start {
+                f(&kept.text[start..pos]);
+                start = pos;
             }
+            let base = path.len();
+            path.extend_from_slice(&e.name);
+            path.push(b'/');
+            d.for_each_piece(path, f);
+            path.truncate(base);
         }
-        if own.len() > start {
-            f(&own[start..]);
+        if kept.text.len() > start {
+            f(&kept.text[start..]);
         }
     }
 }
@@ -89,8 +111,7 @@ impl ManifestTree {
     /// lines of each directory (see the [module](self) docs), built for
     /// the directories that changed since they were last asked for.
     pub fn for_each_piece(&self, f: &mut dyn FnMut(&[u8])) {
-        self.root
-            .for_each_piece(&mut Vec::new(), &mut Vec::new(), f);
+        self.root.for_each_piece(&mut Vec::new(), f);
     }
 
     /// The node of this manifest's text with the given parents, computed by
