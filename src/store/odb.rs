@@ -81,7 +81,9 @@ pub struct Store {
 #[derive(Debug)]
 enum Known {
     Unscanned,
-    Scanned(KnownObjects),
+    /// The snapshot, and the repository's refresh count when its packs
+    /// were last listed.
+    Scanned(KnownObjects, u64),
     /// No snapshot can stand for the repository: gix is asked.
     Unavailable,
 }
@@ -187,20 +189,32 @@ impl Store {
 
     /// Whether a write of `oid` can be skipped: the object is in the pack
     /// being written, or in the repository as of its last refresh (packs
-    /// this store finished included).
+    /// this store finished included): in a pack index, or a loose object
+    /// when the store's first write listed them (see [`KnownObjects`]).
     fn has(&mut self, oid: &ObjectId) -> bool {
         if self.in_pack(oid) {
             return true;
         }
-        if let Known::Unscanned = self.known {
-            self.known = match KnownObjects::scan(&self.repo.objects_dir()) {
-                Some(k) => Known::Scanned(k),
-                None => Known::Unavailable,
-            };
+        let refreshes = self.repo.refresh_count();
+        match &mut self.known {
+            Known::Unscanned => {
+                self.known = match KnownObjects::scan(&self.repo.objects_dir()) {
+                    Some(k) => Known::Scanned(k, refreshes),
+                    None => Known::Unavailable,
+                };
+            }
+            // Packs were added (ours when finished, or a `git fetch`'s).
+            Known::Scanned(k, seen) if *seen != refreshes => {
+                *seen = refreshes;
+                if !k.add_new_packs() {
+                    self.known = Known::Unavailable;
+                }
+            }
+            _ => {}
         }
         match &self.known {
             // Only an object listed loose needs the file system.
-            Known::Scanned(k) => {
+            Known::Scanned(k, _) => {
                 k.packed(oid) || (k.listed_loose(oid) && self.repo.contains_without_refresh(oid))
             }
             _ => self.repo.contains_without_refresh(oid),
@@ -265,12 +279,8 @@ impl Store {
             }
         };
         if pack.is_some() {
+            // `has` lists the new pack on its next call.
             self.repo.refresh();
-            if let Known::Scanned(k) = &mut self.known {
-                if !k.add_new_packs() {
-                    self.known = Known::Unavailable;
-                }
-            }
         }
         Ok(pack)
     }
