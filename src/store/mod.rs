@@ -19,6 +19,7 @@
 //! - [`stats`]: counters of writes and read-backs ([`StoreStats`]).
 //! - [`graph`]: the commit graph (`git merge-base --independent`).
 //! - [`idindex`]: a compact index of 20-byte ids ([`IdIndex`]).
+//! - [`known`]: the packs and loose objects a write checks first.
 
 #![warn(missing_docs)]
 
@@ -27,6 +28,7 @@ pub mod config;
 pub mod error;
 pub mod graph;
 pub mod idindex;
+pub mod known;
 pub mod notes;
 pub mod object;
 pub mod odb;

@@ -11,6 +11,7 @@ use gix::object::Kind;
 use gix::ObjectId;
 
 use super::error::{Result, StoreError};
+use super::known::KnownObjects;
 use super::object::{hash_object, ObjectRead, ObjectWrite};
 use super::pack::{
     tree_delta, ObjectSink, PackWriter, RecentObjects, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS,
@@ -71,6 +72,20 @@ pub struct Store {
     recent_trees: RecentObjects,
     /// The delta being computed, reused.
     delta_buf: Vec<u8>,
+    /// What the repository held, for [`has`](Store::has); scanned at the
+    /// first write.
+    known: Known,
+}
+
+/// The state of [`Store::known`].
+#[derive(Debug)]
+enum Known {
+    Unscanned,
+    /// The snapshot, and the repository's refresh count when its packs
+    /// were last listed.
+    Scanned(KnownObjects, u64),
+    /// No snapshot can stand for the repository: gix is asked.
+    Unavailable,
 }
 
 impl std::fmt::Debug for Store {
@@ -105,6 +120,7 @@ impl Store {
             stats: StoreStats::default(),
             recent_trees: RecentObjects::new(DEFAULT_RECENT_BYTES),
             delta_buf: Vec::new(),
+            known: Known::Unscanned,
         }
     }
 
@@ -173,9 +189,36 @@ impl Store {
 
     /// Whether a write of `oid` can be skipped: the object is in the pack
     /// being written, or in the repository as of its last refresh (packs
-    /// this store finished included).
-    fn has(&self, oid: &ObjectId) -> bool {
-        self.in_pack(oid) || self.repo.contains_without_refresh(oid)
+    /// this store finished included): in a pack index, or a loose object
+    /// when the store's first write listed them (see [`KnownObjects`]).
+    fn has(&mut self, oid: &ObjectId) -> bool {
+        if self.in_pack(oid) {
+            return true;
+        }
+        let refreshes = self.repo.refresh_count();
+        match &mut self.known {
+            Known::Unscanned => {
+                self.known = match KnownObjects::scan(&self.repo.objects_dir()) {
+                    Some(k) => Known::Scanned(k, refreshes),
+                    None => Known::Unavailable,
+                };
+            }
+            // Packs were added (ours when finished, or a `git fetch`'s).
+            Known::Scanned(k, seen) if *seen != refreshes => {
+                *seen = refreshes;
+                if !k.add_new_packs() {
+                    self.known = Known::Unavailable;
+                }
+            }
+            _ => {}
+        }
+        match &self.known {
+            // Only an object listed loose needs the file system.
+            Known::Scanned(k, _) => {
+                k.packed(oid) || (k.listed_loose(oid) && self.repo.contains_without_refresh(oid))
+            }
+            _ => self.repo.contains_without_refresh(oid),
+        }
     }
 
     /// Writes the tree `data` (encoded, entries in git's order), likely a
@@ -196,15 +239,16 @@ impl Store {
                 let base_data = self.recent_trees.get(b)?;
                 tree_delta(base_data, data, &mut self.delta_buf).then_some(*b)
             });
+        // Known to be new: written without asking `has` again.
         match base {
             Some(base) => {
                 let delta = std::mem::take(&mut self.delta_buf);
                 let written =
-                    self.write_delta_hashed(oid, Kind::Tree, Cow::Borrowed(data), &base, &delta);
+                    self.write_new(oid, Kind::Tree, Cow::Borrowed(data), Some((&base, &delta)));
                 self.delta_buf = delta;
                 written?;
             }
-            None => self.write_hashed(oid, Kind::Tree, Cow::Borrowed(data))?,
+            None => self.write_new(oid, Kind::Tree, Cow::Borrowed(data), None)?,
         }
         self.recent_trees.put(oid, data);
         Ok(oid)
@@ -235,6 +279,7 @@ impl Store {
             }
         };
         if pack.is_some() {
+            // `has` lists the new pack on its next call.
             self.repo.refresh();
         }
         Ok(pack)
@@ -291,13 +336,7 @@ impl ObjectWrite for Store {
         if self.has(&oid) {
             return Ok(());
         }
-        if self.mode == WriteMode::Direct {
-            self.stats.written += 1;
-        }
-        match self.writer()? {
-            Writer::Direct(p) => p.write_hashed(oid, kind, data),
-            Writer::Pipelined(s) => s.write_hashed(oid, kind, data),
-        }
+        self.write_new(oid, kind, data, None)
     }
 
     fn write_delta_hashed(
@@ -311,12 +350,32 @@ impl ObjectWrite for Store {
         if self.has(&oid) {
             return Ok(());
         }
+        self.write_new(oid, kind, data, Some((base, delta)))
+    }
+}
+
+impl Store {
+    /// Hands an object [`has`](Store::has) said is missing to the pack
+    /// writer, as a delta against `base` when one is given.
+    fn write_new(
+        &mut self,
+        oid: ObjectId,
+        kind: Kind,
+        data: Cow<'_, [u8]>,
+        delta: Option<(&ObjectId, &[u8])>,
+    ) -> Result<()> {
         if self.mode == WriteMode::Direct {
             self.stats.written += 1;
         }
-        match self.writer()? {
-            Writer::Direct(p) => p.write_delta_hashed(oid, kind, data, base, delta),
-            Writer::Pipelined(s) => s.write_delta_hashed(oid, kind, data, base, delta),
+        match (self.writer()?, delta) {
+            (Writer::Direct(p), None) => p.write_hashed(oid, kind, data),
+            (Writer::Pipelined(s), None) => s.write_hashed(oid, kind, data),
+            (Writer::Direct(p), Some((base, delta))) => {
+                p.write_delta_hashed(oid, kind, data, base, delta)
+            }
+            (Writer::Pipelined(s), Some((base, delta))) => {
+                s.write_delta_hashed(oid, kind, data, base, delta)
+            }
         }
     }
 }

@@ -19,6 +19,9 @@ use super::object::{empty_tree, null_oid, ObjectRead};
 pub struct Repo {
     repo: gix::Repository,
     overrides: ConfigOverrides,
+    /// How many times [`refresh`](Repo::refresh) ran, on this repository
+    /// or a clone of it.
+    refreshes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Repo {
@@ -79,7 +82,11 @@ impl Repo {
     }
 
     fn from_gix(repo: gix::Repository, overrides: ConfigOverrides) -> Result<Repo> {
-        let this = Repo { repo, overrides };
+        let this = Repo {
+            repo,
+            overrides,
+            refreshes: Default::default(),
+        };
         if let Some(format) = this.config_string("extensions.objectformat") {
             if !format.eq_ignore_ascii_case("sha1") {
                 return Err(StoreError::ObjectFormat(format));
@@ -252,8 +259,18 @@ impl Repo {
     /// in particular), by rescanning the pack directory.
     pub fn refresh(&self) {
         use gix::objs::Exists;
+        self.refreshes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // A lookup that misses rescans the directory and loads new indexes.
         let _ = self.repo.objects.exists(&null_oid());
+    }
+}
+
+impl Repo {
+    /// How many times [`refresh`](Repo::refresh) ran on this repository or
+    /// a clone of it: packs may have been added when it changes.
+    pub fn refresh_count(&self) -> u64 {
+        self.refreshes.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

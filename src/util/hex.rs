@@ -33,10 +33,15 @@ pub fn decode(hex: &[u8], out: &mut [u8]) -> bool {
 
 /// Appends the lowercase hex form of `bytes` to `out`.
 pub fn encode_into(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.reserve(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)]);
-        out.push(DIGITS[usize::from(b & 15)]);
+    // In chunks through a stack buffer: one copy per chunk instead of a
+    // capacity check per digit.
+    for chunk in bytes.chunks(32) {
+        let mut digits = [0u8; 64];
+        for (pair, b) in digits.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 15)];
+        }
+        out.extend_from_slice(&digits[..chunk.len() * 2]);
     }
 }
 

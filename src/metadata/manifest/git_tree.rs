@@ -17,7 +17,7 @@ use crate::hg::HgNode;
 use crate::metadata::error::{invalid, MetadataError, ResultExt};
 use crate::metadata::state::{node_of, State};
 use crate::metadata::Result;
-use crate::store::tree::{encode_tree, parse_tree, Mode, TreeEntry};
+use crate::store::tree::{encode_tree, parse_tree, push_entry, Mode, TreeEntry};
 use crate::store::Store;
 use crate::store::{ObjectRead, ObjectWrite};
 use gix::object::Kind;
@@ -53,8 +53,12 @@ fn is_hfs_dotgit(name: &[u8]) -> bool {
         return false;
     };
     let ignorable = |c: char| matches!(c, '\u{200c}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{206a}'..='\u{206f}' | '\u{feff}');
-    let kept: String = name.chars().filter(|&c| !ignorable(c)).collect();
-    kept.eq_ignore_ascii_case(".git")
+    // Compared as the characters go, without collecting them.
+    let mut kept = name.chars().filter(|&c| !ignorable(c));
+    ['.', 'g', 'i', 't']
+        .iter()
+        .all(|want| kept.next().is_some_and(|c| c.eq_ignore_ascii_case(want)))
+        && kept.next().is_none()
 }
 
 fn full_path(path: &[u8], name: &[u8]) -> String {
@@ -159,10 +163,73 @@ fn convert_dir(
     if let Some(t) = dir.git_written() {
         return Ok(t);
     }
-    let entries = git_entries(store, state, dir, path, changeset)?;
-    let id = write_tree(store, entries, path, changeset, dir.git_base().as_ref())?;
+    let id = match encode_in_order(store, state, dir, path, changeset)? {
+        Some(data) => store.write_tree(&data, dir.git_base().as_ref())?,
+        None => {
+            let entries = git_entries(store, state, dir, path, changeset)?;
+            write_tree(store, entries, path, changeset, dir.git_base().as_ref())?
+        }
+    };
     dir.set_git_written(id);
     Ok(id)
+}
+
+/// The git tree of a directory, encoded entry by entry: the directory's
+/// order is git's, so nothing is collected or sorted. `None`, for
+/// [`git_entries`], when the directory has an empty-named subdirectory (to
+/// merge into it) or a name that is both a file and a directory (refused
+/// there).
+fn encode_in_order(
+    store: &mut Store,
+    state: &State,
+    dir: &mut Dir,
+    path: &mut Vec<u8>,
+    changeset: HgNode,
+) -> Result<Option<Vec<u8>>> {
+    let entries = dir.entries();
+    if entries
+        .iter()
+        .any(|e| e.name.is_empty() || (e.is_dir() && dir.has_file(&e.name)))
+        || !super::in_tree_order(entries)
+    {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(entries.len() * 64);
+    for Entry { name, node } in dir.entries_mut() {
+        check_name(name, path, changeset)?;
+        let (mode, oid) = entry_of(store, state, name, node, path, changeset)?;
+        push_entry(&mut out, mode, name, &oid);
+    }
+    Ok(Some(out))
+}
+
+/// The git mode and object of an entry that is not an empty-named
+/// directory, converting a subdirectory that changed.
+fn entry_of(
+    store: &mut Store,
+    state: &State,
+    name: &[u8],
+    node: &mut Node,
+    path: &mut Vec<u8>,
+    changeset: HgNode,
+) -> Result<(Mode, ObjectId)> {
+    match node {
+        Node::Dir(sub) => {
+            let id = match sub.git_written() {
+                Some(id) => id,
+                None => {
+                    let base = path.len();
+                    path.extend_from_slice(name);
+                    path.push(b'/');
+                    let id = convert_dir(store, state, Arc::make_mut(sub), path, changeset);
+                    path.truncate(base);
+                    id?
+                }
+            };
+            Ok((Mode::DIR, id))
+        }
+        Node::File { node, flag } => file_entry(store, state, *node, *flag, path, name, changeset),
+    }
 }
 
 fn git_entries(
@@ -184,23 +251,7 @@ fn git_entries(
                 merged = git_entries(store, state, Arc::make_mut(sub), path, changeset)?;
                 continue;
             }
-            Node::Dir(sub) => {
-                let id = match sub.git_written() {
-                    Some(id) => id,
-                    None => {
-                        let base = path.len();
-                        path.extend_from_slice(name);
-                        path.push(b'/');
-                        let id = convert_dir(store, state, Arc::make_mut(sub), path, changeset);
-                        path.truncate(base);
-                        id?
-                    }
-                };
-                (Mode::DIR, id)
-            }
-            Node::File { node, flag } => {
-                file_entry(store, state, *node, *flag, path, name, changeset)?
-            }
+            _ => entry_of(store, state, name, node, path, changeset)?,
         };
         entries.push(TreeEntry {
             mode,

@@ -224,11 +224,12 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> Result<ObjectId> {
     if let Some(w) = dir.written() {
         return Ok(w);
     }
-    let mut entries = Vec::with_capacity(dir.entries().len());
+    // The directory's order is git's (`_` before every name keeps it):
+    // entries are encoded as they come, unless that order was not kept.
+    let in_order = in_tree_order(dir.entries());
+    let mut data = Vec::with_capacity(dir.entries().len() * 64);
+    let mut entries = Vec::new();
     for Entry { name, node } in dir.entries_mut() {
-        let mut prefixed = Vec::with_capacity(name.len() + 1);
-        prefixed.push(b'_');
-        prefixed.extend_from_slice(name);
         let (mode, id) = match node {
             Node::File { node, flag } => (meta_mode(*flag), gitlink_of(node)),
             Node::Dir(sub) => {
@@ -239,14 +240,34 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> Result<ObjectId> {
                 (Mode::DIR, id)
             }
         };
-        entries.push(TreeEntry {
-            mode,
-            name: prefixed,
-            oid: id,
-        });
+        if in_order {
+            mode.write_to(&mut data);
+            data.extend_from_slice(b" _");
+            data.extend_from_slice(name);
+            data.push(0);
+            data.extend_from_slice(id.as_slice());
+        } else {
+            entries.push(TreeEntry {
+                mode,
+                name: [b"_", &name[..]].concat(),
+                oid: id,
+            });
+        }
     }
-    let data = encode_tree(&mut entries);
+    if !in_order {
+        data = encode_tree(&mut entries);
+    }
     let id = store.write_tree(&data, dir.meta_base().as_ref())?;
     dir.set_written(id);
     Ok(id)
+}
+
+/// Whether entries are strictly in git's tree order (a directory compared
+/// as if its name ended with `/`), the order a [`Dir`] keeps them in.
+fn in_tree_order(entries: &[Entry]) -> bool {
+    let mode = |e: &Entry| if e.is_dir() { Mode::DIR } else { Mode::FILE };
+    entries.windows(2).all(|w| {
+        crate::store::tree::tree_order(&w[0].name, mode(&w[0]), &w[1].name, mode(&w[1]))
+            == std::cmp::Ordering::Less
+    })
 }

@@ -37,6 +37,7 @@ impl Dir {
         match memchr::memchr(b'/', path) {
             None => {
                 if let Ok(i) = self.search(path, true) {
+                    self.own_lines.clear();
                     self.entries.remove(i);
                 }
                 self.insert(path, node, flag, &mut false);
@@ -44,6 +45,7 @@ impl Dir {
             Some(slash) => {
                 let name = &path[..slash];
                 if let Ok(i) = self.search(name, false) {
+                    self.own_lines.clear();
                     self.entries.remove(i);
                 }
                 let i = self.subdir_index(name, slash);
@@ -63,6 +65,7 @@ impl Dir {
         let removed = match memchr::memchr(b'/', path) {
             None => match self.find_any(path) {
                 Some(i) => {
+                    self.own_lines.clear();
                     self.entries.remove(i);
                     true
                 }
@@ -82,6 +85,7 @@ impl Dir {
                     return false;
                 }
                 if d.entries.is_empty() {
+                    self.own_lines.clear();
                     self.entries.remove(i);
                 }
                 true

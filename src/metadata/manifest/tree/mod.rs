@@ -6,6 +6,7 @@
 
 mod delta;
 mod fast_import;
+mod text;
 
 use std::sync::Arc;
 
@@ -27,7 +28,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn is_dir(&self) -> bool {
+    /// Whether the entry is a directory.
+    pub fn is_dir(&self) -> bool {
         matches!(self.node, Node::Dir(_))
     }
 }
@@ -49,6 +51,9 @@ pub struct Dir {
     /// before it changed: the natural delta bases of its next versions.
     meta_base: Option<gix_hash::ObjectId>,
     git_base: Option<gix_hash::ObjectId>,
+    /// The lines of the files of this directory, once built (see
+    /// [`text`]); cleared when they change.
+    own_lines: text::OwnLines,
 }
 
 /// Compares names the way git orders tree entries: a directory as if its
@@ -93,6 +98,7 @@ impl Dir {
             git_written: None,
             meta_base: None,
             git_base: None,
+            own_lines: text::OwnLines::default(),
         }
     }
 
@@ -152,6 +158,11 @@ impl Dir {
         }
     }
 
+    /// Whether a file named `name` is in this directory.
+    pub fn has_file(&self, name: &[u8]) -> bool {
+        self.search(name, false).is_ok()
+    }
+
     fn search(&self, name: &[u8], dir: bool) -> Result<usize, usize> {
         self.entries
             .binary_search_by(|e| tree_order(&e.name, e.is_dir(), name, dir))
@@ -164,6 +175,7 @@ impl Dir {
         match self.search(name, true) {
             Ok(i) => i,
             Err(i) => {
+                self.own_lines.clear();
                 let sub = Dir::with_prefix(self.prefix_len + slash + 1);
                 self.entries.insert(
                     i,
@@ -177,7 +189,9 @@ impl Dir {
         }
     }
 
-    /// Mutable access to the subdirectories, for writing.
+    /// Mutable access to the subdirectories, for writing (recording the
+    /// trees they were written as: names and files must not change
+    /// through it).
     pub fn entries_mut(&mut self) -> &mut [Entry] {
         &mut self.entries
     }
@@ -189,6 +203,7 @@ impl Dir {
         self.invalidate();
         let delta = match memchr::memchr(b'/', path) {
             None => {
+                self.own_lines.clear();
                 let len = line_len(self.prefix_len + path.len(), flag) as i64;
                 *clash |= self.search(path, true).is_ok();
                 match self.search(path, false) {
@@ -233,6 +248,7 @@ impl Dir {
         let delta = match memchr::memchr(b'/', path) {
             None => match self.search(path, false) {
                 Ok(i) => {
+                    self.own_lines.clear();
                     let e = self.entries.remove(i);
                     match e.node {
                         Node::File { flag, .. } => {
@@ -253,6 +269,7 @@ impl Dir {
                         let d = Arc::make_mut(d);
                         let delta = d.remove(rest);
                         if d.entries.is_empty() {
+                            self.own_lines.clear();
                             self.entries.remove(i);
                         }
                         delta
@@ -424,29 +441,6 @@ impl ManifestTree {
     /// Calls `f` with every line of the manifest text, in order.
     pub fn for_each_line(&self, f: &mut dyn FnMut(ManifestLine<'_>)) {
         self.root.for_each_line(&mut Vec::new(), f);
-    }
-
-    /// The node of this manifest's text with the given parents, computed by
-    /// streaming the lines into the hash (the text is never built whole).
-    pub fn node(&self, p1: &HgNode, p2: &HgNode) -> HgNode {
-        let mut hasher = crate::hg::node::NodeHasher::new(p1, p2);
-        let mut buf = Vec::with_capacity(1 << 16);
-        self.for_each_line(&mut |line| {
-            line.write(&mut buf);
-            if buf.len() >= 1 << 16 {
-                hasher.update(&buf);
-                buf.clear();
-            }
-        });
-        hasher.update(&buf);
-        hasher.finish()
-    }
-
-    /// The full manifest text (for tests and the rebuild path).
-    pub fn text(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.root.size as usize);
-        self.for_each_line(&mut |line| line.write(&mut out));
-        out
     }
 }
 

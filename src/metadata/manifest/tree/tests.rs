@@ -145,3 +145,53 @@ fn shares_directories() {
     assert_eq!(b.get(b"e/q"), None);
     assert_eq!(b.get(b"d/x/y"), None);
 }
+
+/// The text from kept directory lines (see `text.rs`) is that of the lines
+/// themselves after every kind of edit, shared directories included.
+#[test]
+fn kept_lines_follow_edits() {
+    fn lines_text(tree: &ManifestTree) -> Vec<u8> {
+        let mut out = Vec::new();
+        tree.for_each_line(&mut |l| l.write(&mut out));
+        out
+    }
+    fn check(tree: &ManifestTree) {
+        let text = lines_text(tree);
+        assert_eq!(tree.text(), text);
+        assert_eq!(tree.text_len() as usize, text.len());
+        let (p1, p2) = (HgNode([7; 20]), HgNode::NULL);
+        assert_eq!(tree.node(&p1, &p2), HgNode::hash(&p1, &p2, &text));
+    }
+    let mut a = ManifestTree::new();
+    for (i, p) in ["a", "b/c", "b/d/e", "b/d/f", "b/g", "b.x", "c/h", "z"]
+        .iter()
+        .enumerate()
+    {
+        a.insert(p.as_bytes(), HgNode([i as u8 + 1; 20]), Flag::Regular);
+    }
+    check(&a);
+    let mut b = a.clone();
+    b.insert(b"b/d/e", HgNode([9; 20]), Flag::Exec);
+    b.insert(b"b/a", HgNode([10; 20]), Flag::Link);
+    b.remove(b"z");
+    check(&b);
+    check(&a);
+    b.remove(b"b/d/e");
+    b.remove(b"b/d/f");
+    b.insert(b"c/h", HgNode([11; 20]), Flag::Regular);
+    check(&b);
+    // Fast-import editing: a file gives way to a directory and back.
+    let mut c = b.clone();
+    let len = c.text_len() as u32;
+    let d = delta(&[(len, len, line("z/y", 12, ""))]);
+    c.apply_as_fast_import(HgNode::NULL, &[], &d).unwrap();
+    check(&c);
+    let d = delta(&[(0, 0, line("a/q", 13, ""))]);
+    c.apply_as_fast_import(HgNode::NULL, &[], &d).unwrap();
+    check(&c);
+    c.apply_as_fast_import(HgNode::NULL, &[b"b".to_vec()], &delta(&[]))
+        .unwrap();
+    check(&c);
+    check(&b);
+    check(&a);
+}
