@@ -29,6 +29,7 @@ mod delta;
 mod entries;
 mod format;
 mod index;
+mod quick;
 mod reader;
 mod recent;
 mod sink;

@@ -21,6 +21,7 @@ use super::format::{
     encode_entry_header, encode_ofs, kind_to_type, pack_header, type_to_kind, OBJ_OFS_DELTA,
 };
 use super::index::write_index;
+use super::quick::QuickDeflate;
 use super::reader::PackReader;
 use super::tmpfile::create_temp;
 use crate::store::error::{IoContext, Result, StoreError};
@@ -28,6 +29,11 @@ use crate::store::object::{oid_bytes, ObjectRead, ObjectWrite};
 
 /// Longest delta chain written, as in fast-import (`--depth`).
 pub const MAX_DELTA_DEPTH: u8 = 50;
+
+/// Objects (or deltas) of at most this many bytes are compressed by
+/// [`QuickDeflate`]: fixed Huffman codes, no per-object set-up. zlib's
+/// dynamic trees pay for themselves only on larger inputs.
+const QUICK_MAX: usize = 1024;
 
 /// Bytes buffered before they are written to the file.
 const WRITE_BUFFER: usize = 1 << 20;
@@ -68,7 +74,10 @@ pub struct PackWriter {
     /// What is known of each object written (see [`Entries`]).
     entries: Entries,
     compress: Compress,
-    /// Reads objects back, through a handle of the same file.
+    /// Compresses objects of at most [`QUICK_MAX`] bytes (unless the
+    /// level asked for is 0).
+    quick: Option<QuickDeflate>,
+    //// Reads objects back, through a handle of the same file.
     reader: PackReader,
     finished: bool,
 }
@@ -118,6 +127,7 @@ impl PackWriter {
             flushed: 0,
             entries: Entries::new(true),
             compress: Compress::new(Compression::new(level.min(9)), true),
+            quick: (level > 0).then(QuickDeflate::new),
             reader,
             finished: false,
         })
@@ -336,8 +346,16 @@ impl PackWriter {
         Ok(offset)
     }
 
-    /// Appends the zlib stream of `data` to the write buffer.
+    /// Appends the zlib stream of `data` to the write buffer: small data
+    /// through [`QuickDeflate`] (no set-up per object), the rest through
+    /// zlib at the writer's level.
     fn deflate_into_buf(&mut self, data: &[u8]) -> Result<()> {
+        if data.len() <= QUICK_MAX {
+            if let Some(quick) = &mut self.quick {
+                quick.compress(data, &mut self.buf);
+                return Ok(());
+            }
+        }
         self.compress.reset();
         self.buf.reserve(data.len() / 2 + 64);
         loop {
