@@ -25,6 +25,7 @@
 //! in a compact index (4.6–9.2 bytes) unless an [`ObjectSink`] keeps them
 //! (see `entries`).
 
+mod deflate;
 mod delta;
 mod entries;
 mod format;

@@ -8,11 +8,11 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use flate2::{Compress, Compression, FlushCompress, Status};
 use gix::object::Kind;
 use gix::ObjectId;
 use sha1::{Digest, Sha1};
 
+use super::deflate::Deflater;
 #[cfg(debug_assertions)]
 use super::delta::apply_delta;
 use super::delta::delta_sizes;
@@ -21,7 +21,6 @@ use super::format::{
     encode_entry_header, encode_ofs, kind_to_type, pack_header, type_to_kind, OBJ_OFS_DELTA,
 };
 use super::index::write_index;
-use super::quick::QuickDeflate;
 use super::reader::PackReader;
 use super::tmpfile::create_temp;
 use crate::store::error::{IoContext, Result, StoreError};
@@ -29,11 +28,6 @@ use crate::store::object::{oid_bytes, ObjectRead, ObjectWrite};
 
 /// Longest delta chain written, as in fast-import (`--depth`).
 pub const MAX_DELTA_DEPTH: u8 = 50;
-
-/// Objects (or deltas) of at most this many bytes are compressed by
-/// [`QuickDeflate`]: fixed Huffman codes, no per-object set-up. zlib's
-/// dynamic trees pay for themselves only on larger inputs.
-const QUICK_MAX: usize = 1024;
 
 /// Bytes buffered before they are written to the file.
 const WRITE_BUFFER: usize = 1 << 20;
@@ -73,11 +67,9 @@ pub struct PackWriter {
     flushed: u64,
     /// What is known of each object written (see [`Entries`]).
     entries: Entries,
-    compress: Compress,
-    /// Compresses objects of at most [`QUICK_MAX`] bytes (unless the
-    /// level asked for is 0).
-    quick: Option<QuickDeflate>,
-    //// Reads objects back, through a handle of the same file.
+    /// Compresses every object (see [`Deflater`]).
+    deflater: Deflater,
+    /// Reads objects back, through a handle of the same file.
     reader: PackReader,
     finished: bool,
 }
@@ -126,8 +118,7 @@ impl PackWriter {
             buf,
             flushed: 0,
             entries: Entries::new(true),
-            compress: Compress::new(Compression::new(level.min(9)), true),
-            quick: (level > 0).then(QuickDeflate::new),
+            deflater: Deflater::new(level),
             reader,
             finished: false,
         })
@@ -346,37 +337,14 @@ impl PackWriter {
         Ok(offset)
     }
 
-    /// Appends the zlib stream of `data` to the write buffer: small data
-    /// through [`QuickDeflate`] (no set-up per object), the rest through
-    /// zlib at the writer's level.
+    /// Appends the zlib stream of `data` to the write buffer.
     fn deflate_into_buf(&mut self, data: &[u8]) -> Result<()> {
-        if data.len() <= QUICK_MAX {
-            if let Some(quick) = &mut self.quick {
-                quick.compress(data, &mut self.buf);
-                return Ok(());
-            }
-        }
-        self.compress.reset();
-        self.buf.reserve(data.len() / 2 + 64);
-        loop {
-            let consumed = self.compress.total_in() as usize;
-            let status = self
-                .compress
-                .compress_vec(&data[consumed..], &mut self.buf, FlushCompress::Finish)
-                .map_err(|e| {
-                    StoreError::io(
-                        format!("compressing into {}", self.tmp_path.display()),
-                        std::io::Error::other(e),
-                    )
-                })?;
-            match status {
-                Status::StreamEnd => return Ok(()),
-                Status::Ok | Status::BufError => {
-                    let more = self.buf.capacity().max(4096);
-                    self.buf.reserve(more);
-                }
-            }
-        }
+        self.deflater.deflate(data, &mut self.buf).map_err(|e| {
+            StoreError::io(
+                format!("compressing into {}", self.tmp_path.display()),
+                std::io::Error::other(e),
+            )
+        })
     }
 
     fn maybe_flush(&mut self) -> Result<()> {
