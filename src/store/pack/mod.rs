@@ -25,10 +25,12 @@
 //! in a compact index (4.6–9.2 bytes) unless an [`ObjectSink`] keeps them
 //! (see `entries`).
 
+mod deflate;
 mod delta;
 mod entries;
 mod format;
 mod index;
+mod quick;
 mod reader;
 mod recent;
 mod sink;

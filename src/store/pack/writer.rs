@@ -8,11 +8,11 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use flate2::{Compress, Compression, FlushCompress, Status};
 use gix::object::Kind;
 use gix::ObjectId;
 use sha1::{Digest, Sha1};
 
+use super::deflate::Deflater;
 #[cfg(debug_assertions)]
 use super::delta::apply_delta;
 use super::delta::delta_sizes;
@@ -67,7 +67,8 @@ pub struct PackWriter {
     flushed: u64,
     /// What is known of each object written (see [`Entries`]).
     entries: Entries,
-    compress: Compress,
+    /// Compresses every object (see [`Deflater`]).
+    deflater: Deflater,
     /// Reads objects back, through a handle of the same file.
     reader: PackReader,
     finished: bool,
@@ -117,7 +118,7 @@ impl PackWriter {
             buf,
             flushed: 0,
             entries: Entries::new(true),
-            compress: Compress::new(Compression::new(level.min(9)), true),
+            deflater: Deflater::new(level),
             reader,
             finished: false,
         })
@@ -338,27 +339,12 @@ impl PackWriter {
 
     /// Appends the zlib stream of `data` to the write buffer.
     fn deflate_into_buf(&mut self, data: &[u8]) -> Result<()> {
-        self.compress.reset();
-        self.buf.reserve(data.len() / 2 + 64);
-        loop {
-            let consumed = self.compress.total_in() as usize;
-            let status = self
-                .compress
-                .compress_vec(&data[consumed..], &mut self.buf, FlushCompress::Finish)
-                .map_err(|e| {
-                    StoreError::io(
-                        format!("compressing into {}", self.tmp_path.display()),
-                        std::io::Error::other(e),
-                    )
-                })?;
-            match status {
-                Status::StreamEnd => return Ok(()),
-                Status::Ok | Status::BufError => {
-                    let more = self.buf.capacity().max(4096);
-                    self.buf.reserve(more);
-                }
-            }
-        }
+        self.deflater.deflate(data, &mut self.buf).map_err(|e| {
+            StoreError::io(
+                format!("compressing into {}", self.tmp_path.display()),
+                std::io::Error::other(e),
+            )
+        })
     }
 
     fn maybe_flush(&mut self) -> Result<()> {

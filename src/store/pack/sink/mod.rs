@@ -11,8 +11,8 @@
 //! Reading an object back never waits for the writer thread:
 //!
 //! - an object of the batch not yet sent is served from the batch;
-//! - an object sent but not yet in the pack file is served from the
-//!   shared "in flight" map, where its data (or delta) stays until it is
+//! - an object sent but not yet in the pack file is served from its
+//!   batch, which stays in the shared "in flight" list until it is
 //!   written;
 //! - a queued delta is applied to its base, read the same way;
 //! - after each batch the writer thread flushes its bytes to the file and
@@ -21,18 +21,22 @@
 //!   in-flight map. The caller then reads them from the file itself, on a
 //!   handle of its own, delta chains resolved there (see `PackReader`).
 //!
+//! Queueing allocates nothing per object: a batch keeps the bytes of its
+//! objects in one arena (see `batch`), and a written batch is handed back
+//! to the caller, cleared, through the shared state, to be filled again.
+//!
 //! Errors of the writer thread reach the caller on its next call (or at
 //! [`finish`](ObjectSink::finish)): a `write` that returned an id only
 //! promises the object is queued.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use ahash::AHashMap;
 use gix::object::Kind;
 use gix::ObjectId;
 
@@ -45,7 +49,9 @@ use crate::store::idindex::IdIndex;
 use crate::store::object::{oid_bytes, ObjectRead, ObjectWrite};
 use crate::store::stats::StoreStats;
 
+mod batch;
 mod thread;
+use batch::{Batch, Payload, WriteItem};
 use thread::run;
 
 /// Default bound on queued objects.
@@ -53,48 +59,13 @@ pub const DEFAULT_QUEUE_OBJECTS: usize = 4096;
 /// Default bound on queued bytes.
 pub const DEFAULT_QUEUE_BYTES: usize = 2 << 20;
 
-/// What is queued of an object: its data, or, when the pack will store
-/// it as a delta (the sink decides as the [`PackWriter`] would, see
-/// [`delta_allowed`]), only the delta: a long text changed a little costs
-/// the queue a few bytes.
-#[derive(Clone)]
-enum Payload {
-    Full(Arc<Vec<u8>>),
-    Delta {
-        base: ObjectId,
-        /// The position of `base` in the order of writes, and its pack
-        /// type and delta depth.
-        base_seq: u32,
-        base_type: [u8; 2],
-        size: usize,
-        delta: Arc<Vec<u8>>,
-    },
-}
-
-impl Payload {
-    /// The bytes it holds.
-    fn bytes(&self) -> usize {
-        match self {
-            Payload::Full(data) => data.len(),
-            Payload::Delta { delta, .. } => delta.len(),
-        }
-    }
-}
-
-/// One object to write.
-struct WriteItem {
-    oid: ObjectId,
-    kind: Kind,
-    payload: Payload,
-}
-
 /// Objects are sent in batches: waking the writer thread for every small
 /// object costs more than writing it. A batch is also cut at a quarter of
 /// the byte bound.
 const BATCH_OBJECTS: usize = 512;
 
 enum Msg {
-    Writes(Vec<WriteItem>),
+    Writes(Arc<Batch>),
     /// Finish the pack, whose objects have these ids in the order sent.
     Finish(Vec<[u8; 20]>),
 }
@@ -102,10 +73,14 @@ enum Msg {
 /// What the two threads share, under one lock.
 #[derive(Default)]
 struct InFlight {
-    /// Objects sent to the writer thread and not yet in the pack file.
-    objects: AHashMap<ObjectId, (Kind, Payload)>,
-    /// The bytes they hold.
+    /// Batches sent to the writer thread and not yet in the pack file, in
+    /// the order sent.
+    batches: VecDeque<Arc<Batch>>,
+    /// The objects and bytes they hold.
+    objects: usize,
     bytes: usize,
+    /// Written batches, cleared, for the caller to fill again.
+    spare: Vec<Batch>,
     /// Pack offsets of the objects in the file, in the order they were
     /// sent: the object sent `n`-th is at `offsets[n]` once written. The
     /// only list of offsets: the writer thread reads its delta bases'
@@ -145,9 +120,9 @@ impl Shared {
 /// Where a read finds an object.
 enum Found {
     /// In the batch not yet sent.
-    Batch(Kind, Payload),
-    /// Sent, not yet in the file.
-    InFlight(Kind, Payload),
+    Batch(WriteItem),
+    /// Sent, not yet in the file: in this batch.
+    InFlight(WriteItem, Arc<Batch>),
     /// In the file, at this offset.
     Offset(u64),
 }
@@ -172,15 +147,16 @@ pub struct ObjectSink {
     types: Vec<[u8; 2]>,
     /// Objects queued but not yet sent to the writer thread: those sent
     /// last, numbered from `ids.len() - batch.len()`.
-    batch: Vec<WriteItem>,
-    batch_bytes: usize,
+    batch: Batch,
     /// Queue bounds: bytes and objects in flight plus in the batch.
     max_bytes: usize,
     max_objects: usize,
     /// Reads the written part of the pack, opened on the first such read.
     reader: Option<PackReader>,
-    /// Deltas of the object being read, and the buffer applying them.
-    read_deltas: Vec<Arc<Vec<u8>>>,
+    /// Deltas of the object being read (their bytes, and where each is
+    /// in them), and the buffer applying them.
+    read_deltas: Vec<u8>,
+    read_spans: Vec<(usize, usize)>,
     read_scratch: Vec<u8>,
     tmp_path: PathBuf,
     stats: StoreStats,
@@ -231,12 +207,12 @@ impl ObjectSink {
             ids: Vec::new(),
             index: IdIndex::new(),
             types: Vec::new(),
-            batch: Vec::with_capacity(BATCH_OBJECTS),
-            batch_bytes: 0,
+            batch: Batch::with_capacity(BATCH_OBJECTS),
             max_bytes: max_bytes.max(1),
             max_objects: max_objects.max(1),
             reader: None,
             read_deltas: Vec::new(),
+            read_spans: Vec::new(),
             read_scratch: Vec::new(),
             tmp_path,
             stats: StoreStats::default(),
@@ -283,11 +259,10 @@ impl ObjectSink {
         self.index.insert(seq, &self.ids);
         self.types.push([kind_to_type(kind), depth]);
         self.stats.written += 1;
-        self.batch_bytes += payload.bytes();
-        self.batch.push(WriteItem { oid, kind, payload });
+        self.batch.items.push(WriteItem { oid, kind, payload });
         let batch_limit = (self.max_bytes / 4).max(1);
-        if self.batch.len() >= BATCH_OBJECTS.min(self.max_objects)
-            || self.batch_bytes >= batch_limit
+        if self.batch.items.len() >= BATCH_OBJECTS.min(self.max_objects)
+            || self.batch.bytes >= batch_limit
         {
             self.flush_batch()?;
         }
@@ -297,14 +272,14 @@ impl ObjectSink {
     /// Sends the queued objects to the writer thread, once the queue has
     /// room for them (an empty queue always has).
     fn flush_batch(&mut self) -> Result<()> {
-        if self.batch.is_empty() {
+        if self.batch.items.is_empty() {
             return Ok(());
         }
         let (max_bytes, max_objects) = (self.max_bytes, self.max_objects);
-        let (batch_bytes, batch_len) = (self.batch_bytes, self.batch.len());
+        let (batch_bytes, batch_len) = (self.batch.bytes, self.batch.items.len());
         let full = |f: &InFlight| {
-            !f.objects.is_empty()
-                && (f.bytes + batch_bytes > max_bytes || f.objects.len() + batch_len > max_objects)
+            f.objects != 0
+                && (f.bytes + batch_bytes > max_bytes || f.objects + batch_len > max_objects)
         };
         let mut in_flight = self.shared.in_flight();
         if full(&in_flight) {
@@ -337,14 +312,15 @@ impl ObjectSink {
             in_flight.wake_at = None;
         }
         in_flight.bytes += batch_bytes;
-        for item in &self.batch {
-            in_flight
-                .objects
-                .insert(item.oid, (item.kind, item.payload.clone()));
-        }
+        in_flight.objects += batch_len;
+        let next = in_flight
+            .spare
+            .pop()
+            .unwrap_or_else(|| Batch::with_capacity(BATCH_OBJECTS));
+        let batch = Arc::new(std::mem::replace(&mut self.batch, next));
+        in_flight.batches.push_back(Arc::clone(&batch));
         drop(in_flight);
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_OBJECTS));
-        self.batch_bytes = 0;
+        self.batch.first_seq = self.ids.len();
         self.stats.messages += 1;
         self.stats.batches += 1;
         match self.tx.as_ref().map(|tx| tx.send(Msg::Writes(batch))) {
@@ -429,13 +405,16 @@ impl ObjectRead for ObjectSink {
         }
         // Follow queued deltas down to an object held whole or written.
         let mut deltas = std::mem::take(&mut self.read_deltas);
+        let mut spans = std::mem::take(&mut self.read_spans);
         deltas.clear();
+        spans.clear();
         let mut current = *oid;
         let kind = loop {
             let found = match self.find(&current) {
                 Ok(f) => f,
                 Err(e) => {
                     self.read_deltas = deltas;
+                    self.read_spans = spans;
                     return Err(e);
                 }
             };
@@ -446,40 +425,45 @@ impl ObjectRead for ObjectSink {
                     Found::Offset(_) => {}
                 }
             }
-            match found {
-                Found::Batch(kind, payload) | Found::InFlight(kind, payload) => match payload {
-                    Payload::Full(data) => {
-                        out.clear();
-                        out.extend_from_slice(&data);
-                        break kind;
-                    }
-                    Payload::Delta { base, delta, .. } => {
-                        deltas.push(delta);
-                        current = base;
-                    }
-                },
+            let (item, batch) = match &found {
+                Found::Batch(item) => (item, &self.batch),
+                Found::InFlight(item, batch) => (item, &**batch),
                 Found::Offset(offset) => {
                     let reader = match &mut self.reader {
                         Some(r) => r,
                         None => self.reader.insert(PackReader::open(&self.tmp_path)?),
                     };
-                    let kind = reader.read(offset, out)?;
+                    let kind = reader.read(*offset, out)?;
                     if current == *oid {
                         self.stats.count_pack_read(kind);
                     }
                     break kind;
                 }
+            };
+            match item.payload {
+                Payload::Full(data) => {
+                    out.clear();
+                    out.extend_from_slice(batch.get(data));
+                    break item.kind;
+                }
+                Payload::Delta { base, delta, .. } => {
+                    let start = deltas.len();
+                    deltas.extend_from_slice(batch.get(delta));
+                    spans.push((start, deltas.len()));
+                    current = base;
+                }
             }
         };
         let mut result = Ok(());
-        for delta in deltas.drain(..).rev() {
-            result = apply_delta(out, &delta, &mut self.read_scratch);
+        for &(start, end) in spans.iter().rev() {
+            result = apply_delta(out, &deltas[start..end], &mut self.read_scratch);
             if result.is_err() {
                 break;
             }
             std::mem::swap(out, &mut self.read_scratch);
         }
         self.read_deltas = deltas;
+        self.read_spans = spans;
         result.map(|()| Some(kind))
     }
 }
@@ -491,18 +475,17 @@ impl ObjectSink {
             Some(s) => s as usize,
             None => return Err(StoreError::NotFound(*oid)),
         };
-        let batch_start = self.ids.len() - self.batch.len();
-        if let Some(item) = seq.checked_sub(batch_start).and_then(|i| self.batch.get(i)) {
-            return Ok(Found::Batch(item.kind, item.payload.clone()));
+        if let Some(item) = self.batch.item(seq) {
+            return Ok(Found::Batch(*item));
         }
         let found = {
             let in_flight = self.shared.in_flight();
             match in_flight.offsets.get(seq) {
                 Some(offset) => Some(Found::Offset(*offset)),
-                None => in_flight
-                    .objects
-                    .get(oid)
-                    .map(|(kind, payload)| Found::InFlight(*kind, payload.clone())),
+                None => in_flight.batches.iter().find_map(|batch| {
+                    let item = batch.item(seq)?;
+                    Some(Found::InFlight(*item, Arc::clone(batch)))
+                }),
             }
         };
         match found {
@@ -513,17 +496,17 @@ impl ObjectSink {
     }
 }
 
-/// Queues objects for the writer thread, once each. The data stays shared
-/// with the queue until written: an owned buffer
-/// ([`write_owned`](ObjectWrite::write_owned)) is taken as it is, a
-/// borrowed one is copied. A delta is passed on when its base was sent to
+/// Queues objects for the writer thread, once each. The data is copied
+/// into the batch's arena, except a large owned buffer
+/// ([`write_owned`](ObjectWrite::write_owned)), which is taken as it is. A delta is passed on when its base was sent to
 /// this sink, and the [`PackWriter`] decides whether to use it.
 impl ObjectWrite for ObjectSink {
     fn write_hashed(&mut self, oid: ObjectId, kind: Kind, data: Cow<'_, [u8]>) -> Result<()> {
         if self.contains(&oid) {
             return Ok(());
         }
-        self.send_write(oid, kind, Payload::Full(Arc::new(data.into_owned())), 0)
+        let data = self.batch.keep(data);
+        self.send_write(oid, kind, Payload::Full(data), 0)
     }
 
     fn write_delta_hashed(
@@ -549,11 +532,14 @@ impl ObjectWrite for ObjectSink {
                     base_seq,
                     base_type: [ty, depth],
                     size: data.len(),
-                    delta: Arc::new(delta.to_vec()),
+                    delta: self.batch.keep(Cow::Borrowed(delta)),
                 };
                 self.send_write(oid, kind, payload, depth + 1)
             }
-            _ => self.send_write(oid, kind, Payload::Full(Arc::new(data.into_owned())), 0),
+            _ => {
+                let data = self.batch.keep(data);
+                self.send_write(oid, kind, Payload::Full(data), 0)
+            }
         }
     }
 }
