@@ -397,6 +397,11 @@ mod tests {
         let set = Checkpoints::from_settings(Some("10000"), None, false);
         assert_eq!(set.for_total(1_000_000).every, 10_000);
         let timed = Checkpoints::from_settings(None, Some("60"), false);
-        assert_eq!(timed.for_total(1_000_000).next_pass(150_000, Duration::from_secs(1)), 100_000);
+        assert_eq!(
+            timed
+                .for_total(1_000_000)
+                .next_pass(150_000, Duration::from_secs(1)),
+            100_000
+        );
     }
 }
