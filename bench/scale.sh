@@ -12,9 +12,14 @@
 # Sizes (changesets, or files:changesets for wide) can be set with
 #   LONG_SIZES="5000 15000 45000" WIDE_SIZES="50000:250 50000:750 50000:2250"
 #   MERGE_SIZES="2000 4000 8000"
-# The 1,000,000-changeset long shape is LONG_SIZES=1000000 (hours here).
+# The 1,000,000-changeset long shape is LONG_SIZES=1000000 (about an hour
+# here). long keeps about LONG_FILES files (default 1000) from its first
+# changeset on, so that its manifest does not grow with the history;
+# LONG_FILES=grow is the growing variant (N/50 files at the tip, the
+# manifest and the time per changeset growing with N).
 # SEED (default 1) and MANIFEST_BASE (p1, default, or prev) go to the
-# generator; KEEP=DIR keeps the bundles in DIR.
+# generator; KEEP=DIR keeps the bundles in DIR. REPACK=no skips the
+# `git repack -adf` (hours on millions of objects); HG=no skips hg.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 hg=${HG:-$root/.venv/bin/hg}
@@ -49,17 +54,27 @@ for shape in "${shapes[@]}"; do
   for size in $sizes; do
     args=(--changesets "${size#*:}" --seed "${SEED:-1}" --manifest-base "${MANIFEST_BASE:-p1}")
     [ "$shape" = wide ] && args+=(--files "${size%%:*}")
-    bundle=$bundles/$shape-$size.hg
-    [ -f "$bundle" ] || "$gen" "$shape" "$bundle" "${args[@]}" >"$bundles/$shape-$size.txt"
+    name=$shape-$size
+    if [ "$shape" = long ] && [ "${LONG_FILES:-1000}" != grow ]; then
+      args+=(--files "${LONG_FILES:-1000}")
+      name=long-f${LONG_FILES:-1000}-$size
+    fi
+    bundle=$bundles/$name.hg
+    [ -f "$bundle" ] || "$gen" "$shape" "$bundle" "${args[@]}" >"$bundles/$name.txt"
     rm -rf "$work/git" "$work/hg"
     PATH="$work/bin:$PATH" GIT_CINNABAR_CHECK=no-version-check \
       measure git clone -q --mirror "hg::$bundle" "$work/git"
     objects=$(git -C "$work/git" count-objects -v | sed -n 's/^in-pack: //p')
     pack=$(du -sm "$work/git/objects" | cut -f1)
-    git -C "$work/git" repack -adfq
-    repack=$(du -sm "$work/git/objects" | cut -f1)
+    repack=
+    if [ "${REPACK:-yes}" != no ]; then
+      git -C "$work/git" repack -adfq
+      repack=$(du -sm "$work/git/objects" | cut -f1)
+    fi
     printf '%-12s %-14s %-6s %9s %9s %8s %7s %9s %8s %8s %9s\n' "$shape" "$size" ours \
       "$wall" "$cpu" "$rss" "$objects" "$vol" $((vol * 1000 / objects)) "$pack" "$repack"
+    rm -rf "$work/git"
+    [ "$hg" = no ] && continue
     measure "$hg" clone -q -U "$bundle" "$work/hg"
     printf '%-12s %-14s %-6s %9s %9s %8s %7s %9s %8s %8s %9s\n' "$shape" "$size" hg \
       "$wall" "$cpu" "$rss" "" "$vol" "" "" ""

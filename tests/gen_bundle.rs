@@ -109,3 +109,15 @@ fn same_seed_same_bundle() {
     assert_eq!(read(&x), read(&y));
     assert_ne!(read(&x), read(&z));
 }
+
+/// `long --files N` holds about N files from its first changeset on,
+/// however long the history (the manifest's size does not grow with it).
+#[test]
+fn long_population_is_bounded() {
+    let tmp = tempdir();
+    for changesets in [500, 5000] {
+        let (_, counts) = gen(tmp.path(), "long", changesets, 200, 1);
+        let files = count(&counts, "files_at_tip");
+        assert!((180..=230).contains(&files), "{changesets}: {counts:?}");
+    }
+}

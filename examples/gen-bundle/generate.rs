@@ -16,14 +16,24 @@ pub fn shape(name: &str, changesets: Option<usize>, files: Option<usize>) -> Opt
     let s = match name {
         "long" => {
             let changesets = changesets.unwrap_or(100_000);
-            let files = files.unwrap_or((changesets / 50).max(100));
+            // Without `--files` the population grows with the history
+            // (N/50 at the tip, from a tenth of that); with it, the first
+            // changeset adds 90% of N and adds stay balanced by removals
+            // around N from then on: a manifest of bounded size.
+            let (files, initial) = match files {
+                Some(files) => (files.max(20), files.max(20) * 9 / 10),
+                None => {
+                    let files = (changesets / 50).max(100);
+                    (files, files / 10)
+                }
+            };
             Shape {
                 changesets,
                 files,
                 universe: files + files / 4,
                 dirs: (files / 20).max(4),
                 symlink_every: 200,
-                initial: files / 10,
+                initial,
                 touches: (1, 4),
                 p_remove: 0.01,
                 p_copy: 0.01,

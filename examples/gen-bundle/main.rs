@@ -7,7 +7,15 @@
 //!
 //! Shapes:
 //! - `long`: N changesets (default 100,000; 1,000,000 works), 1–4 files
-//!   each, linear with short branches merged back now and then;
+//!   each, linear with short branches merged back now and then. Without
+//!   `--files` the file population grows with the history (N/50 files at
+//!   the tip, in N/1000 directories), and so does every manifest: a
+//!   manifest node is the SHA-1 of the whole manifest text, so the work
+//!   per changeset of anything that checks it grows with N. With
+//!   `--files F` the first changeset adds 90% of F files (in F/20
+//!   directories) and adds stay balanced by removals around F from then
+//!   on: the manifest's size does not depend on N (`bench/scale.sh` uses
+//!   F = 1,000 to measure the time per changeset from 100k to 1M);
 //! - `wide`: 50,000 files (95% added by the first changeset), 5,000
 //!   changesets touching 1–20 files each;
 //! - `merge-heavy`: the shape of a history converted from git: ~80

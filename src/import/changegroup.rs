@@ -33,6 +33,10 @@ pub struct Counts {
     pub files: u64,
 }
 
+/// Position of each changeset of a changegroup's changeset section (a
+/// fast hasher: every revision of every pass is looked up by linknode).
+pub type PlanIndex = HashMap<HgNode, u32, ahash::RandomState>;
+
 /// The part of a changegroup one pass of a chunked import takes (see
 /// [`super::chunked`]): the changesets at positions `start..end` of its
 /// changeset section, and the manifests and files they link to. Those of
@@ -40,7 +44,7 @@ pub struct Counts {
 /// passes.
 pub struct Window<'a> {
     /// Position of each changeset of the changeset section.
-    pub index: &'a HashMap<HgNode, u32>,
+    pub index: &'a PlanIndex,
     pub start: u32,
     pub end: u32,
 }
@@ -89,18 +93,29 @@ pub fn import_changegroup<R: Read>(
     let mut position = 0u32;
     // Parents from before this group: their manifests, loaded back as
     // delta bases, reuse their git trees (`metadata::manifest::seed`).
+    // A pass of a chunked import looks at the changesets it takes only,
+    // and knows the group from the window's index: its work does not grow
+    // with the changesets of the other passes.
     let mut in_group = HashSet::new();
     let mut outside = HashSet::new();
     while let Some(c) = cg.next_revision()? {
         refuse_flags("changeset", &c)?;
-        for p in [c.p1, c.p2] {
-            if !p.is_null() && !in_group.contains(&p) && outside.insert(p) {
-                crate::metadata::manifest::seed::note_changeset_tree(store, state, &p);
-            }
-        }
-        in_group.insert(c.node);
         let taken = window.is_none_or(|w| (w.start..w.end).contains(&position));
         position = position.saturating_add(1);
+        if taken {
+            for p in [c.p1, c.p2] {
+                let known = match window {
+                    Some(w) => w.index.contains_key(&p),
+                    None => in_group.contains(&p),
+                };
+                if !p.is_null() && !known && outside.insert(p) {
+                    crate::metadata::manifest::seed::note_changeset_tree(store, state, &p);
+                }
+            }
+        }
+        if window.is_none() {
+            in_group.insert(c.node);
+        }
         if taken {
             importers
                 .changesets
@@ -112,18 +127,24 @@ pub fn import_changegroup<R: Read>(
     }
     // Manifests wait for their files, so that their git trees can be made
     // from the manifest trees in memory.
+    // Only the revisions a pass takes are spooled and planned: the others
+    // are read past (those of later passes remembered in `left`, so that a
+    // delta against one of them is seen).
     let mut manifests = Spool::new()?;
     let mut left = HashSet::new();
     let mut file_spool = GroupSpool::default();
     importers.manifests.start_group();
     while let Some(c) = cg.next_revision()? {
         refuse_flags("manifest", &c)?;
+        counts.manifests += 1;
+        progress("Reading manifests", counts.manifests, None);
+        if !window.map_or(Ok(true), |w| w.filter(&c, &mut left))? {
+            continue;
+        }
         importers
             .manifests
             .plan(position_of(manifests.len()), c.delta_base);
         manifests.push(&c)?;
-        counts.manifests += 1;
-        progress("Reading manifests", counts.manifests, None);
     }
     while let Some(name) = cg.next_file()? {
         let path = name.to_vec();
@@ -137,53 +158,42 @@ pub fn import_changegroup<R: Read>(
         // The group is read once to plan its delta bases, then imported.
         importers.files.start_file();
         file_spool.start()?;
+        left.clear();
         while let Some(c) = cg.next_revision()? {
             refuse_flags(
                 &format!("file {:?} revision", String::from_utf8_lossy(&path)),
                 &c,
             )?;
+            counts.files += 1;
+            progress("Reading files", counts.files, None);
+            if !window.map_or(Ok(true), |w| w.filter(&c, &mut left))? {
+                continue;
+            }
             importers
                 .files
                 .plan(position_of(file_spool.len()), c.delta_base);
             file_spool.push(&c)?;
         }
-        left.clear();
         let mut reader = file_spool.reader()?;
         let mut next = 0u32;
         while let Some(c) = reader.next_revision()? {
             let at = next;
             next = next.saturating_add(1);
-            if window.map_or(Ok(true), |w| w.filter(&c, &mut left))? {
-                importers.files.import(store, state, &path, at, &c)?;
-            }
-            counts.files += 1;
-            progress("Reading files", counts.files, None);
+            importers.files.import(store, state, &path, at, &c)?;
         }
     }
     let mut git_trees = IdMap::new();
     let mut reader = manifests.into_reader()?;
     let mut done = 0;
     let manifest_count = reader.len();
-    let mut skipped = 0;
-    left.clear();
     let mut next = 0u32;
     while let Some(c) = reader.next_revision()? {
         let at = next;
         next = next.saturating_add(1);
-        if let Some(w) = window {
-            if !w.filter(&c, &mut left)? {
-                skipped += 1;
-                continue;
-            }
-        }
         let tree = importers.manifests.import(store, state, at, &c)?;
         git_trees.insert(c.node, tree);
         done += 1;
-        progress(
-            "Importing manifests",
-            done,
-            Some(manifest_count - skipped.min(manifest_count)),
-        );
+        progress("Importing manifests", done, Some(manifest_count));
     }
     let mut reader = changesets.into_reader()?;
     let changeset_count = reader.len();

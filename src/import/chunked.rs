@@ -32,7 +32,13 @@
 //! The interval is `cinnabar.checkpoint` (changesets, 0 for none),
 //! [`DEFAULT_EVERY`] by default: the passes read the compressed bundle
 //! again, so the default keeps bundles of a few thousand changesets in
-//! one pass. `cinnabar.checkpoint-seconds` (0 or unset for none) asks for
+//! one pass. Each pass reads the whole bundle and each checkpoint writes
+//! notes trees of the whole history, so with a fixed interval their work
+//! would grow with the square of the bundle's size: by default a bundle is
+//! taken in at most [`DEFAULT_PASSES`] passes (a 1,000,000-changeset
+//! bundle in passes of 100,000), which keeps the time per changeset of a
+//! clone flat however long the history. A `cinnabar.checkpoint` set
+//! explicitly is taken as it is. `cinnabar.checkpoint-seconds` (0 or unset for none) asks for
 //! a checkpoint about every that many seconds as well: the first pass
 //! takes [`FIRST_TIMED_PASS`] changesets (or fewer, under the changeset
 //! interval), and each next pass is sized from the time the previous one
@@ -47,12 +53,11 @@
 //! process (as abruptly as `kill -9`) when a chunked import has imported
 //! `N` changesets in this run.
 
-use std::collections::HashMap;
 use std::io::{BufReader, Read};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::changegroup::Window;
+use super::changegroup::{PlanIndex, Window};
 use super::changesets::Imported;
 use super::error::{ImportError, Result, ResultExt};
 use super::importer::Importer;
@@ -63,6 +68,11 @@ use crate::metadata::changeset::rebuild_changeset;
 
 /// The default checkpoint interval, in changesets.
 pub const DEFAULT_EVERY: u64 = 10_000;
+
+/// The most passes a bundle is read in by default (without
+/// `cinnabar.checkpoint`): the interval is [`DEFAULT_EVERY`] or this
+/// fraction of the bundle, whichever is larger.
+pub const DEFAULT_PASSES: u64 = 10;
 
 /// The size of the first pass when checkpoints are timed.
 pub const FIRST_TIMED_PASS: u64 = 1_000;
@@ -76,6 +86,9 @@ pub struct Checkpoints {
     pub seconds: Option<Duration>,
     /// Print each checkpoint (the `checkpoint` log target).
     pub log: bool,
+    /// `every` is the default: it grows to a [`DEFAULT_PASSES`]th of a
+    /// bundle larger than `DEFAULT_PASSES` times it.
+    pub scaled: bool,
 }
 
 impl Checkpoints {
@@ -90,7 +103,19 @@ impl Checkpoints {
             every: interval(every),
             seconds,
             log,
+            scaled: every.and_then(|v| v.trim().parse::<u64>().ok()).is_none(),
         }
+    }
+
+    /// The checkpoints of an import of `total` changesets: a default
+    /// interval grown so that there are at most [`DEFAULT_PASSES`] passes.
+    fn for_total(&self, total: u64) -> Checkpoints {
+        let mut c = *self;
+        if c.scaled && c.every > 0 {
+            c.every = c.every.max(total.div_ceil(DEFAULT_PASSES));
+        }
+        c.scaled = false;
+        c
     }
 
     /// Whether there are checkpoints at all.
@@ -133,7 +158,7 @@ pub type Opener<'a> = &'a dyn Fn() -> Result<Box<dyn Read>>;
 /// The changesets of a bundle's first changegroup, in order.
 struct Plan {
     nodes: Vec<(HgNode, [HgNode; 2])>,
-    index: HashMap<HgNode, u32>,
+    index: PlanIndex,
 }
 
 /// What the passes saw of each changeset of the plan, by position: its
@@ -244,6 +269,7 @@ pub fn import_source(
     } else {
         None
     };
+    let checkpoints = &checkpoints.for_total(plan.as_ref().map_or(0, |p| p.nodes.len() as u64));
     let Some((plan, mut size)) =
         plan.and_then(|p| checkpoints.first_pass(p.nodes.len() as u64).map(|s| (p, s)))
     else {
@@ -363,5 +389,19 @@ mod tests {
         assert_eq!(both.next_pass(1000, Duration::from_millis(100)), 3000);
         let small = Checkpoints::from_settings(Some("200"), Some("10"), false);
         assert_eq!(small.first_pass(5000), Some(200));
+        // The default interval grows with the bundle, a set one does not.
+        let d = Checkpoints::from_settings(None, None, false);
+        assert_eq!(d.for_total(50_000).every, DEFAULT_EVERY);
+        assert_eq!(d.for_total(1_000_000).every, 100_000);
+        assert_eq!(d.for_total(1_000_001).every, 100_001);
+        let set = Checkpoints::from_settings(Some("10000"), None, false);
+        assert_eq!(set.for_total(1_000_000).every, 10_000);
+        let timed = Checkpoints::from_settings(None, Some("60"), false);
+        assert_eq!(
+            timed
+                .for_total(1_000_000)
+                .next_pass(150_000, Duration::from_secs(1)),
+            100_000
+        );
     }
 }
