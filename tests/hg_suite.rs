@@ -120,6 +120,50 @@ fn censored_revisions_are_refused() {
     );
 }
 
+/// A large file revision (its node verified on the import's node-check
+/// thread) whose text does not hash to its node fails the import with the
+/// error a small one gives, naming the first bad revision even though the
+/// import went on meanwhile (later revisions, deltas against it, are bad
+/// too).
+#[test]
+fn large_file_node_mismatch_is_refused() {
+    use cinnabar::hg::HgNode;
+    let tmp = tempdir();
+    let repo = hg_repo(tmp.path(), "big", "");
+    let text: String = (0..4000)
+        .map(|i| format!("line {i:05} of a big file\n"))
+        .collect();
+    std::fs::write(repo.join("big"), &text).unwrap();
+    std::fs::write(repo.join("small"), "small\n").unwrap();
+    commit(&repo, "a", &[]);
+    for i in 0..3 {
+        std::fs::write(repo.join("big"), format!("{text}change {i}\n")).unwrap();
+        commit(&repo, &format!("c{i}"), &[]);
+    }
+    let manifest = hg(&repo, &["manifest", "--debug", "-r", "0"]);
+    let node = manifest
+        .lines()
+        .find(|l| l.ends_with(" big"))
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .to_string();
+    let b = bundle(&repo, tmp.path(), "big", "none-v2");
+    let mut data = std::fs::read(&b).unwrap();
+    let pos = data.windows(10).position(|w| w == b"line 02000").unwrap();
+    data[pos] = b'L';
+    std::fs::write(&b, &data).unwrap();
+    let tampered = text.replacen("line 02000", "Line 02000", 1);
+    let actual = HgNode::hash(&HgNode::NULL, &HgNode::NULL, tampered.as_bytes());
+    assert_eq!(
+        fatal(&refused(&b)),
+        format!(
+            "fatal: while importing {}: file big revision {node}: file revision {node} \
+             does not match its content (it hashes to {actual})",
+            b.display()
+        )
+    );
+}
+
 #[test]
 fn tree_manifests_are_refused() {
     let tmp = tempdir();

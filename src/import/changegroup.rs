@@ -132,7 +132,6 @@ pub fn import_changegroup<R: Read>(
     // delta against one of them is seen).
     let mut manifests = Spool::new()?;
     let mut left = HashSet::new();
-    let mut file_spool = GroupSpool::default();
     importers.manifests.start_group();
     while let Some(c) = cg.next_revision()? {
         refuse_flags("manifest", &c)?;
@@ -146,42 +145,18 @@ pub fn import_changegroup<R: Read>(
             .plan(position_of(manifests.len()), c.delta_base);
         manifests.push(&c)?;
     }
-    while let Some(name) = cg.next_file()? {
-        let path = name.to_vec();
-        if cg.group() == Group::TreeManifest {
-            return Err(FormatError::Unsupported(format!(
-                "tree manifest directory {:?}: tree manifests are not supported",
-                String::from_utf8_lossy(&path)
-            ))
-            .into());
-        }
-        // The group is read once to plan its delta bases, then imported.
-        importers.files.start_file();
-        file_spool.start()?;
-        left.clear();
-        while let Some(c) = cg.next_revision()? {
-            refuse_flags(
-                &format!("file {:?} revision", String::from_utf8_lossy(&path)),
-                &c,
-            )?;
-            counts.files += 1;
-            progress("Reading files", counts.files, None);
-            if !window.map_or(Ok(true), |w| w.filter(&c, &mut left))? {
-                continue;
-            }
-            importers
-                .files
-                .plan(position_of(file_spool.len()), c.delta_base);
-            file_spool.push(&c)?;
-        }
-        let mut reader = file_spool.reader()?;
-        let mut next = 0u32;
-        while let Some(c) = reader.next_revision()? {
-            let at = next;
-            next = next.saturating_add(1);
-            importers.files.import(store, state, &path, at, &c)?;
-        }
-    }
+    let files = import_files(
+        cg,
+        store,
+        state,
+        importers,
+        window,
+        progress,
+        &mut counts,
+        &mut left,
+    );
+    // A file node found wrong on the checker's thread is the first error.
+    importers.files.finish_checks().and(files)?;
     let mut git_trees = IdMap::new();
     let mut reader = manifests.into_reader()?;
     let mut done = 0;
@@ -214,6 +189,60 @@ pub fn import_changegroup<R: Read>(
         progress("Importing changesets", done, Some(changeset_count));
     }
     Ok(counts)
+}
+
+/// Imports the file groups of a changegroup (or those revisions `window`
+/// takes), each read once to plan its delta bases, then imported.
+#[allow(clippy::too_many_arguments)]
+fn import_files<R: Read>(
+    cg: &mut ChangegroupReader<R>,
+    store: &mut Store,
+    state: &mut State,
+    importers: &mut Importers,
+    window: Option<&Window<'_>>,
+    progress: &mut dyn FnMut(&str, u64, Option<u64>),
+    counts: &mut Counts,
+    left: &mut HashSet<HgNode>,
+) -> Result<()> {
+    let mut file_spool = GroupSpool::default();
+    while let Some(name) = cg.next_file()? {
+        let path = name.to_vec();
+        if cg.group() == Group::TreeManifest {
+            return Err(FormatError::Unsupported(format!(
+                "tree manifest directory {:?}: tree manifests are not supported",
+                String::from_utf8_lossy(&path)
+            ))
+            .into());
+        }
+        // The group is read once to plan its delta bases, then imported.
+        // Only the revisions a pass takes are spooled and planned.
+        importers.files.start_file(&path);
+        file_spool.start()?;
+        left.clear();
+        while let Some(c) = cg.next_revision()? {
+            refuse_flags(
+                &format!("file {:?} revision", String::from_utf8_lossy(&path)),
+                &c,
+            )?;
+            counts.files += 1;
+            progress("Reading files", counts.files, None);
+            if !window.map_or(Ok(true), |w| w.filter(&c, left))? {
+                continue;
+            }
+            importers
+                .files
+                .plan(position_of(file_spool.len()), c.delta_base);
+            file_spool.push(&c)?;
+        }
+        let mut reader = file_spool.reader()?;
+        let mut next = 0u32;
+        while let Some(c) = reader.next_revision()? {
+            let at = next;
+            next = next.saturating_add(1);
+            importers.files.import(store, state, &path, at, &c)?;
+        }
+    }
+    Ok(())
 }
 
 /// A position in a group, from a count of revisions (groups beyond 2^32

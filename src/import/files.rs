@@ -5,13 +5,16 @@
 //! ([`FileImporter::plan`]): a text is kept exactly until the last delta
 //! that names it, and a base from an earlier import is read from git once.
 
+use std::sync::Arc;
+
 use super::error::{Result, ResultExt};
 use gix::object::Kind;
 
 use super::base_plan::KeptBases;
+use super::node_check::{mismatch_error, NodeChecker};
 use crate::hg::filemeta;
 use crate::hg::mdiff::{apply, git_delta};
-use crate::hg::{FormatError, HgNode, RevisionChunk};
+use crate::hg::{HgNode, RevisionChunk};
 use crate::metadata::file::read_file_text;
 use crate::metadata::State;
 use crate::store::ObjectWrite;
@@ -26,25 +29,39 @@ pub struct FileStats {
     pub peak_kept: usize,
     /// Most bytes of texts kept at once for later deltas.
     pub peak_bytes: usize,
+    /// Revisions whose node was verified on the helper thread.
+    pub checked_aside: u64,
 }
+
+/// Smallest text whose node is verified on the helper thread (smaller
+/// ones cost less to hash than to hand over).
+const CHECK_ASIDE_MIN: usize = 16 << 10;
 
 /// Imports the revisions of one file after another, reusing buffers.
 #[derive(Default)]
 pub struct FileImporter {
-    bases: KeptBases<Vec<u8>>,
+    bases: KeptBases<Arc<Vec<u8>>>,
     /// Bytes of the texts in `bases`.
     kept_bytes: usize,
-    text: Vec<u8>,
+    /// The current text, shared with the node checker while it verifies
+    /// it.
+    text: Arc<Vec<u8>>,
+    /// The current file's path, shared with the node checker.
+    path: Arc<Vec<u8>>,
+    checker: NodeChecker,
     base_buf: Vec<u8>,
     scratch: Vec<u8>,
     stats: FileStats,
 }
 
 impl FileImporter {
-    /// Starts a new file group.
-    pub fn start_file(&mut self) {
+    /// Starts a new file group, of the file at `path`.
+    pub fn start_file(&mut self, path: &[u8]) {
         self.bases.clear();
         self.kept_bytes = 0;
+        if self.path.as_slice() != path {
+            self.path = Arc::new(path.to_vec());
+        }
     }
 
     /// Records that the revision at `position` of the file's group is a
@@ -55,7 +72,19 @@ impl FileImporter {
 
     /// What was read and kept so far.
     pub fn stats(&self) -> FileStats {
-        self.stats
+        FileStats {
+            checked_aside: self.checker.sent(),
+            ..self.stats
+        }
+    }
+
+    /// Waits until the nodes of every file revision imported so far are
+    /// verified: the error of the first that is not the hash of its text.
+    /// Called at the end of the files of a changegroup, and before any
+    /// other error of theirs is returned (the earlier mismatch wins, as
+    /// when verifying on the import thread).
+    pub fn finish_checks(&mut self) -> Result<()> {
+        self.checker.finish()
     }
 
     /// Imports one revision of the current file, at `position` of its
@@ -70,6 +99,7 @@ impl FileImporter {
     ) -> Result<()> {
         let node = rev.node;
         let context = || format!("file {} revision {node}", String::from_utf8_lossy(path));
+        debug_assert_eq!(self.path.as_slice(), path);
         let mut read_back = false;
         let base: &[u8] = if rev.delta_base.is_null() {
             &[]
@@ -88,15 +118,19 @@ impl FileImporter {
             read_back = true;
             &self.base_buf
         };
-        apply(base, rev.delta, &mut self.text).map_err(|e| e.for_node(node))?;
-        let actual = HgNode::hash(&rev.p1, &rev.p2, &self.text);
-        if actual != node {
-            return Err(FormatError::NodeMismatch {
-                kind: "file revision",
-                node,
-                actual,
-            })
-            .context_with(context);
+        // The checker may still hold the previous text: start a new one.
+        if Arc::get_mut(&mut self.text).is_none() {
+            self.text = Arc::new(Vec::with_capacity(self.text.len()));
+        }
+        apply(base, rev.delta, Arc::make_mut(&mut self.text)).map_err(|e| e.for_node(node))?;
+        if self.text.len() >= CHECK_ASIDE_MIN {
+            self.checker
+                .check(&self.path, node, (rev.p1, rev.p2), &self.text)?;
+        } else {
+            let actual = HgNode::hash(&rev.p1, &rev.p2, &self.text);
+            if actual != node {
+                return Err(mismatch_error(path, node, actual));
+            }
         }
         if node != HgNode::EMPTY_FILE && state.hg2git(&node).is_none() {
             let (meta, content) = filemeta::split(&self.text);
@@ -142,7 +176,7 @@ impl FileImporter {
         } else if read_back {
             let text = std::mem::take(&mut self.base_buf);
             self.kept_bytes += text.len();
-            self.bases.keep(base, text);
+            self.bases.keep(base, Arc::new(text));
         }
         if self.bases.needed_after(&node, position) {
             let text = std::mem::take(&mut self.text);
@@ -151,11 +185,12 @@ impl FileImporter {
                 self.kept_bytes -= old.len();
             }
         }
-        // A freed text's buffer serves the next text, or the next base.
+        // A freed text's buffer serves the next text, or the next base,
+        // unless the checker still holds it.
         if let Some(buf) = freed {
             if self.text.capacity() == 0 {
                 self.text = buf;
-            } else {
+            } else if let Ok(buf) = Arc::try_unwrap(buf) {
                 self.base_buf = buf;
             }
         }

@@ -273,6 +273,10 @@ impl Importer {
                 f.peak_kept,
                 f.peak_bytes
             );
+            eprintln!(
+                "DEBUG stats: {} file node(s) verified on the node-check thread",
+                f.checked_aside
+            );
         }
     }
 

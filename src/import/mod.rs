@@ -18,6 +18,7 @@ pub mod graft;
 pub mod importer;
 pub mod manifests;
 pub mod marker;
+pub mod node_check;
 pub mod resume;
 pub mod session;
 pub mod source;
