@@ -11,7 +11,7 @@ use crate::store::notes::NotesTree;
 use crate::store::refs::{Expected, RefUpdate};
 use crate::store::tree::{encode_tree, Mode, TreeEntry};
 use crate::store::ObjectWrite;
-use crate::store::{oid_from_bytes, Store};
+use crate::store::Store;
 
 /// Writes the metadata of `state`, finishes the pack, then moves the refs
 /// in one transaction: the metadata and notes refs (compare-and-swap
@@ -177,14 +177,9 @@ fn write_notes(
         return Ok(previous);
     }
     let tree = match previous {
-        Some((_, tree)) => {
-            let mut notes = NotesTree::load(store, &tree)?;
-            for (k, v) in added {
-                notes.insert(store, *k, oid_from_bytes(*v))?;
-            }
-            notes.write(store, leaf_mode)?
-        }
-        // A first import: no trie of every note in memory.
+        // No trie of every note in memory: the previous tree is read
+        // where the new notes fall.
+        Some((_, tree)) => NotesTree::write_merged(store, leaf_mode, &tree, added)?,
         None => NotesTree::write_new(store, leaf_mode, added)?,
     };
     let raw = raw_commit(&tree, &[], CINNABAR_SIG, CINNABAR_SIG, b"");

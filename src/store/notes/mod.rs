@@ -38,13 +38,14 @@
 use gix::ObjectId;
 
 use crate::store::error::Result;
-use crate::store::object::{null_oid, oid_bytes, ObjectRead, ObjectWrite};
+use crate::store::object::{null_oid, oid_bytes, oid_from_bytes, ObjectRead, ObjectWrite};
 use crate::store::tree::Mode;
 use trie::{find, insert, is_null, load_all, load_subtree, remove};
 use trie::{Combine, Inserted, Leaf, LeafKind, Node, Slot};
 use write::{write_node, write_sorted, WriteStack};
 
 mod cinnabar;
+mod merge;
 #[cfg(test)]
 mod tests;
 mod trie;
@@ -192,28 +193,62 @@ impl NotesTree {
     where
         S: ObjectWrite + ?Sized,
     {
-        let count = u32::try_from(notes.len()).map_err(|_| crate::store::StoreError::Notes {
-            tree: null_oid(),
-            reason: "more than 4 billion notes".into(),
-        })?;
-        let mut order: Vec<u32> = (0..count).collect();
-        // Stable: the last value of a key wins, as insertions overwrite.
-        order.sort_by_key(|&i| notes[i as usize].0);
-        let mut kept = 0;
-        for i in 0..order.len() {
-            let last_of_key = order
-                .get(i + 1)
-                .is_none_or(|&next| notes[next as usize].0 != notes[order[i] as usize].0);
-            if last_of_key && notes[order[i] as usize].1 != [0; 20] {
-                order[kept] = order[i];
-                kept += 1;
-            }
-        }
-        order.truncate(kept);
+        let mut order = last_of_each_key(notes)?;
+        order.retain(|&i| notes[i as usize].1 != [0; 20]);
         let mut stack = WriteStack::new(leaf_mode);
         write_sorted(notes, &order, 0, 0, &mut stack, store)?;
         stack.finish(store)
     }
+
+    /// Writes the tree objects of the notes tree that loading `old`,
+    /// inserting `notes` in order (as [`insert`](Self::insert) does) and
+    /// [`write`](Self::write) would give, without a trie of every note:
+    /// the old tree is read subtree by subtree, only where new notes fall
+    /// or the fan-out asks, beside 4 bytes a new note (see
+    /// [`merge`](self::merge)).
+    pub fn write_merged<S>(
+        store: &mut S,
+        leaf_mode: Mode,
+        old: &ObjectId,
+        notes: &[([u8; 20], [u8; 20])],
+    ) -> Result<ObjectId>
+    where
+        S: ObjectRead + ObjectWrite + ?Sized,
+    {
+        let order = last_of_each_key(notes)?;
+        if let Some(tree) = merge::write_merged(store, leaf_mode, old, notes, order)? {
+            return Ok(tree);
+        }
+        let mut trie = Self::load(store, old)?;
+        for (k, v) in notes {
+            trie.insert(store, *k, oid_from_bytes(*v))?;
+        }
+        trie.write(store, leaf_mode)
+    }
+}
+
+/// Positions in `notes` sorted by key, the last of each key only (as
+/// insertions overwrite).
+fn last_of_each_key(notes: &[([u8; 20], [u8; 20])]) -> Result<Vec<u32>> {
+    let count = u32::try_from(notes.len()).map_err(|_| crate::store::StoreError::Notes {
+        tree: null_oid(),
+        reason: "more than 4 billion notes".into(),
+    })?;
+    let mut order: Vec<u32> = (0..count).collect();
+    // Stable: the last value of a key comes last.
+    order.sort_by_key(|&i| notes[i as usize].0);
+    let mut kept = 0;
+    for i in 0..order.len() {
+        let last_of_key = order
+            .get(i + 1)
+            .is_none_or(|&next| notes[next as usize].0 != notes[order[i] as usize].0);
+        if last_of_key {
+            order[kept] = order[i];
+            kept += 1;
+        }
+    }
+    order.truncate(kept);
+    Ok(order)
 }
 
 /// The null id, as a notes value meaning "no note".

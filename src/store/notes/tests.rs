@@ -232,3 +232,88 @@ fn write_new_matches_the_trie() -> Result<()> {
     }
     Ok(())
 }
+
+/// Adding notes to a tree already written without the trie gives the
+/// trees the trie gives: trees written at once or grown step by step (the
+/// fan-out's hysteresis), keys set again, a note set twice in one batch.
+#[test]
+fn write_merged_matches_the_trie() -> Result<()> {
+    for (first, steps, step) in [
+        (0u32, 1, 1u32),
+        (1, 2, 1),
+        (3, 4, 5),
+        (40, 3, 30),
+        (200, 3, 2000),
+        (5000, 3, 700),
+        (70_000, 2, 30_000),
+    ] {
+        let mut store = MemoryStore::new();
+        let mut trie = NotesTree::new();
+        for i in 0..first {
+            trie.insert(
+                &mut store,
+                pseudo_key(i),
+                hash_object(Kind::Blob, &i.to_be_bytes()),
+            )?;
+        }
+        let mut tree = trie.write(&mut store, Mode::GITLINK)?;
+        if first >= 5000 {
+            // Shrunk: most notes removed from a tree with subtrees.
+            let mut shrunk = NotesTree::load(&mut store, &tree)?;
+            for i in (0..first).filter(|i| i % 10 != 0) {
+                shrunk.remove(&mut store, &pseudo_key(i))?;
+            }
+            tree = shrunk.write(&mut store, Mode::GITLINK)?;
+        }
+        let mut next = first;
+        for s in 0..steps {
+            let mut notes: Vec<([u8; 20], [u8; 20])> = (next..next + step)
+                .map(|i| (pseudo_key(i), pseudo_key(i + 1_000_000)))
+                .collect();
+            // Old keys set again (some to their value), one key twice.
+            for i in (0..next).step_by(13) {
+                notes.push((pseudo_key(i), pseudo_key(i + 3_000_000 * (i % 2))));
+            }
+            notes.push((pseudo_key(next), pseudo_key(next + 2_000_000)));
+            next += step;
+            let mut trie = NotesTree::load(&mut store, &tree)?;
+            for (k, v) in &notes {
+                trie.insert(&mut store, *k, crate::store::oid_from_bytes(*v))?;
+            }
+            let expected = trie.write(&mut store, Mode::GITLINK)?;
+            // The merge itself, not the trie it falls back on.
+            let order = last_of_each_key(&notes)?;
+            let got = merge::write_merged(&mut store, Mode::GITLINK, &tree, &notes, order)?;
+            let got = got.expect("no fallback");
+            assert_eq!(got, expected, "{first} notes, step {s} of {step}");
+            tree = got;
+        }
+    }
+    Ok(())
+}
+
+/// A removal among the new notes is left to the trie.
+#[test]
+fn write_merged_removal() -> Result<()> {
+    let mut store = MemoryStore::new();
+    let mut trie = NotesTree::new();
+    for i in 0..300 {
+        trie.insert(
+            &mut store,
+            pseudo_key(i),
+            hash_object(Kind::Blob, &i.to_be_bytes()),
+        )?;
+    }
+    let tree = trie.write(&mut store, Mode::FILE)?;
+    let notes = [(pseudo_key(7), [0; 20]), (pseudo_key(1000), pseudo_key(1))];
+    let order = last_of_each_key(&notes)?;
+    assert!(merge::write_merged(&mut store, Mode::FILE, &tree, &notes, order)?.is_none());
+    let mut trie = NotesTree::load(&mut store, &tree)?;
+    for (k, v) in &notes {
+        trie.insert(&mut store, *k, crate::store::oid_from_bytes(*v))?;
+    }
+    let expected = trie.write(&mut store, Mode::FILE)?;
+    let got = NotesTree::write_merged(&mut store, Mode::FILE, &tree, &notes)?;
+    assert_eq!(got, expected);
+    Ok(())
+}

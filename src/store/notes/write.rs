@@ -208,7 +208,7 @@ impl WriteStack {
         Ok(())
     }
 
-    fn add_note<S: ObjectWrite + ?Sized>(
+    pub(super) fn add_note<S: ObjectWrite + ?Sized>(
         &mut self,
         key: &NoteKey,
         fanout: usize,
@@ -222,7 +222,7 @@ impl WriteStack {
 
     /// A subtree kept as is, at the path notes.c builds for it: the key's
     /// path with fan-out, cut after the prefix (and its last `/`).
-    fn add_subtree<S: ObjectWrite + ?Sized>(
+    pub(super) fn add_subtree<S: ObjectWrite + ?Sized>(
         &mut self,
         prefix: &NoteKey,
         fanout: usize,
