@@ -16,7 +16,7 @@ use super::error::{ImportError, Result, ResultExt};
 use crate::hg::{FormatError, HgNode};
 
 /// Bytes of text sent to the thread at once.
-const BATCH_BYTES: usize = 8 << 20;
+const BATCH_BYTES: usize = 4 << 20;
 
 /// One revision to verify.
 struct Job {
