@@ -138,3 +138,21 @@ fn clone_killed_at_random_times() {
         );
     }
 }
+
+/// A process killed while updating cinnabar's refs leaves their `.lock`
+/// files; the next run removes them (it holds cinnabar's ref lock, which
+/// the killed process no longer does) and finishes the clone.
+#[test]
+fn stale_ref_locks_of_a_killed_run_are_removed() {
+    let tmp = tempdir();
+    let url = format!("hg::{}", dillo().display());
+    let dest = bare_repo(tmp.path(), "locked.git");
+    std::fs::create_dir_all(dest.join("refs/cinnabar")).unwrap();
+    std::fs::create_dir_all(dest.join("refs/notes")).unwrap();
+    std::fs::write(dest.join("refs/cinnabar/metadata.lock"), b"").unwrap();
+    std::fs::write(dest.join("refs/notes/cinnabar.lock"), b"").unwrap();
+    run(fetch_cmd(&dest, &url));
+    assert_eq!(sorted_refs(&dest), corpus_refs("dillo"));
+    assert!(!dest.join("refs/cinnabar/metadata.lock").exists());
+    assert!(!dest.join("refs/notes/cinnabar.lock").exists());
+}

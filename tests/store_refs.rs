@@ -111,18 +111,24 @@ fn transaction_with_compare_and_swap() -> TestResult {
         format!("{meta} {}\nrefs/cinnabar/refs/heads/main {}", c[2], c[3])
     );
 
-    // A ref locked by someone else makes the whole transaction fail.
-    std::fs::write(path.join("refs/cinnabar/metadata.lock"), b"")?;
+    // A ref locked by someone else makes the whole transaction fail. (A
+    // `.lock` file of cinnabar's own refs is another matter: writers of
+    // those hold cinnabar's ref lock, so one found is stale and removed;
+    // see crash_safety::stale_ref_locks_of_a_killed_run_are_removed.)
+    std::fs::create_dir_all(path.join("refs/heads"))?;
+    std::fs::write(path.join("refs/heads/locked.lock"), b"")?;
     let err = update_refs(
         repo,
         &[
             RefUpdate::set("refs/cinnabar/other", Expected::Absent, c[1]),
             RefUpdate::set(meta, Expected::Any, c[3]),
+            RefUpdate::set("refs/heads/locked", Expected::Any, c[3]),
         ],
         "x",
     );
     assert!(err.is_err());
-    std::fs::remove_file(path.join("refs/cinnabar/metadata.lock"))?;
+    std::fs::remove_file(path.join("refs/heads/locked.lock"))?;
+    assert_eq!(rev_parse(&path, "refs/heads/locked"), None);
     assert_eq!(rev_parse(&path, meta), Some(c[2].to_string()));
     assert_eq!(rev_parse(&path, "refs/cinnabar/other"), None);
 

@@ -13,6 +13,20 @@
 //! repository's object database and refuses otherwise;
 //! [`Store::update_refs`](super::Store::update_refs) finishes the pack
 //! first.
+//!
+//! # Locks left by a killed process
+//!
+//! A process killed in the middle of a transaction leaves `<ref>.lock`
+//! files behind, and git (like gix) then refuses every later update of
+//! those refs. Transactions on cinnabar's own refs (`refs/cinnabar/…`,
+//! `refs/notes/cinnabar`) therefore first take an advisory lock on
+//! `cinnabar/refs.lock` in the git directory, which the kernel releases
+//! when its holder dies: every writer of those refs holds it, so a
+//! `.lock` file of one of them found while holding it was left by a
+//! killed process and is removed, and a rerun finishes the job.
+
+use std::fs::File;
+use std::path::Path;
 
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix::refs::{FullName, Target};
@@ -138,10 +152,54 @@ pub fn update_refs(repo: &Repo, updates: &[RefUpdate], message: &str) -> Result<
             source: Box::new(e),
         });
     }
+    let ours: Vec<&str> = updates
+        .iter()
+        .map(|u| u.name.as_str())
+        .filter(|n| is_cinnabar_ref(n))
+        .collect();
+    let _guard = if ours.is_empty() {
+        None
+    } else {
+        Some(
+            lock_cinnabar_refs(repo.common_dir(), &ours).map_err(|e| StoreError::RefUpdate {
+                context: context(),
+                source: Box::new(e),
+            })?,
+        )
+    };
     repo.edit_references(edits)
         .map_err(|e| StoreError::RefUpdate {
             context: context(),
             source: Box::new(e),
         })?;
     Ok(())
+}
+
+/// Whether only git-cinnabar writes this ref.
+fn is_cinnabar_ref(name: &str) -> bool {
+    name.starts_with("refs/cinnabar/") || name == "refs/notes/cinnabar"
+}
+
+/// Takes the advisory lock of cinnabar's refs (waiting for another
+/// process that holds it), then removes the `.lock` files of `names` that
+/// a killed process left (see the [module](self) docs). The lock lasts as
+/// long as the returned file is open.
+fn lock_cinnabar_refs(common_dir: &Path, names: &[&str]) -> std::io::Result<File> {
+    let dir = common_dir.join("cinnabar");
+    std::fs::create_dir_all(&dir)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("refs.lock"))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
+    for name in names {
+        let stale = common_dir.join(format!("{name}.lock"));
+        match std::fs::remove_file(&stale) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(file)
 }
