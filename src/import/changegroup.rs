@@ -3,7 +3,7 @@
 //! git trees of their changesets) and changesets are imported from the
 //! spools, so memory does not grow with the size of the changegroup.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 
 use super::changesets::{ChangesetImporter, Imported, ManifestTrees};
@@ -16,7 +16,7 @@ use crate::hg::changegroup::{
 };
 use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::metadata::{IdMap, State};
-use crate::store::Store;
+use crate::store::{IdIndex, Store};
 
 /// Reusable importers for the three kinds of revisions.
 pub struct Importers {
@@ -39,8 +39,10 @@ pub struct Counts {
 /// earlier positions are imported already; later ones are left for later
 /// passes.
 pub struct Window<'a> {
-    /// Position of each changeset of the changeset section.
-    pub index: &'a HashMap<HgNode, u32>,
+    /// The nodes of the changeset section, in order.
+    pub nodes: &'a [[u8; 20]],
+    /// Their positions in `nodes`, by node.
+    pub index: &'a IdIndex,
     pub start: u32,
     pub end: u32,
 }
@@ -50,9 +52,9 @@ impl Window<'_> {
     /// (`Some(true)`), an earlier pass's (`Some(false)`), or a later
     /// pass's (`None`). A revision linked outside the group is imported.
     fn takes(&self, linknode: &HgNode) -> Option<bool> {
-        match self.index.get(linknode) {
-            Some(&i) if i >= self.end => None,
-            Some(&i) => Some(i >= self.start),
+        match self.index.find(&linknode.0, self.nodes) {
+            Some(i) if i >= self.end => None,
+            Some(i) => Some(i >= self.start),
             None => Some(true),
         }
     }
@@ -110,6 +112,8 @@ pub fn import_changegroup<R: Read>(
         counts.changesets += 1;
         progress("Reading changesets", counts.changesets, None);
     }
+    // Not needed past the changesets: freed before the files' peak.
+    drop((in_group, outside));
     // Manifests wait for their files, so that their git trees can be made
     // from the manifest trees in memory.
     let mut manifests = Spool::new()?;
