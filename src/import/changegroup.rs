@@ -3,7 +3,7 @@
 //! git trees of their changesets) and changesets are imported from the
 //! spools, so memory does not grow with the size of the changegroup.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 
 use super::changesets::{ChangesetImporter, Imported, ManifestTrees};
@@ -16,7 +16,7 @@ use crate::hg::changegroup::{
 };
 use crate::hg::{FormatError, HgNode, RevisionChunk};
 use crate::metadata::{IdMap, State};
-use crate::store::Store;
+use crate::store::{IdIndex, Store};
 
 /// Reusable importers for the three kinds of revisions.
 pub struct Importers {
@@ -33,18 +33,16 @@ pub struct Counts {
     pub files: u64,
 }
 
-/// Position of each changeset of a changegroup's changeset section (a
-/// fast hasher: every revision of every pass is looked up by linknode).
-pub type PlanIndex = HashMap<HgNode, u32, ahash::RandomState>;
-
 /// The part of a changegroup one pass of a chunked import takes (see
 /// [`super::chunked`]): the changesets at positions `start..end` of its
 /// changeset section, and the manifests and files they link to. Those of
 /// earlier positions are imported already; later ones are left for later
 /// passes.
 pub struct Window<'a> {
-    /// Position of each changeset of the changeset section.
-    pub index: &'a PlanIndex,
+    /// The nodes of the changeset section, in order.
+    pub nodes: &'a [[u8; 20]],
+    /// Their positions in `nodes`, by node.
+    pub index: &'a IdIndex,
     pub start: u32,
     pub end: u32,
 }
@@ -54,9 +52,9 @@ impl Window<'_> {
     /// (`Some(true)`), an earlier pass's (`Some(false)`), or a later
     /// pass's (`None`). A revision linked outside the group is imported.
     fn takes(&self, linknode: &HgNode) -> Option<bool> {
-        match self.index.get(linknode) {
-            Some(&i) if i >= self.end => None,
-            Some(&i) => Some(i >= self.start),
+        match self.index.find(&linknode.0, self.nodes) {
+            Some(i) if i >= self.end => None,
+            Some(i) => Some(i >= self.start),
             None => Some(true),
         }
     }
@@ -105,7 +103,7 @@ pub fn import_changegroup<R: Read>(
         if taken {
             for p in [c.p1, c.p2] {
                 let known = match window {
-                    Some(w) => w.index.contains_key(&p),
+                    Some(w) => w.index.find(&p.0, w.nodes).is_some(),
                     None => in_group.contains(&p),
                 };
                 if !p.is_null() && !known && outside.insert(p) {
@@ -125,6 +123,8 @@ pub fn import_changegroup<R: Read>(
         counts.changesets += 1;
         progress("Reading changesets", counts.changesets, None);
     }
+    // Not needed past the changesets: freed before the files' peak.
+    drop((in_group, outside));
     // Manifests wait for their files, so that their git trees can be made
     // from the manifest trees in memory.
     // Only the revisions a pass takes are spooled and planned: the others

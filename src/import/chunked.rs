@@ -57,7 +57,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::changegroup::{PlanIndex, Window};
+use super::changegroup::Window;
 use super::changesets::Imported;
 use super::error::{ImportError, Result, ResultExt};
 use super::importer::Importer;
@@ -65,6 +65,7 @@ use crate::hg::bundle::BundleReader;
 use crate::hg::changeset::Changeset;
 use crate::hg::HgNode;
 use crate::metadata::changeset::rebuild_changeset;
+use crate::store::IdIndex;
 
 /// The default checkpoint interval, in changesets.
 pub const DEFAULT_EVERY: u64 = 10_000;
@@ -155,10 +156,75 @@ impl Checkpoints {
 
 /// Reopens an import's source from its start.
 pub type Opener<'a> = &'a dyn Fn() -> Result<Box<dyn Read>>;
-/// The changesets of a bundle's first changegroup, in order.
+/// The changesets of a bundle's first changegroup, in order: 20 bytes a
+/// changeset for its node, 8 for its parents (positions), 4.6–9.2 for
+/// the index.
 struct Plan {
-    nodes: Vec<(HgNode, [HgNode; 2])>,
-    index: PlanIndex,
+    nodes: Vec<[u8; 20]>,
+    /// Each changeset's parents: a position in `nodes` (parents come
+    /// first), [`Plan::NULL`], or `OUTSIDE | i` for `outside[i]`.
+    parents: Vec<[u32; 2]>,
+    /// Parents that are not in the group.
+    outside: Vec<HgNode>,
+    /// Positions in `nodes`, by node.
+    index: IdIndex,
+}
+
+impl Plan {
+    const NULL: u32 = u32::MAX;
+    const OUTSIDE: u32 = 1 << 31;
+
+    fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn node(&self, position: usize) -> HgNode {
+        HgNode(self.nodes[position])
+    }
+
+    fn parents(&self, position: usize) -> [HgNode; 2] {
+        self.parents[position].map(|p| match p {
+            Self::NULL => HgNode::NULL,
+            p if p & Self::OUTSIDE != 0 => self.outside[(p & !Self::OUTSIDE) as usize],
+            p => HgNode(self.nodes[p as usize]),
+        })
+    }
+
+    fn position(&self, node: &HgNode) -> Option<u32> {
+        self.index.find(&node.0, &self.nodes)
+    }
+
+    fn push(&mut self, node: HgNode, parents: [HgNode; 2]) -> Result<()> {
+        let too_many = || ImportError::Unchunkable(node);
+        let pos = u32::try_from(self.nodes.len())
+            .ok()
+            .filter(|p| *p < Self::OUTSIDE)
+            .ok_or_else(too_many)?;
+        let mut ps = [Self::NULL; 2];
+        for (slot, p) in ps.iter_mut().zip(parents) {
+            if p.is_null() {
+                continue;
+            }
+            *slot = match self.position(&p) {
+                Some(i) => i,
+                None => {
+                    let i = u32::try_from(self.outside.len())
+                        .ok()
+                        .filter(|i| *i < Self::OUTSIDE)
+                        .ok_or_else(too_many)?;
+                    self.outside.push(p);
+                    Self::OUTSIDE | i
+                }
+            };
+        }
+        self.nodes.push(node.0);
+        self.parents.push(ps);
+        // A node twice in a group: the first position stays.
+        if self.position(&node).is_none() {
+            self.index.insert(pos, &self.nodes);
+        }
+        Ok(())
+    }
 }
 
 /// What the passes saw of each changeset of the plan, by position: its
@@ -215,18 +281,20 @@ impl Seen {
 /// Reads the changeset section of the first changegroup of a bundle.
 fn read_plan(open: Opener<'_>) -> Result<Plan> {
     let mut bundle = BundleReader::open(open()?)?;
-    let mut nodes = Vec::new();
+    let mut plan = Plan {
+        nodes: Vec::new(),
+        parents: Vec::new(),
+        outside: Vec::new(),
+        index: IdIndex::new(),
+    };
     if let Some(mut cg) = bundle.next_changegroup()? {
         while let Some(c) = cg.next_revision()? {
-            nodes.push((c.node, [c.p1, c.p2]));
+            plan.push(c.node, [c.p1, c.p2])?;
         }
     }
-    let index = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, (n, _))| (*n, u32::try_from(i).unwrap_or(u32::MAX)))
-        .collect();
-    Ok(Plan { nodes, index })
+    plan.nodes.shrink_to_fit();
+    plan.parents.shrink_to_fit();
+    Ok(plan)
 }
 
 /// The checkpoint interval from the `cinnabar.checkpoint` setting.
@@ -269,17 +337,15 @@ pub fn import_source(
     } else {
         None
     };
-    let checkpoints = &checkpoints.for_total(plan.as_ref().map_or(0, |p| p.nodes.len() as u64));
+    let checkpoints = &checkpoints.for_total(plan.as_ref().map_or(0, |p| p.len() as u64));
     let Some((plan, mut size)) =
-        plan.and_then(|p| checkpoints.first_pass(p.nodes.len() as u64).map(|s| (p, s)))
+        plan.and_then(|p| checkpoints.first_pass(p.len() as u64).map(|s| (p, s)))
     else {
         return importer.import_stream(open()?, on_changeset);
     };
-    let total = plan.nodes.len();
-    let start = plan
-        .nodes
-        .iter()
-        .position(|(n, _)| importer.hg2git_commit(n).is_none())
+    let total = plan.len();
+    let start = (0..total)
+        .position(|i| importer.hg2git_commit(&plan.node(i)).is_none())
         .unwrap_or(total);
     if start > 0 && start < total {
         eprintln!(
@@ -300,6 +366,7 @@ pub fn import_source(
         let end = from.saturating_add(step).min(total);
         let last = end == total;
         let window = Window {
+            nodes: &plan.nodes,
             index: &plan.index,
             start: u32::try_from(from).unwrap_or(u32::MAX),
             end: u32::try_from(end).unwrap_or(u32::MAX),
@@ -311,7 +378,7 @@ pub fn import_source(
                 // As abrupt as a kill: no unwinding, no cleanup.
                 std::process::abort();
             }
-            if let Some(&position) = plan.index.get(&c.node) {
+            if let Some(position) = plan.position(&c.node) {
                 seen.record(position, c);
             }
         });
@@ -343,7 +410,8 @@ pub fn import_source(
     // The bundle's own graph, for its branch heads: what this run did not
     // see comes from the metadata.
     let (mut text, mut scratch) = (Vec::new(), Vec::new());
-    for (position, (node, parents)) in plan.nodes.iter().enumerate() {
+    for position in 0..total {
+        let (node, parents) = (&plan.node(position), &plan.parents(position));
         if let Some(c) = seen.take(position, *node, parents) {
             on_changeset(&c);
             continue;
