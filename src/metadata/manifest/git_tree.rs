@@ -77,33 +77,34 @@ fn check_name(name: &[u8], path: &[u8], changeset: HgNode) -> Result<()> {
     Ok(())
 }
 
-/// The git mode and blob of a file.
-fn file_entry(
+/// The git blob of a file revision.
+fn file_blob(
     store: &mut Store,
     state: &State,
     node: HgNode,
-    flag: Flag,
     path: &[u8],
     name: &[u8],
     changeset: HgNode,
-) -> Result<(Mode, ObjectId)> {
-    let blob = if node == HgNode::EMPTY_FILE {
+) -> Result<ObjectId> {
+    if node == HgNode::EMPTY_FILE {
         // Trees built here may be the first to need it.
-        store.write(Kind::Blob, b"")?
-    } else {
-        state.hg2git(&node).ok_or_else(|| {
-            invalid(format!(
-                "changeset {changeset}: file {:?} revision {node} is unknown",
-                full_path(path, name)
-            ))
-        })?
-    };
-    let mode = match flag {
+        return Ok(store.write(Kind::Blob, b"")?);
+    }
+    state.hg2git(&node).ok_or_else(|| {
+        invalid(format!(
+            "changeset {changeset}: file {:?} revision {node} is unknown",
+            full_path(path, name)
+        ))
+    })
+}
+
+/// The git mode of a file of this flag.
+fn file_mode(flag: Flag) -> Mode {
+    match flag {
         Flag::Regular => Mode::FILE,
         Flag::Exec => Mode::EXECUTABLE,
         Flag::Link => Mode::SYMLINK,
-    };
-    Ok((mode, blob))
+    }
 }
 
 /// Adds the entries of an empty-named directory (from `//` in paths);
@@ -228,7 +229,13 @@ fn entry_of(
             };
             Ok((Mode::DIR, id))
         }
-        Node::File { node, flag } => file_entry(store, state, *node, *flag, path, name, changeset),
+        Node::File { node, flag, blob } => {
+            let oid = match blob {
+                Some(oid) => *oid,
+                None => *blob.insert(file_blob(store, state, *node, path, name, changeset)?),
+            };
+            Ok((file_mode(*flag), oid))
+        }
     }
 }
 
@@ -360,8 +367,12 @@ impl MetaTreeConverter {
                 })?,
             };
             let node = node_of(&entry.oid);
-            let (mode, oid) = file_entry(store, state, node, flag, path, &name, changeset)?;
-            entries.push(TreeEntry { mode, name, oid });
+            let oid = file_blob(store, state, node, path, &name, changeset)?;
+            entries.push(TreeEntry {
+                mode: file_mode(flag),
+                name,
+                oid,
+            });
         }
         merge_double_slash(&mut entries, merged);
         Ok(entries)

@@ -167,6 +167,7 @@ fn load_dir(store: &mut Store, tree_oid: &ObjectId, prefix_len: usize) -> Result
             node: Node::File {
                 node: node_of(&entry.oid),
                 flag,
+                blob: None,
             },
         });
     }
@@ -231,7 +232,7 @@ pub fn write_dir(store: &mut Store, dir: &mut Dir) -> Result<ObjectId> {
     let mut entries = Vec::new();
     for Entry { name, node } in dir.entries_mut() {
         let (mode, id) = match node {
-            Node::File { node, flag } => (meta_mode(*flag), gitlink_of(node)),
+            Node::File { node, flag, .. } => (meta_mode(*flag), gitlink_of(node)),
             Node::Dir(sub) => {
                 let id = match sub.written() {
                     Some(w) => w,

@@ -16,7 +16,14 @@ use crate::hg::HgNode;
 /// What a directory entry holds.
 #[derive(Clone, Debug)]
 pub enum Node {
-    File { node: HgNode, flag: Flag },
+    /// A file: its hg node and flag, and once converted the git blob of
+    /// that node (so that a directory converted again looks up only its
+    /// changed files).
+    File {
+        node: HgNode,
+        flag: Flag,
+        blob: Option<gix_hash::ObjectId>,
+    },
     Dir(Arc<Dir>),
 }
 
@@ -208,8 +215,14 @@ impl Dir {
                 *clash |= self.search(path, true).is_ok();
                 match self.search(path, false) {
                     Ok(i) => {
-                        let old =
-                            std::mem::replace(&mut self.entries[i].node, Node::File { node, flag });
+                        let old = std::mem::replace(
+                            &mut self.entries[i].node,
+                            Node::File {
+                                node,
+                                flag,
+                                blob: None,
+                            },
+                        );
                         match old {
                             Node::File { flag: f, .. } => {
                                 len - line_len(self.prefix_len + path.len(), f) as i64
@@ -222,7 +235,11 @@ impl Dir {
                             i,
                             Entry {
                                 name: path.into(),
-                                node: Node::File { node, flag },
+                                node: Node::File {
+                                    node,
+                                    flag,
+                                    blob: None,
+                                },
                             },
                         );
                         len
@@ -291,7 +308,7 @@ impl Dir {
             let base = path.len();
             path.extend_from_slice(&e.name);
             match &e.node {
-                Node::File { node, flag } => f(ManifestLine {
+                Node::File { node, flag, .. } => f(ManifestLine {
                     path,
                     node: *node,
                     flag: *flag,
@@ -401,7 +418,7 @@ impl ManifestTree {
                 None => {
                     let idx = dir.search(rest, false).ok()?;
                     return match &dir.entries[idx].node {
-                        Node::File { node, flag } => Some((*node, *flag)),
+                        Node::File { node, flag, .. } => Some((*node, *flag)),
                         Node::Dir(_) => None,
                     };
                 }

@@ -69,7 +69,9 @@ impl Dir {
             let mut subdirs = Vec::new();
             for (i, e) in self.entries.iter().enumerate() {
                 match &e.node {
-                    Node::File { node, flag } => push_line(&mut text, path, &e.name, node, *flag),
+                    Node::File { node, flag, .. } => {
+                        push_line(&mut text, path, &e.name, node, *flag)
+                    }
                     Node::Dir(_) => subdirs.push((text.len(), i)),
                 }
             }
