@@ -103,6 +103,12 @@ impl KnownObjects {
         true
     }
 
+    /// Leaves the pack whose index is at `idx` out of this snapshot (the
+    /// caller searches it otherwise), unless it is listed already.
+    pub fn skip_pack(&mut self, idx: &Path) {
+        self.pack_paths.insert(idx.to_path_buf());
+    }
+
     /// Whether `oid` is in one of the packs.
     pub fn packed(&self, oid: &ObjectId) -> bool {
         self.packs.iter().any(|p| p.lookup(oid).is_some())

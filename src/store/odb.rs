@@ -14,8 +14,8 @@ use super::error::{Result, StoreError};
 use super::known::KnownObjects;
 use super::object::{hash_object, ObjectRead, ObjectWrite};
 use super::pack::{
-    tree_delta, ObjectSink, PackWriter, RecentObjects, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS,
-    DEFAULT_RECENT_BYTES,
+    tree_delta, FinishedPacks, ObjectSink, PackWriter, RecentObjects, DEFAULT_QUEUE_BYTES,
+    DEFAULT_QUEUE_OBJECTS, DEFAULT_RECENT_BYTES,
 };
 use super::refs::{update_refs, RefUpdate};
 use super::repo::Repo;
@@ -75,6 +75,9 @@ pub struct Store {
     /// What the repository held, for [`has`](Store::has); scanned at the
     /// first write.
     known: Known,
+    /// The packs this store finished, searched and read without mapping
+    /// them (see [`FinishedPacks`]).
+    finished: FinishedPacks,
 }
 
 /// The state of [`Store::known`].
@@ -121,6 +124,7 @@ impl Store {
             recent_trees: RecentObjects::new(DEFAULT_RECENT_BYTES),
             delta_buf: Vec::new(),
             known: Known::Unscanned,
+            finished: FinishedPacks::default(),
         }
     }
 
@@ -138,6 +142,7 @@ impl Store {
     /// back, and the traffic with the pack writer thread.
     pub fn stats(&self) -> StoreStats {
         let mut stats = self.stats;
+        stats.finished_searches = self.finished.searches;
         if let Some(Writer::Pipelined(s)) = &self.writer {
             stats.add(&s.stats());
         }
@@ -193,6 +198,10 @@ impl Store {
     /// when the store's first write listed them (see [`KnownObjects`]).
     fn has(&mut self, oid: &ObjectId) -> bool {
         if self.in_pack(oid) {
+            return true;
+        }
+        // An index that cannot be read is left to the lookups below.
+        if self.finished.contains(oid).unwrap_or(false) {
             return true;
         }
         let refreshes = self.repo.refresh_count();
@@ -278,8 +287,15 @@ impl Store {
                 s.finish()?
             }
         };
-        if pack.is_some() {
-            // `has` lists the new pack on its next call.
+        if let Some(pack) = &pack {
+            // Searched and read from here on without mapping it; if its
+            // index cannot be read, `has` lists it with the others.
+            let idx = pack.with_extension("idx");
+            if self.finished.add(&idx).is_ok() {
+                if let Known::Scanned(k, _) = &mut self.known {
+                    k.skip_pack(&idx);
+                }
+            }
             self.repo.refresh();
         }
         Ok(pack)
@@ -317,6 +333,12 @@ impl ObjectRead for Store {
         };
         if from_pack.is_some() {
             return Ok(from_pack);
+        }
+        if !self.finished.is_empty() {
+            if let Some(kind) = self.finished.try_read(oid, out)? {
+                self.stats.read_finished += 1;
+                return Ok(Some(kind));
+            }
         }
         let kind = self.repo.try_read_object(oid, out)?;
         match kind {

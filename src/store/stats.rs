@@ -26,6 +26,12 @@ pub struct StoreStats {
     pub read_repo: u64,
     /// Reads of objects found nowhere.
     pub read_missing: u64,
+    /// Reads of objects from packs this store finished (read without
+    /// mapping them, see [`FinishedPacks`](crate::store::pack::FinishedPacks)).
+    pub read_finished: u64,
+    /// Searches of those packs' indexes that their filter let through
+    /// (for reads, and for writes of objects perhaps there already).
+    pub finished_searches: u64,
     /// Messages sent to the writer thread.
     pub messages: u64,
     /// Batches of objects sent to the writer thread.
@@ -67,6 +73,8 @@ impl StoreStats {
         }
         self.read_repo += other.read_repo;
         self.read_missing += other.read_missing;
+        self.read_finished += other.read_finished;
+        self.finished_searches += other.finished_searches;
         self.messages += other.messages;
         self.batches += other.batches;
         self.waits += other.waits;
@@ -80,7 +88,8 @@ impl std::fmt::Display for StoreStats {
             f,
             "{} object(s) written; {} read-back(s): {} from the unsent batch, \
              {} in flight, {} from the written pack ({commits} commits, {trees} trees, \
-             {blobs} blobs, {tags} tags); {} read(s) from the repository, {} missing; \
+             {blobs} blobs, {tags} tags); {} read(s) from the repository, {} missing, {} from packs finished \
+             here ({} index search(es)); \
              {} message(s) to the writer thread, {} batch(es), {} wait(s)",
             self.written,
             self.read_backs(),
@@ -89,6 +98,8 @@ impl std::fmt::Display for StoreStats {
             self.read_pack,
             self.read_repo,
             self.read_missing,
+            self.read_finished,
+            self.finished_searches,
             self.messages,
             self.batches,
             self.waits,

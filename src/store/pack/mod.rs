@@ -28,6 +28,7 @@
 mod deflate;
 mod delta;
 mod entries;
+mod finished;
 mod format;
 mod index;
 mod quick;
@@ -39,6 +40,7 @@ mod tree_delta;
 mod writer;
 
 pub use delta::{apply_delta, delta_sizes, DeltaBuilder};
+pub use finished::FinishedPacks;
 pub use recent::{RecentObjects, DEFAULT_RECENT_BYTES, MAX_RECENT_BYTES};
 pub use sink::{ObjectSink, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_OBJECTS};
 pub use tree_delta::tree_delta;
