@@ -397,6 +397,15 @@ pub fn import_source(
         if last {
             break;
         }
+        if pass == 1 {
+            // The passes to come write about as much a changeset.
+            let written = importer.store.stats().written;
+            let done = (end - start).max(1) as u64;
+            let expected = written.saturating_mul(total as u64) / done;
+            importer
+                .store
+                .expect_objects(expected.saturating_add(expected / 4));
+        }
         importer.checkpoint()?;
         if importer.progress() {
             eprintln!("Checkpoint {pass}: {end} of the {total} changesets of {shown} imported");

@@ -263,6 +263,14 @@ impl Store {
         Ok(oid)
     }
 
+    /// Tells the store that the packs it finishes should hold about
+    /// `objects` objects in all (an import in passes knows after its
+    /// first), so that what it keeps to search them is sized once.
+    pub fn expect_objects(&mut self, objects: u64) {
+        self.finished
+            .expect(usize::try_from(objects).unwrap_or(usize::MAX));
+    }
+
     /// Keeps at least `bytes` bytes of recently written trees as delta
     /// bases (see [`write_tree`](Store::write_tree)): the importer sizes
     /// this to the trees of the manifest it writes, so that every

@@ -54,6 +54,9 @@ pub struct FinishedPacks {
     packs: Vec<Pack>,
     filter: Option<IdFilter>,
     objects: usize,
+    /// The objects the packs are expected to hold in the end (see
+    /// [`expect`](Self::expect)).
+    expected: usize,
     readers: Vec<(usize, PackReader)>,
     /// Searches of the indexes the filter let through.
     pub searches: u64,
@@ -130,7 +133,7 @@ impl FinishedPacks {
         if grow {
             // Sized with room for more packs like this one; the ids of the
             // packs already added are read again.
-            let mut filter = IdFilter::with_capacity(total + total / 2);
+            let mut filter = IdFilter::with_capacity((total + total / 2).max(self.expected));
             for p in &self.packs {
                 for_each_id(&p.idx_path, |_, id| filter.insert(id))?;
             }
@@ -168,6 +171,12 @@ impl FinishedPacks {
         Ok(())
     }
 
+    /// Sizes the filter, when it is next made, for `objects` in all:
+    /// every time it grows, the ids of the packs are read again.
+    pub fn expect(&mut self, objects: usize) {
+        self.expected = objects;
+    }
+
     /// Whether none was added.
     pub fn is_empty(&self) -> bool {
         self.packs.is_empty()
@@ -203,7 +212,11 @@ impl FinishedPacks {
         let slot = match self.readers.iter().position(|(p, _)| *p == pack) {
             Some(slot) => slot,
             None => {
-                let reader = PackReader::open(&self.packs[pack].pack_path)?;
+                // Gone (repacked by someone else): git's lookups find the
+                // object where it is now.
+                let Ok(reader) = PackReader::open(&self.packs[pack].pack_path) else {
+                    return Ok(None);
+                };
                 if self.readers.len() >= OPEN_READERS {
                     self.readers.remove(0);
                 }
@@ -251,8 +264,11 @@ impl Pack {
         let file = match &self.idx {
             Some(f) => f,
             None => {
-                opened = File::open(&self.idx_path)
-                    .io_context(|| format!("opening {}", self.idx_path.display()))?;
+                // Gone (repacked by someone else): not searched here.
+                let Ok(f) = File::open(&self.idx_path) else {
+                    return Ok(None);
+                };
+                opened = f;
                 &opened
             }
         };
