@@ -195,7 +195,7 @@ impl PackWriter {
         let mut header = [0u8; 10];
         let n = encode_entry_header(ty, data.len() as u64, &mut header);
         self.buf.extend_from_slice(&header[..n]);
-        self.deflate_into_buf(data)?;
+        self.deflate_into_buf(data, kind == Kind::Tree)?;
         let crc32 = crc32fast::hash(&self.buf[start..]);
         self.entries.push(
             &key,
@@ -322,7 +322,7 @@ impl PackWriter {
         let mut ofs = [0u8; 10];
         self.buf
             .extend_from_slice(encode_ofs(offset - base_entry.offset, &mut ofs));
-        self.deflate_into_buf(delta)?;
+        self.deflate_into_buf(delta, false)?;
         let crc32 = crc32fast::hash(&self.buf[start..]);
         self.entries.push(
             &key,
@@ -337,14 +337,17 @@ impl PackWriter {
         Ok(offset)
     }
 
-    /// Appends the zlib stream of `data` to the write buffer.
-    fn deflate_into_buf(&mut self, data: &[u8]) -> Result<()> {
-        self.deflater.deflate(data, &mut self.buf).map_err(|e| {
-            StoreError::io(
-                format!("compressing into {}", self.tmp_path.display()),
-                std::io::Error::other(e),
-            )
-        })
+    /// Appends the zlib stream of `data` (a whole tree when `tree`) to the
+    /// write buffer.
+    fn deflate_into_buf(&mut self, data: &[u8], tree: bool) -> Result<()> {
+        self.deflater
+            .deflate(data, tree, &mut self.buf)
+            .map_err(|e| {
+                StoreError::io(
+                    format!("compressing into {}", self.tmp_path.display()),
+                    std::io::Error::other(e),
+                )
+            })
     }
 
     fn maybe_flush(&mut self) -> Result<()> {
