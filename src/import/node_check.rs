@@ -8,7 +8,7 @@
 //! thread ([`NodeChecker::finish`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -143,10 +143,21 @@ impl NodeChecker {
             self.sender = Some(tx);
             self.thread = Some(thread);
         }
-        let sent = self.sender.as_ref().map(|tx| tx.send(batch));
+        let sent = self.sender.as_ref().map(|tx| tx.try_send(batch));
         match sent {
+            // The thread is behind: this batch is verified here rather
+            // than waited on (a wait is two context switches).
+            Some(Err(TrySendError::Full(batch))) => {
+                self.sent -= batch.len() as u64;
+                match batch.iter().find_map(Job::mismatch) {
+                    // The thread's batches came first: its mismatch, if
+                    // any, is the first.
+                    Some(m) => self.finish().and(Err(m.error())),
+                    None => Ok(()),
+                }
+            }
             // The thread stopped: it found a mismatch.
-            Some(Err(_)) => self.finish(),
+            Some(Err(TrySendError::Disconnected(_))) => self.finish(),
             _ => Ok(()),
         }
     }
