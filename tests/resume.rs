@@ -143,6 +143,36 @@ fn bundle_killed_at_quarters_resumes() {
     }
 }
 
+/// A clone in five passes reads what it needs of the earlier passes
+/// (notes trees at each checkpoint) from the packs it finished, without
+/// going through git's mapped packs (`store::pack::FinishedPacks`), and
+/// ends like a clone in one pass.
+#[test]
+fn passes_read_their_finished_packs() {
+    let tmp = tempdir();
+    let url = format!("hg::{}", corpus(format!("{NAME}.hg")).display());
+    let dest = mirror_repo(tmp.path(), "passes.git", &url);
+    let out = output(fetch(&dest, &[("GIT_CINNABAR_LOG", "stats".to_string())]));
+    check(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("object(s) written"))
+        .unwrap_or_else(|| panic!("no stats line: {stderr}"));
+    assert!(
+        line.contains(" 0 read(s) from the repository, 0 missing, "),
+        "{line}"
+    );
+    let finished: u64 = line
+        .split(" missing, ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(finished > 0, "{line}");
+    assert_complete(&dest, "five passes");
+}
+
 /// The `checkpoint` log's counts of the changesets a server sent.
 pub(crate) fn sent(stderr: &str) -> Vec<usize> {
     stderr
