@@ -11,7 +11,8 @@
 //! - [`repo`]: opening the repository as a remote helper does
 //!   (`GIT_DIR`, `git -c` settings from [`config`]).
 //! - [`pack`]: the fast-import-like [`PackWriter`] and its pipelined
-//!   variant [`ObjectSink`].
+//!   variant [`ObjectSink`]; [`FinishedPacks`](pack::FinishedPacks), the
+//!   packs a store finished, searched and read without mapping them.
 //! - [`odb`]: [`Store`], the repository plus the pack being written.
 //! - [`tree`], [`commit`]: object bytes.
 //! - [`notes`]: notes trees (cinnabar's metadata mappings).

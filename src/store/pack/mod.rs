@@ -15,6 +15,10 @@
 //! elsewhere; it reads objects back from the written part of the file
 //! itself (`reader`), never waiting for the writer thread.
 //!
+//! Once finished, a pack is searched and read by [`FinishedPacks`]
+//! (`finished`): a filter of its ids and `pread`, so that a long import's
+//! earlier packs do not stay mapped and resident.
+//!
 //! The [`Store`](crate::store::Store) writes a tree that is a new version
 //! of one in this pack as a delta against it (`tree_delta`, from the two
 //! sorted entry lists), the base's bytes kept in a ring of recent trees
