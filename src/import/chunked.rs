@@ -78,6 +78,12 @@ pub const DEFAULT_PASSES: u64 = 10;
 /// The size of the first pass when checkpoints are timed.
 pub const FIRST_TIMED_PASS: u64 = 1_000;
 
+/// The smallest pass timed checkpoints make: every pass reads the source
+/// again and writes a checkpoint, so that passes shrunk without a floor
+/// on a loaded machine (a quarter each time) would cost more than the
+/// import.
+pub const MIN_TIMED_PASS: u64 = 100;
+
 /// When an import commits checkpoints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Checkpoints {
@@ -143,7 +149,7 @@ impl Checkpoints {
             Some(target) => {
                 let ratio = target.as_secs_f64() / took.as_secs_f64().max(0.001);
                 let scaled = (size as f64 * ratio.clamp(0.25, 4.0)) as u64;
-                scaled.max(1)
+                scaled.max(MIN_TIMED_PASS)
             }
             None => size,
         };
@@ -460,6 +466,9 @@ mod tests {
         assert_eq!(t.next_pass(1000, Duration::from_secs(30)), 2000);
         assert_eq!(t.next_pass(1000, Duration::from_secs(1)), 4000);
         assert_eq!(t.next_pass(1000, Duration::from_secs(600)), 250);
+        // Never below the floor (60 s for 250: 62 asked).
+        assert_eq!(t.next_pass(250, Duration::from_secs(600)), MIN_TIMED_PASS);
+        assert_eq!(t.next_pass(100, Duration::from_secs(600)), MIN_TIMED_PASS);
         let both = Checkpoints::from_settings(Some("3000"), Some("1.5"), false);
         assert_eq!(both.seconds, Some(Duration::from_millis(1500)));
         assert_eq!(both.first_pass(5000), Some(1000));
