@@ -349,6 +349,9 @@ pub fn import_source(
     else {
         return importer.import_stream(open()?, on_changeset);
     };
+    // Every object written is looked up in the packs there are: searched
+    // without mapping them, as the packs of the passes will be.
+    importer.store.search_existing_packs();
     let total = plan.len();
     let start = (0..total)
         .position(|i| importer.hg2git_commit(&plan.node(i)).is_none())

@@ -104,9 +104,15 @@ impl KnownObjects {
     }
 
     /// Leaves the pack whose index is at `idx` out of this snapshot (the
-    /// caller searches it otherwise), unless it is listed already.
+    /// caller searches it otherwise), removing it if it is listed.
     pub fn skip_pack(&mut self, idx: &Path) {
+        self.packs.retain(|p| p.path() != idx);
         self.pack_paths.insert(idx.to_path_buf());
+    }
+
+    /// The indexes of the packs listed.
+    pub fn pack_indexes(&self) -> Vec<PathBuf> {
+        self.packs.iter().map(|p| p.path().to_path_buf()).collect()
     }
 
     /// Whether `oid` is in one of the packs.

@@ -41,6 +41,10 @@ struct Pack {
     idx_path: PathBuf,
     pack_path: PathBuf,
     idx: Option<File>,
+    /// Whether this process wrote the pack. [`PackReader`] follows only
+    /// `OFS_DELTA` chains, which is all our packs have: an object of
+    /// another pack it cannot read is left to git.
+    ours: bool,
     count: u32,
     fanout: Box<[u32; 256]>,
     /// The first eight bytes (big-endian) of the ids at positions 0,
@@ -124,6 +128,21 @@ impl FinishedPacks {
     /// Adds a pack just finished: its index at `idx_path`, its pack beside
     /// it.
     pub fn add(&mut self, idx_path: &Path) -> Result<()> {
+        self.add_pack(idx_path, true)
+    }
+
+    /// Adds a pack someone else wrote (perhaps an earlier run); an object
+    /// of it that cannot be read here is left to git.
+    pub fn add_existing(&mut self, idx_path: &Path) -> Result<()> {
+        self.add_pack(idx_path, false)
+    }
+
+    /// Whether the pack whose index is at `idx_path` was added.
+    pub fn has_index(&self, idx_path: &Path) -> bool {
+        self.packs.iter().any(|p| p.idx_path == idx_path)
+    }
+
+    fn add_pack(&mut self, idx_path: &Path, ours: bool) -> Result<()> {
         let file = File::open(idx_path).io_context(|| format!("opening {}", idx_path.display()))?;
         let fanout = read_fanout(idx_path, &mut &file)?;
         let count = fanout[255];
@@ -163,6 +182,7 @@ impl FinishedPacks {
             idx_path: idx_path.to_path_buf(),
             pack_path: idx_path.with_extension("pack"),
             idx: Some(file),
+            ours,
             count,
             fanout,
             sample,
@@ -171,10 +191,11 @@ impl FinishedPacks {
         Ok(())
     }
 
-    /// Sizes the filter, when it is next made, for `objects` in all:
-    /// every time it grows, the ids of the packs are read again.
+    /// Sizes the filter, when it is next made, for `objects` more than
+    /// the packs added so far hold: every time it grows, the ids of the
+    /// packs are read again.
     pub fn expect(&mut self, objects: usize) {
-        self.expected = objects;
+        self.expected = self.objects.saturating_add(objects);
     }
 
     /// Whether none was added.
@@ -224,7 +245,11 @@ impl FinishedPacks {
                 self.readers.len() - 1
             }
         };
-        self.readers[slot].1.read(offset, out).map(Some)
+        match self.readers[slot].1.read(offset, out) {
+            Ok(kind) => Ok(Some(kind)),
+            Err(_) if !self.packs[pack].ours => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

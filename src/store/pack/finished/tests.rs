@@ -71,3 +71,62 @@ fn objects_are_read_back_from_several_packs() -> std::result::Result<(), Box<dyn
     assert_eq!(packs.try_read(&absent, &mut out)?, None);
     Ok(())
 }
+
+/// A pack made by git with `REF_DELTA` entries (no `--delta-base-offset`):
+/// searched here, its whole objects read here, its deltas left to git.
+#[test]
+fn packs_of_others_are_searched_and_their_ref_deltas_left_to_git(
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir()?;
+    let git = |args: &[&str], input: Option<&[u8]>| -> std::io::Result<Vec<u8>> {
+        let mut child = Command::new("git")
+            .current_dir(dir.path())
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input.unwrap_or_default())?;
+        }
+        let out = child.wait_with_output()?;
+        assert!(out.status.success(), "git {args:?}");
+        Ok(out.stdout)
+    };
+    git(&["init", "-q", "--bare", "."], None)?;
+    let mut ids = Vec::new();
+    let mut texts = Vec::new();
+    for i in 0..20u32 {
+        let text = format!("{}line {i}\n", "a long shared line of text\n".repeat(200));
+        let out = git(&["hash-object", "-w", "--stdin"], Some(text.as_bytes()))?;
+        ids.push(String::from_utf8(out)?.trim().to_string());
+        texts.push(text);
+    }
+    let list = ids.join("\n") + "\n";
+    let out = git(
+        &["pack-objects", "-q", "--window=20", "objects/pack/pack"],
+        Some(list.as_bytes()),
+    )?;
+    let name = String::from_utf8(out)?.trim().to_string();
+    let idx = dir.path().join(format!("objects/pack/pack-{name}.idx"));
+    let mut packs = FinishedPacks::default();
+    packs.add_existing(&idx)?;
+    let (mut whole, mut left) = (0, 0);
+    let mut out = Vec::new();
+    for (id, text) in ids.iter().zip(&texts) {
+        let oid = ObjectId::from_hex(id.as_bytes())?;
+        assert!(packs.contains(&oid)?);
+        match packs.try_read(&oid, &mut out)? {
+            Some(kind) => {
+                assert_eq!((kind, &out[..]), (Kind::Blob, text.as_bytes()));
+                whole += 1;
+            }
+            None => left += 1,
+        }
+    }
+    // git stored most of them as deltas against one whole blob.
+    assert!(whole >= 1 && left >= 10, "{whole} whole, {left} left");
+    Ok(())
+}
