@@ -14,6 +14,10 @@
 //! Objects are read with [`PackReader`] (`pread`, delta chains within the
 //! pack). What is read goes through the page cache, not into this
 //! process's resident memory.
+//!
+//! An import in passes adds the packs the repository had before it as
+//! well ([`FinishedPacks::add_existing`]); an object of theirs that
+//! [`PackReader`] cannot read (git's `REF_DELTA`) is left to git.
 
 mod filter;
 
@@ -36,7 +40,7 @@ const OPEN_READERS: usize = 4;
 /// Index files kept open; older ones are opened per lookup.
 const OPEN_INDEXES: usize = 64;
 
-/// A finished pack: what narrows a search of its index.
+/// A pack searched here: what narrows a search of its index.
 struct Pack {
     idx_path: PathBuf,
     pack_path: PathBuf,
@@ -52,7 +56,8 @@ struct Pack {
     sample: Vec<u64>,
 }
 
-/// Packs finished by this process. See the [module](self) docs.
+/// Packs finished by this process (and those a long import found). See
+/// the [module](self) docs.
 #[derive(Default)]
 pub struct FinishedPacks {
     packs: Vec<Pack>,
