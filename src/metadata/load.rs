@@ -55,9 +55,9 @@ pub fn load(store: &mut Store, metadata: Option<ObjectId>) -> Result<State> {
     let hg2git_tree = commit_tree(store, &parents.hg2git)?;
     let git2hg_tree = commit_tree(store, &parents.git2hg)?;
     let files_meta_tree = commit_tree(store, &parents.files_meta)?;
-    state.hg2git = NotesMap::lazy(Box::new(store.repo().clone()), &hg2git_tree)?;
-    state.git2hg = NotesMap::lazy(Box::new(store.repo().clone()), &git2hg_tree)?;
-    state.files_meta = NotesMap::lazy(Box::new(store.repo().clone()), &files_meta_tree)?;
+    state.hg2git = NotesMap::lazy(store.notes_reader(), &hg2git_tree)?;
+    state.git2hg = NotesMap::lazy(store.notes_reader(), &git2hg_tree)?;
+    state.files_meta = NotesMap::lazy(store.notes_reader(), &files_meta_tree)?;
     load_branch_heads(store, &parents.changesets, &mut state.branch_heads)?;
     store.read(&parents.manifests, &mut buf)?;
     let manifests =

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use gix::object::Kind;
 use gix::ObjectId;
@@ -76,8 +77,9 @@ pub struct Store {
     /// first write.
     known: Known,
     /// The packs this store finished, searched and read without mapping
-    /// them (see [`FinishedPacks`]).
-    finished: FinishedPacks,
+    /// them (see [`FinishedPacks`]); shared with the readers of the
+    /// metadata's notes trees ([`notes_reader`](Store::notes_reader)).
+    finished: Arc<Mutex<FinishedPacks>>,
 }
 
 /// The state of [`Store::known`].
@@ -124,7 +126,7 @@ impl Store {
             recent_trees: RecentObjects::new(DEFAULT_RECENT_BYTES),
             delta_buf: Vec::new(),
             known: Known::Unscanned,
-            finished: FinishedPacks::default(),
+            finished: Arc::default(),
         }
     }
 
@@ -142,7 +144,7 @@ impl Store {
     /// back, and the traffic with the pack writer thread.
     pub fn stats(&self) -> StoreStats {
         let mut stats = self.stats;
-        stats.finished_searches = self.finished.searches;
+        stats.finished_searches = self.finished().searches;
         if let Some(Writer::Pipelined(s)) = &self.writer {
             stats.add(&s.stats());
         }
@@ -201,7 +203,7 @@ impl Store {
             return true;
         }
         // An index that cannot be read is left to the lookups below.
-        if self.finished.contains(oid).unwrap_or(false) {
+        if self.finished().contains(oid).unwrap_or(false) {
             return true;
         }
         self.scan_known();
@@ -212,6 +214,22 @@ impl Store {
             }
             _ => self.repo.contains_without_refresh(oid),
         }
+    }
+
+    /// The packs this store searches itself, locked.
+    fn finished(&self) -> MutexGuard<'_, FinishedPacks> {
+        lock(&self.finished)
+    }
+
+    /// A reader of the repository for the metadata's notes trees, which
+    /// are read while the store writes: objects of the packs the store
+    /// searches itself are read there (without mapping those packs), the
+    /// others through git.
+    pub fn notes_reader(&self) -> Box<dyn ObjectRead + Send> {
+        Box::new(SharedReader {
+            repo: self.repo.clone(),
+            finished: self.finished.clone(),
+        })
     }
 
     /// Lists the repository's packs and loose objects the first time, and
@@ -280,8 +298,9 @@ impl Store {
         let Known::Scanned(k, _) = &mut self.known else {
             return;
         };
+        let mut finished = lock(&self.finished);
         for idx in k.pack_indexes() {
-            if !self.finished.has_index(&idx) && self.finished.add_existing(&idx).is_ok() {
+            if !finished.has_index(&idx) && finished.add_existing(&idx).is_ok() {
                 k.skip_pack(&idx);
             }
         }
@@ -291,7 +310,7 @@ impl Store {
     /// about `objects` objects (an import in passes knows after its
     /// first), so that what it keeps to search them is sized once.
     pub fn expect_objects(&mut self, objects: u64) {
-        self.finished
+        self.finished()
             .expect(usize::try_from(objects).unwrap_or(usize::MAX));
     }
 
@@ -323,7 +342,7 @@ impl Store {
             // Searched and read from here on without mapping it; if its
             // index cannot be read, `has` lists it with the others.
             let idx = pack.with_extension("idx");
-            if self.finished.add(&idx).is_ok() {
+            if self.finished().add(&idx).is_ok() {
                 if let Known::Scanned(k, _) = &mut self.known {
                     k.skip_pack(&idx);
                 }
@@ -348,6 +367,27 @@ impl Store {
     }
 }
 
+/// A poisoned lock only means another thread panicked holding it: the
+/// packs' lists are still consistent.
+fn lock(finished: &Mutex<FinishedPacks>) -> MutexGuard<'_, FinishedPacks> {
+    finished.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// See [`Store::notes_reader`].
+struct SharedReader {
+    repo: Repo,
+    finished: Arc<Mutex<FinishedPacks>>,
+}
+
+impl ObjectRead for SharedReader {
+    fn try_read(&mut self, oid: &ObjectId, out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        if let Some(kind) = lock(&self.finished).try_read(oid, out)? {
+            return Ok(Some(kind));
+        }
+        self.repo.try_read_object(oid, out)
+    }
+}
+
 /// Reads an object from the pack being written first, then from the
 /// repository; `Ok(None)` if neither has it.
 impl ObjectRead for Store {
@@ -366,11 +406,10 @@ impl ObjectRead for Store {
         if from_pack.is_some() {
             return Ok(from_pack);
         }
-        if !self.finished.is_empty() {
-            if let Some(kind) = self.finished.try_read(oid, out)? {
-                self.stats.read_finished += 1;
-                return Ok(Some(kind));
-            }
+        let finished = self.finished().try_read(oid, out)?;
+        if let Some(kind) = finished {
+            self.stats.read_finished += 1;
+            return Ok(Some(kind));
         }
         let kind = self.repo.try_read_object(oid, out)?;
         match kind {
